@@ -1,0 +1,53 @@
+# abseil-style helpers: one small library per concept, its test beside it.
+#
+# podwall_cc_library(NAME n SRCS ... [HDRS ...] [DEPS ...])
+#   Defines target podwall_<n> (alias podwall::<n>).
+# podwall_cc_test(NAME n SRCS ... [DEPS ...] [LABELS ...])
+#   Defines a gtest binary <n> whose cases are registered one by one with
+#   ctest. Every test carries the label "unit" unless LABELS says otherwise;
+#   the sanitizer run selects -L unit.
+# podwall_cc_binary(NAME n SRCS ... [DEPS ...])
+# podwall_cc_fuzzer(NAME n SRCS ... [DEPS ...])
+#   Only built when PODWALL_FUZZ is on (clang, -fsanitize=fuzzer).
+
+function(podwall_cc_library)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;HDRS;DEPS" ${ARGN})
+  set(target podwall_${ARG_NAME})
+  if(ARG_SRCS)
+    add_library(${target} STATIC ${ARG_SRCS} ${ARG_HDRS})
+    target_link_libraries(${target} PUBLIC ${ARG_DEPS})
+  else()
+    add_library(${target} INTERFACE ${ARG_HDRS})
+    target_link_libraries(${target} INTERFACE ${ARG_DEPS})
+  endif()
+  add_library(podwall::${ARG_NAME} ALIAS ${target})
+endfunction()
+
+function(podwall_cc_test)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  gtest_discover_tests(${ARG_NAME}
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+    PROPERTIES LABELS "${ARG_LABELS}"
+    DISCOVERY_TIMEOUT 60)
+endfunction()
+
+function(podwall_cc_binary)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+endfunction()
+
+function(podwall_cc_fuzzer)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  if(NOT PODWALL_FUZZ)
+    return()
+  endif()
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_compile_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer)
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} -fsanitize=fuzzer)
+endfunction()

@@ -1,0 +1,50 @@
+#ifndef PODWALL_POLICY_SCHEMA_JSON_WRITER_H_
+#define PODWALL_POLICY_SCHEMA_JSON_WRITER_H_
+
+// A small streaming JSON writer producing compact, deterministic output
+// (keys in the order written). Used for API objects, the IR, status and
+// flow records. Not thread-safe; one writer per output string.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace podwall {
+
+class JsonWriter {
+ public:
+  JsonWriter() = default;
+
+  JsonWriter& BeginObject();
+  JsonWriter& EndObject();
+  JsonWriter& BeginArray();
+  JsonWriter& EndArray();
+  // Writes a key inside an object; the next call writes its value.
+  JsonWriter& Key(std::string_view key);
+  JsonWriter& String(std::string_view value);
+  JsonWriter& Int(int64_t value);
+  JsonWriter& Uint(uint64_t value);
+  JsonWriter& Double(double value);
+  JsonWriter& Bool(bool value);
+  JsonWriter& Null();
+
+  // The text written so far; complete once every Begin has its End.
+  const std::string& str() const { return out_; }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  void BeforeValue();
+
+  std::string out_;
+  // One entry per open container: true once it holds an element.
+  std::vector<bool> has_element_;
+  bool after_key_ = false;
+};
+
+// Appends `value` as a JSON string literal (quotes included) to `out`.
+void AppendJsonString(std::string& out, std::string_view value);
+
+}  // namespace podwall
+
+#endif  // PODWALL_POLICY_SCHEMA_JSON_WRITER_H_
