@@ -25,8 +25,10 @@ void BM_DecodePodListJson(benchmark::State& state) {
   state.counters["input_mb"] = json.size() / 1e6;
   state.counters["pods"] = state.range(0);
 }
-BENCHMARK(BM_DecodePodListJson)->Arg(1000)->Arg(10000)->Unit(
-    benchmark::kMillisecond);
+BENCHMARK(BM_DecodePodListJson)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMillisecond);
 
 // The same objects as YAML: why large inputs must take the JSON path.
 void BM_DecodePodListYaml(benchmark::State& state) {

@@ -8,8 +8,8 @@
 namespace podwall::bench {
 namespace {
 
-constexpr const char* kApps[] = {"web", "api", "db", "cache", "worker",
-                                 "frontend", "auth", "search"};
+constexpr const char* kApps[] = {"web",    "api",      "db",   "cache",
+                                 "worker", "frontend", "auth", "search"};
 
 }  // namespace
 
@@ -33,14 +33,14 @@ std::string GeneratePodListJson(const PodListShape& shape) {
         absl::StrCat("10.", 64 + node / 256, ".", node % 256, ".", i % 250 + 2);
     if (i > 0) out += ',';
     absl::StrAppend(
-        &out, "{\"metadata\":{\"name\":\"", name,
-        "\",\"generateName\":\"", app, "-", hash, "-\",\"namespace\":\"ns-",
-        ns, "\",\"uid\":\"", uid, "\",\"resourceVersion\":\"", 100000 + i,
+        &out, "{\"metadata\":{\"name\":\"", name, "\",\"generateName\":\"", app,
+        "-", hash, "-\",\"namespace\":\"ns-", ns, "\",\"uid\":\"", uid,
+        "\",\"resourceVersion\":\"", 100000 + i,
         "\",\"creationTimestamp\":\"2026-11-01T10:00:00Z\",\"labels\":{"
         "\"app\":\"",
-        app, "\",\"pod-template-hash\":\"", hash,
-        "\",\"tier\":\"", (i % 3 == 0 ? "frontend" : "backend"),
-        "\",\"version\":\"v", i % 4, "\"},\"annotations\":{"
+        app, "\",\"pod-template-hash\":\"", hash, "\",\"tier\":\"",
+        (i % 3 == 0 ? "frontend" : "backend"), "\",\"version\":\"v", i % 4,
+        "\"},\"annotations\":{"
         "\"kubectl.kubernetes.io/restartedAt\":\"2026-10-30T08:00:00Z\","
         "\"prometheus.io/scrape\":\"true\"},\"ownerReferences\":[{"
         "\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"",
@@ -65,9 +65,8 @@ std::string GeneratePodListJson(const PodListShape& shape) {
         "\",\"projected\":{\"sources\":[{\"serviceAccountToken\":{"
         "\"expirationSeconds\":3607,\"path\":\"token\"}}],\"defaultMode\":420}}"
         "],\"containers\":[{\"name\":\"",
-        app, "\",\"image\":\"registry.example/", app,
-        ":1.", i % 7, "\",\"ports\":[{\"name\":\"http\",\"containerPort\":",
-        8080 + i % 3,
+        app, "\",\"image\":\"registry.example/", app, ":1.", i % 7,
+        "\",\"ports\":[{\"name\":\"http\",\"containerPort\":", 8080 + i % 3,
         ",\"protocol\":\"TCP\"},{\"name\":\"metrics\",\"containerPort\":9090,"
         "\"protocol\":\"TCP\"}],\"resources\":{\"limits\":{\"cpu\":\"500m\","
         "\"memory\":\"256Mi\"},\"requests\":{\"cpu\":\"100m\",\"memory\":"
@@ -105,10 +104,9 @@ std::string GeneratePodListJson(const PodListShape& shape) {
         "\",\"state\":{\"running\":{\"startedAt\":\"2026-11-01T10:00:03Z\"}},"
         "\"lastState\":{},\"ready\":true,\"restartCount\":0,\"image\":"
         "\"registry.example/",
-        app, ":1.", i % 7,
-        "\",\"imageID\":\"registry.example/app@sha256:",
-        std::string(64, 'a' + i % 6),
-        "\",\"containerID\":\"containerd://", std::string(64, '0' + i % 10),
+        app, ":1.", i % 7, "\",\"imageID\":\"registry.example/app@sha256:",
+        std::string(64, 'a' + i % 6), "\",\"containerID\":\"containerd://",
+        std::string(64, '0' + i % 10),
         "\",\"started\":true}],\"qosClass\":\"Burstable\"}}");
   }
   out += "]}";

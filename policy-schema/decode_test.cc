@@ -276,6 +276,32 @@ TEST(DecodeYamlTest, DecodeYaml_UnquotedNumberLabel_IsTypeError) {
             "string, got number");
 }
 
+// yaml-cpp 0.7's LoadAll never returns on these (found by the fuzzer).
+TEST(DecodeYamlTest, DecodeYaml_TrailingFlowComma_IsErrorNotHang) {
+  for (const char* text : {"{},", ",", "kind: Pod\n---\n{},\n"}) {
+    auto result = DecodeYaml(text, "t.yaml");
+    ASSERT_FALSE(result.ok()) << text;
+    EXPECT_THAT(result.status().message(),
+                HasSubstr("unexpected content after the end of the document"));
+  }
+}
+
+TEST(DecodeYamlTest, DecodeYaml_LaterDocument_ErrorLineCountsWholeFile) {
+  auto result = DecodeYaml(
+      "kind: Namespace\nmetadata: {name: a}\n---\n# c\nkind: Pod\n"
+      "metadata:\n  name: [b\n",
+      "t.yaml");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.status().message(), HasSubstr("t.yaml:8:"));
+  auto typed = DecodeYaml(
+      "kind: Namespace\nmetadata: {name: a}\n--- \nkind: Pod\n"
+      "metadata:\n  name: 5\n",
+      "t.yaml");
+  ASSERT_FALSE(typed.ok());
+  EXPECT_THAT(typed.status().message(),
+              HasSubstr("t.yaml:6: metadata.name: Invalid type"));
+}
+
 TEST(DecodeYamlTest, DecodeYaml_NotAMapping_IsError) {
   auto result = DecodeYaml("- a\n- b\n", "p.yaml");
   ASSERT_FALSE(result.ok());

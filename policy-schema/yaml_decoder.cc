@@ -1,8 +1,10 @@
 // DecodeYaml: yaml-cpp documents through the shared ObjectDecoder.
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -165,21 +167,23 @@ class YamlNode {
   bool bool_ = false;
 };
 
-SourcePosition PositionOf(const YAML::Mark& mark) {
+// `first_line` is the 0-based line of the document within its file.
+SourcePosition PositionOf(const YAML::Mark& mark, int first_line) {
   if (mark.is_null()) return {};
-  return {mark.line + 1, mark.column + 1};
+  return {first_line + mark.line + 1, mark.column + 1};
 }
 
 class YamlFieldLocator : public FieldLocator {
  public:
-  explicit YamlFieldLocator(YAML::Node root) : root_(std::move(root)) {}
+  YamlFieldLocator(YAML::Node root, int first_line)
+      : root_(std::move(root)), first_line_(first_line) {}
 
   SourcePosition Locate(const FieldPath& path) const override {
     // YAML::Node's operator= writes through to the document; rebinding a
     // handle takes reset().
     YAML::Node node;
     node.reset(root_);
-    SourcePosition best = PositionOf(node.Mark());
+    SourcePosition best = PositionOf(node.Mark(), first_line_);
     for (const PathSegment& seg : path.segments()) {
       std::optional<YAML::Node> next;
       YAML::Mark key_mark = YAML::Mark::null_mark();
@@ -205,7 +209,8 @@ class YamlFieldLocator : public FieldLocator {
       }
       if (!next || !next->IsDefined()) break;
       // A key's own line reads best ("endPort: 5" rather than the value).
-      best = PositionOf(key_mark.is_null() ? next->Mark() : key_mark);
+      best =
+          PositionOf(key_mark.is_null() ? next->Mark() : key_mark, first_line_);
       node.reset(*next);
     }
     return best;
@@ -213,32 +218,99 @@ class YamlFieldLocator : public FieldLocator {
 
  private:
   YAML::Node root_;
+  int first_line_;
 };
+
+// Receives parser events and ignores them; used to count documents.
+class IgnoreEvents : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+struct YamlChunk {
+  std::string text;
+  int first_line = 0;  // 0-based line of the chunk in the file.
+};
+
+// Splits a stream at document markers ("---" alone or followed by a blank at
+// the start of a line). The YAML spec forbids such a line inside any scalar,
+// so the split is exact. yaml-cpp 0.7's LoadAll loops forever, allocating,
+// on input such as "{}," (yaml-cpp issue #1040, fixed upstream after 0.8);
+// parsing one document at a time with a bounded loop avoids it.
+std::vector<YamlChunk> SplitDocuments(std::string_view text) {
+  std::vector<YamlChunk> chunks(1);
+  int line = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view l = text.substr(pos, end - pos);
+    const bool marker = l.starts_with("---") && (l.size() == 3 || l[3] == ' ' ||
+                                                 l[3] == '\t' || l[3] == '\r');
+    if (marker && !chunks.back().text.empty()) {
+      chunks.push_back({"", line});
+    }
+    chunks.back().text.append(text.substr(pos, end - pos + 1));
+    ++line;
+    pos = end + 1;
+  }
+  return chunks;
+}
+
+// Parses one chunk into its document. Fails on a syntax error, or when the
+// chunk holds more than one document (trailing content yaml-cpp would
+// otherwise drop without a word).
+absl::StatusOr<YAML::Node> LoadChunk(const YamlChunk& chunk,
+                                     absl::string_view source) {
+  try {
+    std::istringstream events_in(chunk.text);
+    YAML::Parser parser(events_in);
+    IgnoreEvents ignore;
+    if (parser.HandleNextDocument(ignore) &&
+        parser.HandleNextDocument(ignore)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ":", chunk.first_line + 1,
+                       ": unexpected content after the end of the document"));
+    }
+    return YAML::Load(chunk.text);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ":", chunk.first_line + e.mark.line + 1, ":",
+                     e.mark.column + 1, ": ", e.msg));
+  }
+}
 
 }  // namespace
 
 absl::StatusOr<DecodeResult> DecodeYaml(std::string_view text,
                                         std::string_view source) {
   const absl::string_view src(source.data(), source.size());
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        src, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
-  }
   DecodeResult result;
   std::vector<std::string> errors;
   // Any sane manifest visits a few nodes per input byte; aliases are the
   // only way past this budget.
   internal::ObjectDecoder<YamlNode> decoder(16 * text.size() + 4096);
-  for (const YAML::Node& doc : documents) {
-    if (doc.IsNull()) continue;  // Empty document between separators.
+  for (const YamlChunk& chunk : SplitDocuments(text)) {
+    absl::StatusOr<YAML::Node> doc = LoadChunk(chunk, src);
+    if (!doc.ok()) return doc.status();
+    if (doc->IsNull()) continue;  // Empty document between separators.
     std::vector<internal::DecodedItem<YamlNode>> items;
-    decoder.DecodeDocument(YamlNode(doc), items, &result.list_resource_version,
+    decoder.DecodeDocument(YamlNode(*doc), items, &result.list_resource_version,
                            &result.list_continue);
     for (auto& item : items) {
-      auto locator = std::make_shared<YamlFieldLocator>(item.root.raw());
+      auto locator =
+          std::make_shared<YamlFieldLocator>(item.root.raw(), chunk.first_line);
       if (!item.errors.empty()) {
         errors.push_back(FormatFieldErrors(source, *locator, item.errors));
       } else if (!item.warning.empty()) {

@@ -18,8 +18,9 @@ int main(int argc, char** argv) {
       "validate",
       "Decode and validate manifests (Namespace, Pod, NetworkPolicy) as the "
       "Kubernetes API server would; touches nothing");
-  validate_cmd->add_option("-f,--filename", validate.paths,
-                           "manifest files or directories ('-' for stdin)")
+  validate_cmd
+      ->add_option("-f,--filename", validate.paths,
+                   "manifest files or directories ('-' for stdin)")
       ->required();
   validate_cmd->add_option("-o,--output", output, "text or json")
       ->check(CLI::IsMember({"text", "json"}));

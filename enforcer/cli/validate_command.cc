@@ -28,12 +28,18 @@ int RunValidate(const ValidateOptions& options, std::ostream& out,
   if (options.json_output) {
     JsonWriter w;
     w.BeginObject()
-        .Key("valid").Bool(true)
-        .Key("files").Int(static_cast<int64_t>(files->size()))
-        .Key("namespaces").Int(namespaces)
-        .Key("pods").Int(pods)
-        .Key("networkPolicies").Int(policies)
-        .Key("warnings").Int(static_cast<int64_t>(set->warnings.size()))
+        .Key("valid")
+        .Bool(true)
+        .Key("files")
+        .Int(static_cast<int64_t>(files->size()))
+        .Key("namespaces")
+        .Int(namespaces)
+        .Key("pods")
+        .Int(pods)
+        .Key("networkPolicies")
+        .Int(policies)
+        .Key("warnings")
+        .Int(static_cast<int64_t>(set->warnings.size()))
         .EndObject();
     out << w.str() << "\n";
   } else {
