@@ -46,6 +46,22 @@ std::string IpAddress::ToString() const {
   return buf;
 }
 
+std::optional<IpAddress> IpAddress::Next() const {
+  IpAddress next = *this;
+  for (int i = bit_length() / 8 - 1; i >= 0; --i) {
+    if (++next.bytes[i] != 0) return next;
+  }
+  return std::nullopt;  // Wrapped: this was the last address.
+}
+
+std::optional<IpAddress> IpAddress::Prev() const {
+  IpAddress prev = *this;
+  for (int i = bit_length() / 8 - 1; i >= 0; --i) {
+    if (prev.bytes[i]-- != 0) return prev;
+  }
+  return std::nullopt;
+}
+
 std::optional<IpPrefix> IpPrefix::Parse(std::string_view text) {
   std::size_t slash = text.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
@@ -73,6 +89,18 @@ bool IpPrefix::Contains(const IpAddress& ip) const {
 
 bool IpPrefix::Contains(const IpPrefix& other) const {
   return other.length >= length && Contains(other.address);
+}
+
+IpAddress IpPrefix::Last() const {
+  IpAddress last = address;
+  const int total = last.bit_length() / 8;
+  for (int i = 0; i < total; ++i) {
+    const int bits_kept = length - i * 8;
+    if (bits_kept >= 8) continue;
+    last.bytes[i] |=
+        bits_kept <= 0 ? 0xff : static_cast<uint8_t>(0xff >> bits_kept);
+  }
+  return last;
 }
 
 std::string IpPrefix::ToString() const {

@@ -27,6 +27,10 @@ struct IpAddress {
   int bit_length() const { return family == IpFamily::kV4 ? 32 : 128; }
   std::string ToString() const;
 
+  // The next / previous address of the same family; nullopt past the end.
+  std::optional<IpAddress> Next() const;
+  std::optional<IpAddress> Prev() const;
+
   auto operator<=>(const IpAddress&) const = default;
 };
 
@@ -40,6 +44,8 @@ struct IpPrefix {
   static std::optional<IpPrefix> Parse(std::string_view text);
 
   bool Contains(const IpAddress& ip) const;
+  // The last address inside the prefix.
+  IpAddress Last() const;
   // True when `other` lies inside this prefix (same family, not shorter).
   bool Contains(const IpPrefix& other) const;
   std::string ToString() const;

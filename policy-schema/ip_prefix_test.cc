@@ -42,6 +42,22 @@ TEST(IpPrefixTest, Contains_ZeroLength_MatchesWholeFamily) {
   EXPECT_FALSE(all.Contains(*IpAddress::Parse("2001:db8::1")));
 }
 
+TEST(IpPrefixTest, Last_SetsHostBits) {
+  EXPECT_EQ(IpPrefix::Parse("10.1.0.0/16")->Last().ToString(), "10.1.255.255");
+  EXPECT_EQ(IpPrefix::Parse("10.1.2.3/32")->Last().ToString(), "10.1.2.3");
+  EXPECT_EQ(IpPrefix::Parse("2001:db8::/33")->Last().ToString(),
+            "2001:db8:7fff:ffff:ffff:ffff:ffff:ffff");
+}
+
+TEST(IpAddressTest, NextPrev_CarryAndBounds) {
+  EXPECT_EQ(IpAddress::Parse("10.0.0.255")->Next()->ToString(), "10.0.1.0");
+  EXPECT_EQ(IpAddress::Parse("10.0.1.0")->Prev()->ToString(), "10.0.0.255");
+  EXPECT_FALSE(IpAddress::Parse("255.255.255.255")->Next());
+  EXPECT_FALSE(IpAddress::Parse("0.0.0.0")->Prev());
+  EXPECT_FALSE(IpAddress::Parse("::")->Prev());
+  EXPECT_EQ(IpAddress::Parse("::ffff")->Next()->ToString(), "::1:0");
+}
+
 TEST(IpAddressTest, ParseAndFormat_RoundTrip) {
   EXPECT_EQ(IpAddress::Parse("fd00:0:0::1")->ToString(), "fd00::1");
   EXPECT_EQ(IpAddress::Parse("192.168.0.1")->ToString(), "192.168.0.1");

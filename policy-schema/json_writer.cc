@@ -38,6 +38,63 @@ void AppendJsonString(std::string& out, std::string_view value) {
   out += '"';
 }
 
+std::string PrettyJson(std::string_view in) {
+  std::string out;
+  out.reserve(in.size() * 2);
+  int depth = 0;
+  bool in_string = false;
+  auto newline = [&] {
+    out += '\n';
+    out.append(static_cast<std::size_t>(depth) * 2, ' ');
+  };
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < in.size()) {
+        out += in[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        out += c;
+        break;
+      case '{':
+      case '[':
+        if (i + 1 < in.size() && (in[i + 1] == '}' || in[i + 1] == ']')) {
+          out += c;
+          out += in[++i];
+          break;
+        }
+        out += c;
+        ++depth;
+        newline();
+        break;
+      case '}':
+      case ']':
+        --depth;
+        newline();
+        out += c;
+        break;
+      case ',':
+        out += c;
+        newline();
+        break;
+      case ':':
+        out += ": ";
+        break;
+      default:
+        out += c;
+    }
+  }
+  out += '\n';
+  return out;
+}
+
 void JsonWriter::BeforeValue() {
   if (after_key_) {
     after_key_ = false;

@@ -42,6 +42,11 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
+// Re-indents compact JSON (as JsonWriter writes it) with two spaces per
+// level, one member or element per line; empty containers stay "{}"/"[]".
+// For humans and golden files.
+std::string PrettyJson(std::string_view compact);
+
 // Appends `value` as a JSON string literal (quotes included) to `out`.
 void AppendJsonString(std::string& out, std::string_view value);
 

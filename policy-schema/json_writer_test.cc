@@ -31,5 +31,11 @@ TEST(JsonWriterTest, String_EscapesControlAndQuotes) {
   EXPECT_EQ(w.str(), R"("a\"b\\c\n\u0001")");
 }
 
+TEST(JsonWriterTest, PrettyJson_IndentsAndKeepsStrings) {
+  EXPECT_EQ(
+      PrettyJson(R"({"a":[1,{}],"b":"x,{y}:\"z"})"),
+      "{\n  \"a\": [\n    1,\n    {}\n  ],\n  \"b\": \"x,{y}:\\\"z\"\n}\n");
+}
+
 }  // namespace
 }  // namespace podwall

@@ -1,0 +1,203 @@
+#include "controller/cluster_state.h"
+
+#include <algorithm>
+
+#include "policy-schema/defaults.h"
+
+namespace podwall::controller {
+namespace {
+
+const std::set<std::string>& EmptySet() {
+  static const auto* empty = new std::set<std::string>();
+  return *empty;
+}
+
+template <typename Map>
+const std::set<std::string>& Lookup(const Map& map, const std::string& key) {
+  auto it = map.find(key);
+  return it == map.end() ? EmptySet() : it->second;
+}
+
+std::string LabelIndexKey(const std::string& key, const std::string& value) {
+  std::string k = key;
+  k += '\0';
+  k += value;
+  return k;
+}
+
+}  // namespace
+
+Workload WorkloadFromPod(const schema::Pod& pod) {
+  Workload w;
+  w.namespace_ = pod.metadata.namespace_;
+  w.name = pod.metadata.name;
+  w.key = w.namespace_ + "/" + w.name;
+  w.labels = pod.metadata.labels;
+  w.node_name = pod.spec.node_name;
+  w.host_network = pod.spec.host_network;
+  std::vector<std::string> ips = pod.status.pod_ips;
+  if (ips.empty() && !pod.status.pod_ip.empty()) ips.push_back(pod.status.pod_ip);
+  for (const std::string& text : ips) {
+    if (auto ip = schema::IpAddress::Parse(text)) w.addresses.push_back(*ip);
+  }
+  std::sort(w.addresses.begin(), w.addresses.end());
+  w.addresses.erase(std::unique(w.addresses.begin(), w.addresses.end()),
+                    w.addresses.end());
+  for (const schema::Container& c : pod.spec.containers) {
+    for (const schema::ContainerPort& p : c.ports) {
+      if (p.name.empty()) continue;
+      auto proto = ir::ParseProtocol(p.protocol.value_or("TCP"));
+      if (!proto || p.container_port < 1 || p.container_port > 65535) continue;
+      w.named_ports.push_back(
+          {p.name, *proto, static_cast<uint16_t>(p.container_port)});
+    }
+  }
+  std::sort(w.named_ports.begin(), w.named_ports.end());
+  const bool terminal =
+      pod.status.phase == "Succeeded" || pod.status.phase == "Failed";
+  w.eligible = !w.addresses.empty() && !w.host_network && !terminal;
+  return w;
+}
+
+bool ClusterState::UpsertNamespace(const schema::Namespace& ns) {
+  auto it = namespaces_.find(ns.metadata.name);
+  if (it != namespaces_.end() && it->second == ns) return false;
+  namespaces_[ns.metadata.name] = ns;
+  return true;
+}
+
+bool ClusterState::DeleteNamespace(const std::string& name) {
+  return namespaces_.erase(name) > 0;
+}
+
+Labels ClusterState::NamespaceLabels(const std::string& name) const {
+  auto it = namespaces_.find(name);
+  Labels labels;
+  if (it != namespaces_.end()) labels = it->second.metadata.labels;
+  labels[schema::kNamespaceNameLabel] = name;
+  return labels;
+}
+
+bool ClusterState::HasNamespaceObject(const std::string& name) const {
+  return namespaces_.contains(name);
+}
+
+void ClusterState::IndexWorkload(const Workload& w, bool add) {
+  auto apply = [&](auto& map, const std::string& key) {
+    if (add) {
+      map[key].insert(w.key);
+      return;
+    }
+    auto it = map.find(key);
+    if (it == map.end()) return;
+    it->second.erase(w.key);
+    if (it->second.empty()) map.erase(it);
+  };
+  apply(by_namespace_, w.namespace_);
+  for (const auto& [k, v] : w.labels) {
+    apply(by_label_, LabelIndexKey(k, v));
+    apply(by_label_key_, k);
+  }
+  for (const schema::IpAddress& ip : w.addresses) {
+    if (add) {
+      by_address_[ip] = w.key;
+    } else if (auto it = by_address_.find(ip);
+               it != by_address_.end() && it->second == w.key) {
+      by_address_.erase(it);
+    }
+  }
+}
+
+bool ClusterState::UpsertWorkload(Workload workload) {
+  auto it = workloads_.find(workload.key);
+  if (it != workloads_.end()) {
+    if (it->second == workload) return false;
+    IndexWorkload(it->second, /*add=*/false);
+    it->second = std::move(workload);
+    IndexWorkload(it->second, /*add=*/true);
+    return true;
+  }
+  auto [pos, inserted] =
+      workloads_.emplace(workload.key, std::move(workload));
+  IndexWorkload(pos->second, /*add=*/true);
+  return true;
+}
+
+bool ClusterState::DeleteWorkload(const WorkloadKey& key) {
+  auto it = workloads_.find(key);
+  if (it == workloads_.end()) return false;
+  IndexWorkload(it->second, /*add=*/false);
+  workloads_.erase(it);
+  return true;
+}
+
+bool ClusterState::UpsertPolicy(const schema::NetworkPolicy& policy) {
+  const PolicyKey key =
+      policy.metadata.namespace_ + "/" + policy.metadata.name;
+  auto it = policies_.find(key);
+  if (it != policies_.end() && it->second.spec == policy.spec &&
+      it->second.metadata.labels == policy.metadata.labels) {
+    return false;
+  }
+  policies_[key] = policy;
+  policies_by_ns_[policy.metadata.namespace_].insert(key);
+  return true;
+}
+
+bool ClusterState::DeletePolicy(const PolicyKey& key) {
+  auto it = policies_.find(key);
+  if (it == policies_.end()) return false;
+  auto ns = policies_by_ns_.find(it->second.metadata.namespace_);
+  if (ns != policies_by_ns_.end()) {
+    ns->second.erase(key);
+    if (ns->second.empty()) policies_by_ns_.erase(ns);
+  }
+  policies_.erase(it);
+  return true;
+}
+
+const Workload* ClusterState::FindWorkload(const WorkloadKey& key) const {
+  auto it = workloads_.find(key);
+  return it == workloads_.end() ? nullptr : &it->second;
+}
+
+const Workload* ClusterState::FindWorkloadByAddress(
+    const schema::IpAddress& ip) const {
+  auto it = by_address_.find(ip);
+  return it == by_address_.end() ? nullptr : FindWorkload(it->second);
+}
+
+const schema::NetworkPolicy* ClusterState::FindPolicy(
+    const PolicyKey& key) const {
+  auto it = policies_.find(key);
+  return it == policies_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> ClusterState::NamespaceNames() const {
+  std::set<std::string> names;
+  for (const auto& [name, ns] : namespaces_) names.insert(name);
+  for (const auto& [name, keys] : by_namespace_) names.insert(name);
+  return {names.begin(), names.end()};
+}
+
+const std::set<WorkloadKey>& ClusterState::WorkloadsInNamespace(
+    const std::string& ns) const {
+  return Lookup(by_namespace_, ns);
+}
+
+const std::set<WorkloadKey>& ClusterState::WorkloadsWithLabel(
+    const std::string& key, const std::string& value) const {
+  return Lookup(by_label_, LabelIndexKey(key, value));
+}
+
+const std::set<WorkloadKey>& ClusterState::WorkloadsWithLabelKey(
+    const std::string& key) const {
+  return Lookup(by_label_key_, key);
+}
+
+const std::set<PolicyKey>& ClusterState::PoliciesInNamespace(
+    const std::string& ns) const {
+  return Lookup(policies_by_ns_, ns);
+}
+
+}  // namespace podwall::controller

@@ -1,0 +1,165 @@
+#ifndef PODWALL_POLICY_SCHEMA_NODE_POLICY_H_
+#define PODWALL_POLICY_SCHEMA_NODE_POLICY_H_
+
+// NodePolicy: the compiled IR the controller hands the enforcer. Everything
+// one node must enforce, with peers factored into shared, de-duplicated sets:
+//
+//   endpoints  local pods, each with an ingress and an egress side listing
+//              the rules that apply to it (plus ports resolved for it)
+//   rules      one per (policy, direction, rule index), with a stable ID
+//   pod_sets   addresses of the pods a (namespace scope, pod selector) picks
+//   cidr_sets  ipBlocks of a rule with `except` subtracted, as disjoint ranges
+//   port_sets  (address, protocol, port) tuples for egress named ports, which
+//              resolve against each destination pod
+//
+// All collections are kept sorted by ID so that the same input always gives
+// the same IR (and byte-identical JSON).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy-schema/ip_prefix.h"
+
+namespace podwall::ir {
+
+enum class Protocol : uint8_t { kTCP = 6, kUDP = 17, kSCTP = 132 };
+enum class Direction : uint8_t { kIngress, kEgress };
+
+const char* ProtocolName(Protocol p);  // "TCP", "UDP", "SCTP"
+std::optional<Protocol> ParseProtocol(std::string_view name);
+const char* DirectionName(Direction d);  // "ingress", "egress"
+
+// An inclusive range of ports of one protocol.
+struct PortRange {
+  Protocol protocol = Protocol::kTCP;
+  uint16_t first = 0;  // 0..65535 with last 65535 means every port.
+  uint16_t last = 0;
+
+  auto operator<=>(const PortRange&) const = default;
+};
+
+// An inclusive range of addresses of one family.
+struct AddressRange {
+  schema::IpAddress first;
+  schema::IpAddress last;
+
+  auto operator<=>(const AddressRange&) const = default;
+};
+
+struct AddressPortTuple {
+  schema::IpAddress address;
+  Protocol protocol = Protocol::kTCP;
+  uint16_t port = 0;
+
+  auto operator<=>(const AddressPortTuple&) const = default;
+};
+
+// Where a rule came from: maps a rule ID back for flow logs and explain.
+struct RuleOrigin {
+  std::string kind = "NetworkPolicy";
+  std::string namespace_;
+  std::string name;
+  Direction direction = Direction::kIngress;
+  int index = 0;  // Position in spec.ingress or spec.egress.
+
+  bool operator==(const RuleOrigin&) const = default;
+};
+
+struct Rule {
+  // "<kind>/<namespace>/<name>/<direction>/<index>", stable for as long as
+  // the policy keeps the rule at that index.
+  std::string id;
+  RuleOrigin origin;
+  // Peers: true when the rule has no from/to (every peer).
+  bool any_peer = false;
+  std::vector<std::string> pod_set_ids;  // Peer pods by selector.
+  std::string cidr_set_id;               // Empty when no ipBlock peers.
+  // Ports: true when the rule lists no ports (every protocol and port).
+  bool any_port = false;
+  std::vector<PortRange> ports;  // Numeric ports (named ones resolved below).
+  // Named ports as written: (protocol, name). Ingress resolves them per
+  // endpoint (EndpointRule::named_ports); egress through `port_set_id`.
+  std::vector<std::pair<Protocol, std::string>> named_ports;
+  std::string port_set_id;  // Egress with named ports: destination tuples.
+
+  bool operator==(const Rule&) const = default;
+};
+
+// A rule as bound to one endpoint.
+struct EndpointRule {
+  std::string rule_id;
+  // Ingress named ports resolved against this endpoint's container ports.
+  std::vector<PortRange> named_ports;
+
+  bool operator==(const EndpointRule&) const = default;
+};
+
+struct EndpointSide {
+  // True when some policy selects the endpoint for this direction; then only
+  // what `rules` allow passes. False: the side is open.
+  bool isolated = false;
+  std::vector<std::string> policies;  // "namespace/name" of those policies.
+  std::vector<EndpointRule> rules;
+
+  bool operator==(const EndpointSide&) const = default;
+};
+
+struct Endpoint {
+  std::string id;  // "namespace/name".
+  std::string namespace_;
+  std::string name;
+  std::vector<schema::IpAddress> addresses;  // Sorted; one or two families.
+  std::string interface;  // Host-side veth when known (set by the enforcer).
+  EndpointSide ingress;
+  EndpointSide egress;
+
+  bool operator==(const Endpoint&) const = default;
+};
+
+struct PodSet {
+  std::string id;  // Canonical selector identity, e.g. "pods{ns=x;app=web}".
+  std::vector<schema::IpAddress> addresses;  // Sorted, unique.
+
+  bool operator==(const PodSet&) const = default;
+};
+
+struct CidrSet {
+  std::string id;  // Canonical, e.g. "cidr{10.0.0.0/8-10.1.0.0/16}".
+  std::vector<AddressRange> ranges;  // Sorted, disjoint, not adjacent.
+
+  bool operator==(const CidrSet&) const = default;
+};
+
+struct PortSet {
+  std::string id;
+  std::vector<AddressPortTuple> tuples;  // Sorted, unique.
+
+  bool operator==(const PortSet&) const = default;
+};
+
+struct NodePolicy {
+  std::string node_name;
+  std::vector<Endpoint> endpoints;  // Sorted by id.
+  std::vector<Rule> rules;          // Sorted by id.
+  std::vector<PodSet> pod_sets;     // Sorted by id.
+  std::vector<CidrSet> cidr_sets;   // Sorted by id.
+  std::vector<PortSet> port_sets;   // Sorted by id.
+
+  bool operator==(const NodePolicy&) const = default;
+
+  const Rule* FindRule(std::string_view id) const;
+  const PodSet* FindPodSet(std::string_view id) const;
+  const CidrSet* FindCidrSet(std::string_view id) const;
+  const PortSet* FindPortSet(std::string_view id) const;
+  const Endpoint* FindEndpointByAddress(const schema::IpAddress& ip) const;
+};
+
+// Deterministic JSON (see policy-schema/schemas/nodepolicy.schema.json).
+std::string ToJson(const NodePolicy& policy);
+
+}  // namespace podwall::ir
+
+#endif  // PODWALL_POLICY_SCHEMA_NODE_POLICY_H_
