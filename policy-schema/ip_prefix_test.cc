@@ -55,7 +55,7 @@ TEST(IpAddressTest, NextPrev_CarryAndBounds) {
   EXPECT_FALSE(IpAddress::Parse("255.255.255.255")->Next());
   EXPECT_FALSE(IpAddress::Parse("0.0.0.0")->Prev());
   EXPECT_FALSE(IpAddress::Parse("::")->Prev());
-  EXPECT_EQ(IpAddress::Parse("::ffff")->Next()->ToString(), "::1:0");
+  EXPECT_EQ(IpAddress::Parse("fd00::ffff")->Next()->ToString(), "fd00::1:0");
 }
 
 TEST(IpAddressTest, ParseAndFormat_RoundTrip) {
