@@ -36,7 +36,8 @@ Workload WorkloadFromPod(const schema::Pod& pod) {
   w.node_name = pod.spec.node_name;
   w.host_network = pod.spec.host_network;
   std::vector<std::string> ips = pod.status.pod_ips;
-  if (ips.empty() && !pod.status.pod_ip.empty()) ips.push_back(pod.status.pod_ip);
+  if (ips.empty() && !pod.status.pod_ip.empty())
+    ips.push_back(pod.status.pod_ip);
   for (const std::string& text : ips) {
     if (auto ip = schema::IpAddress::Parse(text)) w.addresses.push_back(*ip);
   }
@@ -117,8 +118,7 @@ bool ClusterState::UpsertWorkload(Workload workload) {
     IndexWorkload(it->second, /*add=*/true);
     return true;
   }
-  auto [pos, inserted] =
-      workloads_.emplace(workload.key, std::move(workload));
+  auto [pos, inserted] = workloads_.emplace(workload.key, std::move(workload));
   IndexWorkload(pos->second, /*add=*/true);
   return true;
 }
@@ -132,8 +132,7 @@ bool ClusterState::DeleteWorkload(const WorkloadKey& key) {
 }
 
 bool ClusterState::UpsertPolicy(const schema::NetworkPolicy& policy) {
-  const PolicyKey key =
-      policy.metadata.namespace_ + "/" + policy.metadata.name;
+  const PolicyKey key = policy.metadata.namespace_ + "/" + policy.metadata.name;
   auto it = policies_.find(key);
   if (it != policies_.end() && it->second.spec == policy.spec &&
       it->second.metadata.labels == policy.metadata.labels) {

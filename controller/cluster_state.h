@@ -95,8 +95,8 @@ class ClusterState {
   // Index look-ups (empty set when none).
   const std::set<WorkloadKey>& WorkloadsInNamespace(
       const std::string& ns) const;
-  const std::set<WorkloadKey>& WorkloadsWithLabel(const std::string& key,
-                                                  const std::string& value) const;
+  const std::set<WorkloadKey>& WorkloadsWithLabel(
+      const std::string& key, const std::string& value) const;
   const std::set<WorkloadKey>& WorkloadsWithLabelKey(
       const std::string& key) const;
   const std::set<PolicyKey>& PoliciesInNamespace(const std::string& ns) const;

@@ -1,0 +1,662 @@
+#include "controller/compiler.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "controller/address_ranges.h"
+#include "controller/selector_key.h"
+#include "policy-schema/defaults.h"
+
+namespace podwall::controller {
+namespace {
+
+using schema::IpAddress;
+
+bool HasType(const schema::NetworkPolicy& p, const char* type) {
+  return std::find(p.spec.policy_types.begin(), p.spec.policy_types.end(),
+                   type) != p.spec.policy_types.end();
+}
+
+std::string PolicyNamespace(const PolicyKey& key) {
+  return key.substr(0, key.find('/'));
+}
+
+std::string PodSetKey(const std::string& policy_ns,
+                      const schema::NetworkPolicyPeer& peer) {
+  std::string scope = peer.namespace_selector
+                          ? "nssel=" + CanonicalSelector(*peer.namespace_selector)
+                          : "ns=" + policy_ns;
+  std::string pods =
+      peer.pod_selector ? CanonicalSelector(*peer.pod_selector) : "*";
+  return absl::StrCat("pods{", scope, ";", pods, "}");
+}
+
+std::string CidrSetKey(const std::vector<ir::AddressRange>& ranges) {
+  std::string key = "cidr{";
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    if (i > 0) key += ",";
+    key += ranges[i].first.ToString();
+    if (ranges[i].last != ranges[i].first) {
+      key += "-" + ranges[i].last.ToString();
+    }
+  }
+  return key + "}";
+}
+
+// Records that `value` appeared in (or left) a set, cancelling the opposite
+// change made earlier in the same delta window.
+template <typename T>
+void NoteAdded(ElementDelta<T>& d, const T& value) {
+  if (d.removed.erase(value) == 0) d.added.insert(value);
+}
+template <typename T>
+void NoteRemoved(ElementDelta<T>& d, const T& value) {
+  if (d.added.erase(value) == 0) d.removed.insert(value);
+}
+
+void NoteCreated(std::set<std::string>& created, std::set<std::string>& deleted,
+                 const std::string& id) {
+  if (deleted.erase(id) == 0) created.insert(id);
+}
+void NoteDeleted(std::set<std::string>& created, std::set<std::string>& deleted,
+                 const std::string& id) {
+  if (created.erase(id) == 0) deleted.insert(id);
+}
+
+std::vector<ir::PortRange> ResolveIngressNamedPorts(
+    const std::vector<schema::NetworkPolicyPort>& ports, const Workload& w) {
+  std::vector<ir::PortRange> out;
+  for (const schema::NetworkPolicyPort& p : ports) {
+    if (!p.port || !p.port->is_name) continue;
+    const ir::Protocol proto =
+        ir::ParseProtocol(p.protocol.value_or("TCP")).value_or(ir::Protocol::kTCP);
+    for (const NamedPort& np : w.named_ports) {
+      if (np.name == p.port->name && np.protocol == proto) {
+        out.push_back({proto, np.port, np.port});
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace
+
+std::string RuleId(const std::string& ns, const std::string& name,
+                   ir::Direction direction, int index) {
+  return absl::StrCat("NetworkPolicy/", ns, "/", name, "/",
+                      ir::DirectionName(direction), "/", index);
+}
+
+bool NodePolicyDelta::empty() const { return size() == 0; }
+
+std::size_t NodePolicyDelta::size() const {
+  std::size_t n = endpoints.size() + rules.size() + pod_sets_created.size() +
+                  pod_sets_deleted.size() + cidr_sets_created.size() +
+                  cidr_sets_deleted.size() + port_sets_created.size() +
+                  port_sets_deleted.size();
+  for (const auto& [id, d] : pod_set_elements) {
+    n += d.added.size() + d.removed.size();
+  }
+  for (const auto& [id, d] : port_set_elements) {
+    n += d.added.size() + d.removed.size();
+  }
+  return n;
+}
+
+Compiler::Compiler(std::string node_name) : node_name_(std::move(node_name)) {}
+
+// --- matching ----------------------------------------------------------------
+
+bool Compiler::NamespaceMatches(const schema::LabelSelector& selector,
+                                const std::string& ns) const {
+  auto it = namespace_labels_.find(ns);
+  if (it != namespace_labels_.end()) return Matches(selector, it->second);
+  return Matches(selector, {{schema::kNamespaceNameLabel, ns}});
+}
+
+bool Compiler::PolicySelects(const schema::NetworkPolicy& policy,
+                             const Workload& w) const {
+  return w.eligible && w.namespace_ == policy.metadata.namespace_ &&
+         Matches(policy.spec.pod_selector, w.labels);
+}
+
+bool Compiler::PodSetMatches(const PodSetState& set, const Workload& w) const {
+  if (!w.eligible) return false;
+  if (set.fixed_namespace ? w.namespace_ != set.namespace_
+                          : !NamespaceMatches(set.namespace_selector,
+                                              w.namespace_)) {
+    return false;
+  }
+  return Matches(set.pod_selector, w.labels);
+}
+
+bool Compiler::RulePeersMatch(const ir::Rule& rule, const Workload& w) const {
+  if (rule.any_peer) return true;
+  for (const std::string& id : rule.pod_set_ids) {
+    auto it = pod_sets_.find(id);
+    if (it != pod_sets_.end() && it->second.members.contains(w.key)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// --- full compile ------------------------------------------------------------
+
+void Compiler::Rebuild(const ClusterState& state) {
+  endpoints_.clear();
+  rules_.clear();
+  pod_sets_.clear();
+  cidr_sets_.clear();
+  port_sets_.clear();
+  policy_use_.clear();
+  endpoint_policies_.clear();
+  endpoints_by_ns_.clear();
+  pod_sets_by_ns_.clear();
+  namespace_selector_sets_.clear();
+  member_of_.clear();
+  namespace_labels_.clear();
+  dirty_policies_.clear();
+  delta_ = {};
+  for (const std::string& ns : state.NamespaceNames()) {
+    namespace_labels_[ns] = state.NamespaceLabels(ns);
+  }
+  for (const auto& [key, w] : state.workloads()) {
+    if (w.eligible && w.node_name == node_name_) RecomputeEndpoint(state, key);
+  }
+  ReconcileDirtyPolicies(state);
+}
+
+// --- endpoints ---------------------------------------------------------------
+
+void Compiler::RecomputeEndpoint(const ClusterState& state,
+                                 const WorkloadKey& key) {
+  const Workload* w = state.FindWorkload(key);
+  const bool local = w && w->eligible && w->node_name == node_name_;
+  std::vector<PolicyKey> selected;
+  std::optional<ir::Endpoint> ep;
+  if (local) {
+    ep.emplace();
+    ep->id = key;
+    ep->namespace_ = w->namespace_;
+    ep->name = w->name;
+    ep->addresses = w->addresses;
+    for (const PolicyKey& pkey : state.PoliciesInNamespace(w->namespace_)) {
+      const schema::NetworkPolicy* policy = state.FindPolicy(pkey);
+      if (!policy || !PolicySelects(*policy, *w)) continue;
+      selected.push_back(pkey);
+      const std::string& ns = policy->metadata.namespace_;
+      const std::string& name = policy->metadata.name;
+      if (HasType(*policy, "Ingress")) {
+        ep->ingress.isolated = true;
+        ep->ingress.policies.push_back(pkey);
+        for (std::size_t i = 0; i < policy->spec.ingress.size(); ++i) {
+          ep->ingress.rules.push_back(
+              {RuleId(ns, name, ir::Direction::kIngress, static_cast<int>(i)),
+               ResolveIngressNamedPorts(policy->spec.ingress[i].ports, *w)});
+        }
+      }
+      if (HasType(*policy, "Egress")) {
+        ep->egress.isolated = true;
+        ep->egress.policies.push_back(pkey);
+        for (std::size_t i = 0; i < policy->spec.egress.size(); ++i) {
+          ep->egress.rules.push_back(
+              {RuleId(ns, name, ir::Direction::kEgress, static_cast<int>(i)),
+               {}});
+        }
+      }
+    }
+  }
+
+  // Policies gain or lose a local endpoint; compiled lazily afterwards.
+  std::vector<PolicyKey>& before = endpoint_policies_[key];
+  for (const PolicyKey& p : selected) {
+    if (std::find(before.begin(), before.end(), p) == before.end()) {
+      ++policy_use_[p].endpoints;
+      dirty_policies_.insert(p);
+    }
+  }
+  for (const PolicyKey& p : before) {
+    if (std::find(selected.begin(), selected.end(), p) == selected.end()) {
+      --policy_use_[p].endpoints;
+      dirty_policies_.insert(p);
+    }
+  }
+  if (selected.empty()) {
+    endpoint_policies_.erase(key);
+  } else {
+    before = std::move(selected);
+  }
+
+  auto it = endpoints_.find(key);
+  if (ep) {
+    if (it == endpoints_.end() || it->second != *ep) {
+      endpoints_by_ns_[ep->namespace_].insert(key);
+      endpoints_[key] = std::move(*ep);
+      delta_.endpoints.insert(key);
+    }
+  } else if (it != endpoints_.end()) {
+    auto ns = endpoints_by_ns_.find(it->second.namespace_);
+    if (ns != endpoints_by_ns_.end()) {
+      ns->second.erase(key);
+      if (ns->second.empty()) endpoints_by_ns_.erase(ns);
+    }
+    endpoints_.erase(it);
+    delta_.endpoints.insert(key);
+  }
+}
+
+// --- policies and rules ----------------------------------------------------
+
+void Compiler::ReconcilePolicy(const ClusterState& state,
+                               const PolicyKey& key) {
+  auto it = policy_use_.find(key);
+  if (it == policy_use_.end()) return;
+  const bool want = it->second.endpoints > 0 && state.FindPolicy(key);
+  if (want && !it->second.compiled) {
+    CompilePolicy(state, key);
+  } else if (!want && it->second.compiled) {
+    RemovePolicyRules(key);
+  }
+  if (it->second.endpoints == 0 && !it->second.compiled) policy_use_.erase(it);
+}
+
+void Compiler::ReconcileDirtyPolicies(const ClusterState& state) {
+  std::set<PolicyKey> dirty = std::move(dirty_policies_);
+  dirty_policies_.clear();
+  for (const PolicyKey& key : dirty) ReconcilePolicy(state, key);
+}
+
+void Compiler::CompilePolicy(const ClusterState& state, const PolicyKey& key) {
+  const schema::NetworkPolicy* policy = state.FindPolicy(key);
+  if (!policy) return;
+  PolicyUse& use = policy_use_[key];
+  use.compiled = true;
+  use.rule_ids.clear();
+  const std::string& ns = policy->metadata.namespace_;
+  auto compile_rule = [&](ir::Direction dir, int index,
+                          const std::vector<schema::NetworkPolicyPort>& ports,
+                          const std::vector<schema::NetworkPolicyPeer>& peers) {
+    ir::Rule r;
+    r.id = RuleId(ns, policy->metadata.name, dir, index);
+    r.origin = {"NetworkPolicy", ns, policy->metadata.name, dir, index};
+    r.any_peer = peers.empty();
+    std::vector<ir::AddressRange> ranges;
+    std::set<std::string> pod_set_keys;
+    for (const schema::NetworkPolicyPeer& peer : peers) {
+      if (peer.ip_block) {
+        for (const auto& range : IpBlockRanges(*peer.ip_block)) {
+          ranges.push_back(range);
+        }
+      } else if (pod_set_keys.insert(PodSetKey(ns, peer)).second) {
+        r.pod_set_ids.push_back(AcquirePodSet(state, ns, peer));
+      }
+    }
+    std::sort(r.pod_set_ids.begin(), r.pod_set_ids.end());
+    if (!ranges.empty()) {
+      r.cidr_set_id = AcquireCidrSet(NormalizeRanges(std::move(ranges)));
+    }
+    r.any_port = ports.empty();
+    for (const schema::NetworkPolicyPort& p : ports) {
+      const ir::Protocol proto = ir::ParseProtocol(p.protocol.value_or("TCP"))
+                                     .value_or(ir::Protocol::kTCP);
+      if (!p.port) {
+        r.ports.push_back({proto, 0, 65535});
+      } else if (p.port->is_name) {
+        r.named_ports.emplace_back(proto, p.port->name);
+      } else {
+        const int first = p.port->number;
+        const int last = p.end_port.value_or(first);
+        r.ports.push_back({proto, static_cast<uint16_t>(first),
+                           static_cast<uint16_t>(last)});
+      }
+    }
+    std::sort(r.ports.begin(), r.ports.end());
+    r.ports.erase(std::unique(r.ports.begin(), r.ports.end()), r.ports.end());
+    std::sort(r.named_ports.begin(), r.named_ports.end());
+    r.named_ports.erase(std::unique(r.named_ports.begin(), r.named_ports.end()),
+                        r.named_ports.end());
+    if (dir == ir::Direction::kEgress && !r.named_ports.empty()) {
+      r.port_set_id = AcquirePortSet(state, r);
+    }
+    delta_.rules.insert(r.id);
+    use.rule_ids.push_back(r.id);
+    rules_[r.id] = std::move(r);
+  };
+  if (HasType(*policy, "Ingress")) {
+    for (std::size_t i = 0; i < policy->spec.ingress.size(); ++i) {
+      compile_rule(ir::Direction::kIngress, static_cast<int>(i),
+                   policy->spec.ingress[i].ports, policy->spec.ingress[i].from);
+    }
+  }
+  if (HasType(*policy, "Egress")) {
+    for (std::size_t i = 0; i < policy->spec.egress.size(); ++i) {
+      compile_rule(ir::Direction::kEgress, static_cast<int>(i),
+                   policy->spec.egress[i].ports, policy->spec.egress[i].to);
+    }
+  }
+}
+
+void Compiler::RemovePolicyRules(const PolicyKey& key) {
+  auto use = policy_use_.find(key);
+  if (use == policy_use_.end()) return;
+  for (const std::string& id : use->second.rule_ids) {
+    auto it = rules_.find(id);
+    if (it == rules_.end()) continue;
+    const ir::Rule rule = std::move(it->second);
+    rules_.erase(it);
+    delta_.rules.insert(id);
+    if (!rule.port_set_id.empty()) ReleasePortSet(rule.port_set_id);
+    for (const std::string& set : rule.pod_set_ids) ReleasePodSet(set);
+    if (!rule.cidr_set_id.empty()) ReleaseCidrSet(rule.cidr_set_id);
+  }
+  use->second.rule_ids.clear();
+  use->second.compiled = false;
+}
+
+// --- sets ----------------------------------------------------------------------
+
+std::string Compiler::AcquirePodSet(const ClusterState& state,
+                                    const std::string& ns,
+                                    const schema::NetworkPolicyPeer& peer) {
+  const std::string key = PodSetKey(ns, peer);
+  auto [it, inserted] = pod_sets_.try_emplace(key);
+  PodSetState& set = it->second;
+  ++set.refs;
+  if (!inserted) return key;
+
+  set.fixed_namespace = !peer.namespace_selector;
+  if (set.fixed_namespace) {
+    set.namespace_ = ns;
+    pod_sets_by_ns_[ns].insert(key);
+  } else {
+    set.namespace_selector = *peer.namespace_selector;
+    namespace_selector_sets_.insert(key);
+  }
+  if (peer.pod_selector) set.pod_selector = *peer.pod_selector;
+  NoteCreated(delta_.pod_sets_created, delta_.pod_sets_deleted, key);
+
+  // Candidates from the narrowest index, then the exact check.
+  auto consider = [&](const std::set<WorkloadKey>& keys) {
+    for (const WorkloadKey& wk : keys) {
+      const Workload* w = state.FindWorkload(wk);
+      if (w) UpdatePodSetMember(key, set, w, wk);
+    }
+  };
+  const auto& labels = set.pod_selector.match_labels;
+  const std::set<WorkloadKey>* by_label = nullptr;
+  for (const auto& [k, v] : labels) {
+    const auto& candidates = state.WorkloadsWithLabel(k, v);
+    if (!by_label || candidates.size() < by_label->size()) {
+      by_label = &candidates;
+    }
+  }
+  if (set.fixed_namespace) {
+    const auto& in_ns = state.WorkloadsInNamespace(ns);
+    consider(by_label && by_label->size() < in_ns.size() ? *by_label : in_ns);
+  } else if (by_label) {
+    consider(*by_label);
+  } else {
+    for (const auto& [name, ns_labels] : namespace_labels_) {
+      if (Matches(set.namespace_selector, ns_labels)) {
+        consider(state.WorkloadsInNamespace(name));
+      }
+    }
+  }
+  // A new set's content is sent whole; no element delta needed.
+  delta_.pod_set_elements.erase(key);
+  return key;
+}
+
+void Compiler::ReleasePodSet(const std::string& id) {
+  auto it = pod_sets_.find(id);
+  if (it == pod_sets_.end() || --it->second.refs > 0) return;
+  for (const auto& [wk, addrs] : it->second.members) {
+    auto m = member_of_.find(wk);
+    if (m == member_of_.end()) continue;
+    m->second.erase(id);
+    if (m->second.empty()) member_of_.erase(m);
+  }
+  if (it->second.fixed_namespace) {
+    auto ns = pod_sets_by_ns_.find(it->second.namespace_);
+    if (ns != pod_sets_by_ns_.end()) {
+      ns->second.erase(id);
+      if (ns->second.empty()) pod_sets_by_ns_.erase(ns);
+    }
+  } else {
+    namespace_selector_sets_.erase(id);
+  }
+  pod_sets_.erase(it);
+  delta_.pod_set_elements.erase(id);
+  NoteDeleted(delta_.pod_sets_created, delta_.pod_sets_deleted, id);
+}
+
+std::string Compiler::AcquireCidrSet(std::vector<ir::AddressRange> ranges) {
+  const std::string key = CidrSetKey(ranges);
+  auto [it, inserted] = cidr_sets_.try_emplace(key);
+  ++it->second.refs;
+  if (inserted) {
+    it->second.ranges = std::move(ranges);
+    NoteCreated(delta_.cidr_sets_created, delta_.cidr_sets_deleted, key);
+  }
+  return key;
+}
+
+void Compiler::ReleaseCidrSet(const std::string& id) {
+  auto it = cidr_sets_.find(id);
+  if (it == cidr_sets_.end() || --it->second.refs > 0) return;
+  cidr_sets_.erase(it);
+  NoteDeleted(delta_.cidr_sets_created, delta_.cidr_sets_deleted, id);
+}
+
+std::string Compiler::AcquirePortSet(const ClusterState& state,
+                                     const ir::Rule& rule) {
+  const std::string key = "named{" + rule.id + "}";
+  auto [it, inserted] = port_sets_.try_emplace(key);
+  PortSetState& set = it->second;
+  ++set.refs;
+  if (!inserted) return key;
+  set.rule_id = rule.id;
+  NoteCreated(delta_.port_sets_created, delta_.port_sets_deleted, key);
+  // The rule is not in rules_ yet: store it first so matching can see it.
+  rules_[rule.id] = rule;
+  if (rule.any_peer || !rule.cidr_set_id.empty()) {
+    for (const auto& [wk, w] : state.workloads()) {
+      UpdatePortSetMember(key, set, &w, wk);
+    }
+  } else {
+    std::set<WorkloadKey> candidates;
+    for (const std::string& id : rule.pod_set_ids) {
+      for (const auto& [wk, addrs] : pod_sets_.at(id).members) {
+        candidates.insert(wk);
+      }
+    }
+    for (const WorkloadKey& wk : candidates) {
+      UpdatePortSetMember(key, set, state.FindWorkload(wk), wk);
+    }
+  }
+  delta_.port_set_elements.erase(key);
+  return key;
+}
+
+void Compiler::ReleasePortSet(const std::string& id) {
+  auto it = port_sets_.find(id);
+  if (it == port_sets_.end() || --it->second.refs > 0) return;
+  port_sets_.erase(it);
+  delta_.port_set_elements.erase(id);
+  NoteDeleted(delta_.port_sets_created, delta_.port_sets_deleted, id);
+}
+
+void Compiler::UpdatePodSetMember(const std::string& id, PodSetState& set,
+                                  const Workload* w, const WorkloadKey& key) {
+  const bool want = w && PodSetMatches(set, *w);
+  auto it = set.members.find(key);
+  if (!want && it == set.members.end()) return;
+  static const std::vector<IpAddress> kNone;
+  const std::vector<IpAddress>& now = want ? w->addresses : kNone;
+  if (it != set.members.end() && it->second == now) return;
+  ElementDelta<IpAddress>& d = delta_.pod_set_elements[id];
+  if (it != set.members.end()) {
+    for (const IpAddress& a : it->second) {
+      auto count = set.addresses.find(a);
+      if (count != set.addresses.end() && --count->second == 0) {
+        set.addresses.erase(count);
+        NoteRemoved(d, a);
+      }
+    }
+  }
+  for (const IpAddress& a : now) {
+    if (set.addresses[a]++ == 0) NoteAdded(d, a);
+  }
+  if (want) {
+    set.members[key] = now;
+    member_of_[key].insert(id);
+  } else {
+    set.members.erase(it);
+    auto m = member_of_.find(key);
+    if (m != member_of_.end()) {
+      m->second.erase(id);
+      if (m->second.empty()) member_of_.erase(m);
+    }
+  }
+  if (d.added.empty() && d.removed.empty()) delta_.pod_set_elements.erase(id);
+}
+
+void Compiler::UpdatePortSetMember(const std::string& id, PortSetState& set,
+                                   const Workload* w, const WorkloadKey& key) {
+  std::vector<ir::AddressPortTuple> now;
+  auto rule_it = rules_.find(set.rule_id);
+  if (w && w->eligible && rule_it != rules_.end()) {
+    const ir::Rule& rule = rule_it->second;
+    const bool by_selector = RulePeersMatch(rule, *w);
+    const CidrSetState* cidr = nullptr;
+    if (!rule.cidr_set_id.empty()) {
+      auto c = cidr_sets_.find(rule.cidr_set_id);
+      if (c != cidr_sets_.end()) cidr = &c->second;
+    }
+    for (const auto& [proto, name] : rule.named_ports) {
+      for (const NamedPort& np : w->named_ports) {
+        if (np.name != name || np.protocol != proto) continue;
+        for (const IpAddress& a : w->addresses) {
+          if (by_selector || (cidr && RangesContain(cidr->ranges, a))) {
+            now.push_back({a, proto, np.port});
+          }
+        }
+      }
+    }
+    std::sort(now.begin(), now.end());
+    now.erase(std::unique(now.begin(), now.end()), now.end());
+  }
+  auto it = set.members.find(key);
+  if (now.empty() && it == set.members.end()) return;
+  if (it != set.members.end() && it->second == now) return;
+  ElementDelta<ir::AddressPortTuple>& d = delta_.port_set_elements[id];
+  if (it != set.members.end()) {
+    for (const auto& t : it->second) {
+      auto count = set.tuples.find(t);
+      if (count != set.tuples.end() && --count->second == 0) {
+        set.tuples.erase(count);
+        NoteRemoved(d, t);
+      }
+    }
+  }
+  for (const auto& t : now) {
+    if (set.tuples[t]++ == 0) NoteAdded(d, t);
+  }
+  if (now.empty()) {
+    set.members.erase(it);
+  } else {
+    set.members[key] = std::move(now);
+  }
+  if (d.added.empty() && d.removed.empty()) delta_.port_set_elements.erase(id);
+}
+
+// --- events ----------------------------------------------------------------------
+
+void Compiler::OnWorkloadChanged(const ClusterState& state,
+                                 const WorkloadKey& key) {
+  const Workload* w = state.FindWorkload(key);
+  if (w && !namespace_labels_.contains(w->namespace_)) {
+    namespace_labels_[w->namespace_] = state.NamespaceLabels(w->namespace_);
+  }
+  std::set<std::string> candidates;
+  if (auto m = member_of_.find(key); m != member_of_.end()) {
+    candidates = m->second;
+  }
+  if (w) {
+    if (auto s = pod_sets_by_ns_.find(w->namespace_); s != pod_sets_by_ns_.end()) {
+      candidates.insert(s->second.begin(), s->second.end());
+    }
+    candidates.insert(namespace_selector_sets_.begin(),
+                      namespace_selector_sets_.end());
+  }
+  for (const std::string& id : candidates) {
+    UpdatePodSetMember(id, pod_sets_.at(id), w, key);
+  }
+  for (auto& [id, set] : port_sets_) UpdatePortSetMember(id, set, w, key);
+  RecomputeEndpoint(state, key);
+  ReconcileDirtyPolicies(state);
+}
+
+void Compiler::OnNamespaceChanged(const ClusterState& state,
+                                  const std::string& name) {
+  namespace_labels_[name] = state.NamespaceLabels(name);
+  const std::set<WorkloadKey>& in_ns = state.WorkloadsInNamespace(name);
+  for (const std::string& id : namespace_selector_sets_) {
+    PodSetState& set = pod_sets_.at(id);
+    for (const WorkloadKey& wk : in_ns) {
+      UpdatePodSetMember(id, set, state.FindWorkload(wk), wk);
+    }
+  }
+  for (auto& [id, set] : port_sets_) {
+    for (const WorkloadKey& wk : in_ns) {
+      UpdatePortSetMember(id, set, state.FindWorkload(wk), wk);
+    }
+  }
+  ReconcileDirtyPolicies(state);
+}
+
+void Compiler::OnPolicyChanged(const ClusterState& state,
+                               const PolicyKey& key) {
+  if (auto use = policy_use_.find(key);
+      use != policy_use_.end() && use->second.compiled) {
+    RemovePolicyRules(key);
+  }
+  const std::string ns = PolicyNamespace(key);
+  if (auto eps = endpoints_by_ns_.find(ns); eps != endpoints_by_ns_.end()) {
+    const std::set<WorkloadKey> keys = eps->second;
+    for (const WorkloadKey& wk : keys) RecomputeEndpoint(state, wk);
+  }
+  dirty_policies_.insert(key);
+  ReconcileDirtyPolicies(state);
+}
+
+// --- output ----------------------------------------------------------------------
+
+ir::NodePolicy Compiler::Snapshot() const {
+  ir::NodePolicy p;
+  p.node_name = node_name_;
+  p.endpoints.reserve(endpoints_.size());
+  for (const auto& [id, e] : endpoints_) p.endpoints.push_back(e);
+  p.rules.reserve(rules_.size());
+  for (const auto& [id, r] : rules_) p.rules.push_back(r);
+  for (const auto& [id, s] : pod_sets_) {
+    ir::PodSet& out = p.pod_sets.emplace_back();
+    out.id = id;
+    for (const auto& [a, n] : s.addresses) out.addresses.push_back(a);
+  }
+  for (const auto& [id, s] : cidr_sets_) p.cidr_sets.push_back({id, s.ranges});
+  for (const auto& [id, s] : port_sets_) {
+    ir::PortSet& out = p.port_sets.emplace_back();
+    out.id = id;
+    for (const auto& [t, n] : s.tuples) out.tuples.push_back(t);
+  }
+  return p;
+}
+
+NodePolicyDelta Compiler::TakeDelta() { return std::exchange(delta_, {}); }
+
+}  // namespace podwall::controller

@@ -1,0 +1,165 @@
+#ifndef PODWALL_CONTROLLER_COMPILER_H_
+#define PODWALL_CONTROLLER_COMPILER_H_
+
+// Compiler: ClusterState -> NodePolicy for one node, kept up to date
+// incrementally.
+//
+// Only what the node must enforce is compiled: its local endpoints (eligible
+// workloads whose nodeName is this node), the policies that select at least
+// one of them, and the sets those policies' rules reference. An event
+// recomputes only what depends on it:
+//   workload  its membership in existing pod/port sets, and its endpoint
+//   namespace namespace-selector sets for the workloads of that namespace
+//   policy    its rules and sets, and the endpoints of its namespace
+// Each change is recorded in a NodePolicyDelta for the enforcer.
+//
+// Not thread-safe. The ClusterState passed to every call must be the one the
+// event was applied to, and must outlive no assumption: the compiler copies
+// what it keeps.
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "controller/cluster_state.h"
+#include "policy-schema/node_policy.h"
+
+namespace podwall::controller {
+
+// Element-level changes of one set since the last TakeDelta().
+template <typename T>
+struct ElementDelta {
+  std::set<T> added;
+  std::set<T> removed;
+};
+
+// What changed in the IR since the last TakeDelta(): the enforcer's to-do
+// list for a partial sync. IDs name objects in the current IR; one that is
+// no longer there was deleted.
+struct NodePolicyDelta {
+  std::set<std::string> endpoints;
+  std::set<std::string> rules;
+  std::set<std::string> pod_sets_created;
+  std::set<std::string> pod_sets_deleted;
+  std::map<std::string, ElementDelta<schema::IpAddress>> pod_set_elements;
+  std::set<std::string> cidr_sets_created;
+  std::set<std::string> cidr_sets_deleted;
+  std::set<std::string> port_sets_created;
+  std::set<std::string> port_sets_deleted;
+  std::map<std::string, ElementDelta<ir::AddressPortTuple>> port_set_elements;
+
+  bool empty() const;
+  // Number of objects and elements touched: a measure of sync size.
+  std::size_t size() const;
+};
+
+class Compiler {
+ public:
+  explicit Compiler(std::string node_name);
+
+  // Drops everything and compiles `state` from scratch.
+  void Rebuild(const ClusterState& state);
+
+  // Incremental updates, called after the state applied the change (the
+  // object may have been added, updated or deleted).
+  void OnNamespaceChanged(const ClusterState& state, const std::string& name);
+  void OnWorkloadChanged(const ClusterState& state, const WorkloadKey& key);
+  void OnPolicyChanged(const ClusterState& state, const PolicyKey& key);
+
+  // The IR as it stands, sorted and deterministic. O(size of the IR).
+  ir::NodePolicy Snapshot() const;
+
+  // Changes since the previous call (or since construction).
+  NodePolicyDelta TakeDelta();
+
+  const std::string& node_name() const { return node_name_; }
+  std::size_t endpoint_count() const { return endpoints_.size(); }
+  std::size_t rule_count() const { return rules_.size(); }
+
+ private:
+  struct PodSetState {
+    bool fixed_namespace = true;
+    std::string namespace_;  // When fixed_namespace.
+    schema::LabelSelector namespace_selector;
+    schema::LabelSelector pod_selector;
+    std::map<WorkloadKey, std::vector<schema::IpAddress>> members;
+    std::map<schema::IpAddress, int> addresses;  // Address -> member count.
+    int refs = 0;
+  };
+  struct CidrSetState {
+    std::vector<ir::AddressRange> ranges;
+    int refs = 0;
+  };
+  struct PortSetState {
+    std::string rule_id;  // The egress rule whose named ports it resolves.
+    std::map<WorkloadKey, std::vector<ir::AddressPortTuple>> members;
+    std::map<ir::AddressPortTuple, int> tuples;
+    int refs = 0;
+  };
+  struct PolicyUse {
+    int endpoints = 0;  // Local endpoints the policy selects.
+    bool compiled = false;
+    std::vector<std::string> rule_ids;
+  };
+
+  // Selection and matching.
+  bool PolicySelects(const schema::NetworkPolicy& policy,
+                     const Workload& w) const;
+  bool PodSetMatches(const PodSetState& set, const Workload& w) const;
+  bool NamespaceMatches(const schema::LabelSelector& selector,
+                        const std::string& ns) const;
+  bool RulePeersMatch(const ir::Rule& rule, const Workload& w) const;
+
+  // Policies and their rules.
+  void CompilePolicy(const ClusterState& state, const PolicyKey& key);
+  void RemovePolicyRules(const PolicyKey& key);
+  void ReconcilePolicy(const ClusterState& state, const PolicyKey& key);
+  void ReconcileDirtyPolicies(const ClusterState& state);
+
+  // Sets, created on first reference and deleted on last release.
+  std::string AcquirePodSet(const ClusterState& state, const std::string& ns,
+                            const schema::NetworkPolicyPeer& peer);
+  std::string AcquireCidrSet(std::vector<ir::AddressRange> ranges);
+  std::string AcquirePortSet(const ClusterState& state, const ir::Rule& rule);
+  void ReleasePodSet(const std::string& id);
+  void ReleaseCidrSet(const std::string& id);
+  void ReleasePortSet(const std::string& id);
+
+  // Per-workload updates.
+  void UpdatePodSetMember(const std::string& id, PodSetState& set,
+                          const Workload* w, const WorkloadKey& key);
+  void UpdatePortSetMember(const std::string& id, PortSetState& set,
+                           const Workload* w, const WorkloadKey& key);
+  void RecomputeEndpoint(const ClusterState& state, const WorkloadKey& key);
+
+  std::string node_name_;
+
+  // The IR, by ID.
+  std::map<std::string, ir::Endpoint> endpoints_;
+  std::map<std::string, ir::Rule> rules_;
+  std::map<std::string, PodSetState> pod_sets_;
+  std::map<std::string, CidrSetState> cidr_sets_;
+  std::map<std::string, PortSetState> port_sets_;
+
+  // Bookkeeping.
+  std::map<PolicyKey, PolicyUse> policy_use_;
+  std::map<WorkloadKey, std::vector<PolicyKey>> endpoint_policies_;
+  std::map<std::string, std::set<WorkloadKey>> endpoints_by_ns_;
+  std::map<std::string, std::set<std::string>> pod_sets_by_ns_;
+  std::set<std::string> namespace_selector_sets_;
+  std::map<WorkloadKey, std::set<std::string>> member_of_;
+  absl::flat_hash_map<std::string, schema::Labels> namespace_labels_;
+  std::set<PolicyKey> dirty_policies_;
+
+  NodePolicyDelta delta_;
+};
+
+// Rule IDs: "NetworkPolicy/<namespace>/<name>/<ingress|egress>/<index>".
+std::string RuleId(const std::string& ns, const std::string& name,
+                   ir::Direction direction, int index);
+
+}  // namespace podwall::controller
+
+#endif  // PODWALL_CONTROLLER_COMPILER_H_

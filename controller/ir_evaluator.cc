@@ -1,0 +1,65 @@
+#include "controller/ir_evaluator.h"
+
+#include <algorithm>
+
+#include "controller/address_ranges.h"
+
+namespace podwall::controller {
+namespace {
+
+bool PortIn(const std::vector<ir::PortRange>& ranges, ir::Protocol protocol,
+            uint16_t port) {
+  for (const ir::PortRange& r : ranges) {
+    if (r.protocol == protocol && port >= r.first && port <= r.last) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool RuleAllows(const ir::NodePolicy& policy, const ir::Rule& rule,
+                const ir::EndpointRule& binding, const schema::IpAddress& peer,
+                ir::Protocol protocol, uint16_t port) {
+  bool peer_ok = rule.any_peer;
+  for (const std::string& id : rule.pod_set_ids) {
+    if (peer_ok) break;
+    const ir::PodSet* set = policy.FindPodSet(id);
+    peer_ok = set && std::binary_search(set->addresses.begin(),
+                                        set->addresses.end(), peer);
+  }
+  if (!peer_ok && !rule.cidr_set_id.empty()) {
+    const ir::CidrSet* set = policy.FindCidrSet(rule.cidr_set_id);
+    peer_ok = set && RangesContain(set->ranges, peer);
+  }
+  if (peer_ok && (rule.any_port || PortIn(rule.ports, protocol, port) ||
+                  PortIn(binding.named_ports, protocol, port))) {
+    return true;
+  }
+  if (!rule.port_set_id.empty()) {
+    const ir::PortSet* set = policy.FindPortSet(rule.port_set_id);
+    return set && std::binary_search(set->tuples.begin(), set->tuples.end(),
+                                     ir::AddressPortTuple{peer, protocol, port});
+  }
+  return false;
+}
+
+}  // namespace
+
+bool IrAllows(const ir::NodePolicy& policy, ir::Direction direction,
+              const schema::IpAddress& local, const schema::IpAddress& peer,
+              ir::Protocol protocol, uint16_t port) {
+  const ir::Endpoint* ep = policy.FindEndpointByAddress(local);
+  if (!ep) return true;
+  const ir::EndpointSide& side =
+      direction == ir::Direction::kIngress ? ep->ingress : ep->egress;
+  if (!side.isolated) return true;
+  for (const ir::EndpointRule& binding : side.rules) {
+    const ir::Rule* rule = policy.FindRule(binding.rule_id);
+    if (rule && RuleAllows(policy, *rule, binding, peer, protocol, port)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace podwall::controller

@@ -1,0 +1,23 @@
+#ifndef PODWALL_CONTROLLER_IR_EVALUATOR_H_
+#define PODWALL_CONTROLLER_IR_EVALUATOR_H_
+
+// Evaluates a connection against a NodePolicy the way the kernel ruleset
+// will: look up the local endpoint by address, and if that side is
+// isolated, allow only what one of its rules matches. Used by tests to check
+// the compiler against the reference evaluator, and by tools that want the
+// IR's answer.
+
+#include "policy-schema/node_policy.h"
+
+namespace podwall::controller {
+
+// Does `policy` let `local` (an address of one of its endpoints) send
+// (egress) to or receive (ingress) from `peer` on protocol/port? An address
+// that is not a local endpoint is not enforced by this node: true.
+bool IrAllows(const ir::NodePolicy& policy, ir::Direction direction,
+              const schema::IpAddress& local, const schema::IpAddress& peer,
+              ir::Protocol protocol, uint16_t port);
+
+}  // namespace podwall::controller
+
+#endif  // PODWALL_CONTROLLER_IR_EVALUATOR_H_
