@@ -24,9 +24,10 @@ std::string PolicyNamespace(const PolicyKey& key) {
 
 std::string PodSetKey(const std::string& policy_ns,
                       const schema::NetworkPolicyPeer& peer) {
-  std::string scope = peer.namespace_selector
-                          ? "nssel=" + CanonicalSelector(*peer.namespace_selector)
-                          : "ns=" + policy_ns;
+  std::string scope =
+      peer.namespace_selector
+          ? "nssel=" + CanonicalSelector(*peer.namespace_selector)
+          : "ns=" + policy_ns;
   std::string pods =
       peer.pod_selector ? CanonicalSelector(*peer.pod_selector) : "*";
   return absl::StrCat("pods{", scope, ";", pods, "}");
@@ -69,8 +70,8 @@ std::vector<ir::PortRange> ResolveIngressNamedPorts(
   std::vector<ir::PortRange> out;
   for (const schema::NetworkPolicyPort& p : ports) {
     if (!p.port || !p.port->is_name) continue;
-    const ir::Protocol proto =
-        ir::ParseProtocol(p.protocol.value_or("TCP")).value_or(ir::Protocol::kTCP);
+    const ir::Protocol proto = ir::ParseProtocol(p.protocol.value_or("TCP"))
+                                   .value_or(ir::Protocol::kTCP);
     for (const NamedPort& np : w.named_ports) {
       if (np.name == p.port->name && np.protocol == proto) {
         out.push_back({proto, np.port, np.port});
@@ -125,9 +126,9 @@ bool Compiler::PolicySelects(const schema::NetworkPolicy& policy,
 
 bool Compiler::PodSetMatches(const PodSetState& set, const Workload& w) const {
   if (!w.eligible) return false;
-  if (set.fixed_namespace ? w.namespace_ != set.namespace_
-                          : !NamespaceMatches(set.namespace_selector,
-                                              w.namespace_)) {
+  if (set.fixed_namespace
+          ? w.namespace_ != set.namespace_
+          : !NamespaceMatches(set.namespace_selector, w.namespace_)) {
     return false;
   }
   return Matches(set.pod_selector, w.labels);
@@ -310,8 +311,8 @@ void Compiler::CompilePolicy(const ClusterState& state, const PolicyKey& key) {
       } else {
         const int first = p.port->number;
         const int last = p.end_port.value_or(first);
-        r.ports.push_back({proto, static_cast<uint16_t>(first),
-                           static_cast<uint16_t>(last)});
+        r.ports.push_back(
+            {proto, static_cast<uint16_t>(first), static_cast<uint16_t>(last)});
       }
     }
     std::sort(r.ports.begin(), r.ports.end());
@@ -357,7 +358,8 @@ void Compiler::RemovePolicyRules(const PolicyKey& key) {
   use->second.compiled = false;
 }
 
-// --- sets ----------------------------------------------------------------------
+// --- sets
+// ----------------------------------------------------------------------
 
 std::string Compiler::AcquirePodSet(const ClusterState& state,
                                     const std::string& ns,
@@ -574,7 +576,8 @@ void Compiler::UpdatePortSetMember(const std::string& id, PortSetState& set,
   if (d.added.empty() && d.removed.empty()) delta_.port_set_elements.erase(id);
 }
 
-// --- events ----------------------------------------------------------------------
+// --- events
+// ----------------------------------------------------------------------
 
 void Compiler::OnWorkloadChanged(const ClusterState& state,
                                  const WorkloadKey& key) {
@@ -587,7 +590,8 @@ void Compiler::OnWorkloadChanged(const ClusterState& state,
     candidates = m->second;
   }
   if (w) {
-    if (auto s = pod_sets_by_ns_.find(w->namespace_); s != pod_sets_by_ns_.end()) {
+    if (auto s = pod_sets_by_ns_.find(w->namespace_);
+        s != pod_sets_by_ns_.end()) {
       candidates.insert(s->second.begin(), s->second.end());
     }
     candidates.insert(namespace_selector_sets_.begin(),
@@ -634,7 +638,8 @@ void Compiler::OnPolicyChanged(const ClusterState& state,
   ReconcileDirtyPolicies(state);
 }
 
-// --- output ----------------------------------------------------------------------
+// --- output
+// ----------------------------------------------------------------------
 
 ir::NodePolicy Compiler::Snapshot() const {
   ir::NodePolicy p;

@@ -43,7 +43,8 @@ class RandomCluster {
     schema::Namespace ns;
     ns.metadata.name = name;
     if (Chance(60)) ns.metadata.labels["team"] = Pick<std::string>({"x", "y"});
-    if (Chance(50)) ns.metadata.labels["env"] = Pick<std::string>({"prod", "dev"});
+    if (Chance(50))
+      ns.metadata.labels["env"] = Pick<std::string>({"prod", "dev"});
     schema::ApplyDefaults(ns);
     return ns;
   }
@@ -54,15 +55,18 @@ class RandomCluster {
     // One namespace and two possible addresses per index: no two pods ever
     // share an address, but a pod may move between its two.
     pod.metadata.namespace_ = kNamespaces[index % kNamespaces.size()];
-    if (Chance(80)) pod.metadata.labels["app"] = Pick<std::string>({"web", "db", "api"});
-    if (Chance(50)) pod.metadata.labels["tier"] = Pick<std::string>({"front", "back"});
+    if (Chance(80))
+      pod.metadata.labels["app"] = Pick<std::string>({"web", "db", "api"});
+    if (Chance(50))
+      pod.metadata.labels["tier"] = Pick<std::string>({"front", "back"});
     pod.spec.node_name = Pick(kNodes);
     pod.spec.host_network = Chance(8);
     pod.status.phase = Chance(5) ? "Succeeded" : "Running";
     const int host = index + 1 + (Chance(30) ? 16 : 0);
     if (!Chance(5)) {
       pod.status.pod_ips.push_back(absl::StrCat("10.0.0.", host));
-      if (Chance(40)) pod.status.pod_ips.push_back(absl::StrCat("fd00::", host));
+      if (Chance(40))
+        pod.status.pod_ips.push_back(absl::StrCat("fd00::", host));
       pod.status.pod_ip = pod.status.pod_ips.front();
     }
     schema::Container c;
@@ -87,8 +91,10 @@ class RandomCluster {
       if (shape == 4) s.match_expressions.push_back({"env", "NotIn", {"prod"}});
       return s;
     }
-    if (shape == 1) s.match_labels["app"] = Pick<std::string>({"web", "db", "api"});
-    if (shape == 2) s.match_expressions.push_back({"app", "In", {"web", "api"}});
+    if (shape == 1)
+      s.match_labels["app"] = Pick<std::string>({"web", "db", "api"});
+    if (shape == 2)
+      s.match_expressions.push_back({"app", "In", {"web", "api"}});
     if (shape == 3) s.match_expressions.push_back({"tier", "DoesNotExist", {}});
     if (shape == 4) {
       s.match_labels["tier"] = "front";
@@ -125,7 +131,8 @@ class RandomCluster {
 
   schema::NetworkPolicyPort Port() {
     schema::NetworkPolicyPort p;
-    if (Chance(70)) p.protocol = Pick<std::string>({"TCP", "TCP", "UDP", "SCTP"});
+    if (Chance(70))
+      p.protocol = Pick<std::string>({"TCP", "TCP", "UDP", "SCTP"});
     switch (Int(0, 4)) {
       case 0:
         break;  // Every port of the protocol.
@@ -137,7 +144,8 @@ class RandomCluster {
         p.end_port = 8100;
         break;
       default:
-        p.port = schema::PortRef{true, 0, Pick<std::string>({"http", "dns", "metrics"})};
+        p.port = schema::PortRef{true, 0,
+                                 Pick<std::string>({"http", "dns", "metrics"})};
         break;
     }
     return p;
@@ -162,8 +170,10 @@ class RandomCluster {
         for (int j = 0; j < ports; ++j) rule.ports.push_back(Port());
       }
     };
-    rules(np.spec.ingress, [](auto& r) -> auto& { return r.from; });
-    rules(np.spec.egress, [](auto& r) -> auto& { return r.to; });
+    rules(
+        np.spec.ingress, [](auto& r) -> auto& { return r.from; });
+    rules(
+        np.spec.egress, [](auto& r) -> auto& { return r.to; });
     schema::ApplyDefaults(np);
     return np;
   }
@@ -212,15 +222,16 @@ bool IrMatchesReference(const ClusterState& state, Nodes& nodes,
   for (const auto& [key, w] : state.workloads()) {
     for (const IpAddress& a : w.addresses) ends.push_back({&w, a});
   }
-  for (const char* ext : {"10.0.0.200", "192.168.1.1", "fd00::ff", "2001:db8::1"}) {
+  for (const char* ext :
+       {"10.0.0.200", "192.168.1.1", "fd00::ff", "2001:db8::1"}) {
     const IpAddress a = *IpAddress::Parse(ext);
     ends.push_back({state.FindWorkloadByAddress(a), a});
   }
   const std::vector<std::pair<ir::Protocol, uint16_t>> probes = {
-      {ir::Protocol::kTCP, 80},   {ir::Protocol::kTCP, 8080},
-      {ir::Protocol::kUDP, 53},   {ir::Protocol::kTCP, 9090},
-      {ir::Protocol::kSCTP, 80},  {ir::Protocol::kTCP, 8050},
-      {ir::Protocol::kUDP, 80},   {ir::Protocol::kTCP, 53}};
+      {ir::Protocol::kTCP, 80},  {ir::Protocol::kTCP, 8080},
+      {ir::Protocol::kUDP, 53},  {ir::Protocol::kTCP, 9090},
+      {ir::Protocol::kSCTP, 80}, {ir::Protocol::kTCP, 8050},
+      {ir::Protocol::kUDP, 80},  {ir::Protocol::kTCP, 53}};
   for (const ConnectionEnd& src : ends) {
     for (const ConnectionEnd& dst : ends) {
       if (src.address.family != dst.address.family) continue;
@@ -234,16 +245,16 @@ bool IrMatchesReference(const ClusterState& state, Nodes& nodes,
         const Workload* s = state.FindWorkloadByAddress(src.address);
         const Workload* d = state.FindWorkloadByAddress(dst.address);
         if (src.workload && src.workload->eligible && s == src.workload) {
-          egress = IrAllows(*ir_of(src.workload->node_name),
-                            ir::Direction::kEgress, src.address, dst.address,
-                            proto, port);
+          egress =
+              IrAllows(*ir_of(src.workload->node_name), ir::Direction::kEgress,
+                       src.address, dst.address, proto, port);
         } else if (src.workload && src.workload->eligible) {
           continue;  // Address ambiguity: not comparable.
         }
         if (dst.workload && dst.workload->eligible && d == dst.workload) {
-          ingress = IrAllows(*ir_of(dst.workload->node_name),
-                             ir::Direction::kIngress, dst.address, src.address,
-                             proto, port);
+          ingress =
+              IrAllows(*ir_of(dst.workload->node_name), ir::Direction::kIngress,
+                       dst.address, src.address, proto, port);
         } else if (dst.workload && dst.workload->eligible) {
           continue;
         }
@@ -318,7 +329,8 @@ void RunSeed(uint64_t seed) {
       case 2: {  // Delete a pod.
         if (state.workloads().empty()) break;
         auto it = state.workloads().begin();
-        std::advance(it, gen.Int(0, static_cast<int>(state.workloads().size()) - 1));
+        std::advance(
+            it, gen.Int(0, static_cast<int>(state.workloads().size()) - 1));
         const std::string key = it->first;
         state.DeleteWorkload(key);
         on_workload(key);

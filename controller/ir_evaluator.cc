@@ -37,8 +37,9 @@ bool RuleAllows(const ir::NodePolicy& policy, const ir::Rule& rule,
   }
   if (!rule.port_set_id.empty()) {
     const ir::PortSet* set = policy.FindPortSet(rule.port_set_id);
-    return set && std::binary_search(set->tuples.begin(), set->tuples.end(),
-                                     ir::AddressPortTuple{peer, protocol, port});
+    return set &&
+           std::binary_search(set->tuples.begin(), set->tuples.end(),
+                              ir::AddressPortTuple{peer, protocol, port});
   }
   return false;
 }

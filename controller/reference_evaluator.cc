@@ -25,7 +25,8 @@ bool PeerMatches(const ClusterState& state, const std::string& policy_ns,
   const Workload* w = other.workload;
   if (!w || !w->eligible) return false;  // Selectors only pick real pods.
   if (peer.namespace_selector) {
-    if (!Matches(*peer.namespace_selector, state.NamespaceLabels(w->namespace_)))
+    if (!Matches(*peer.namespace_selector,
+                 state.NamespaceLabels(w->namespace_)))
       return false;
   } else if (w->namespace_ != policy_ns) {
     return false;
@@ -59,7 +60,8 @@ SideVerdict EvaluateSide(const ClusterState& state, const ConnectionEnd& self,
   const Workload* w = self.workload;
   if (!w || !w->eligible) return side;
   side.applies = true;
-  const char* type = direction == ir::Direction::kIngress ? "Ingress" : "Egress";
+  const char* type =
+      direction == ir::Direction::kIngress ? "Ingress" : "Egress";
   for (const auto& [key, policy] : state.policies()) {
     if (policy.metadata.namespace_ != w->namespace_) continue;
     if (!Matches(policy.spec.pod_selector, w->labels)) continue;
@@ -67,7 +69,8 @@ SideVerdict EvaluateSide(const ClusterState& state, const ConnectionEnd& self,
     if (std::find(types.begin(), types.end(), type) == types.end()) continue;
     side.isolated = true;
     side.policies.push_back(key);
-    auto check = [&](int index, const std::vector<schema::NetworkPolicyPort>& ports,
+    auto check = [&](int index,
+                     const std::vector<schema::NetworkPolicyPort>& ports,
                      const std::vector<schema::NetworkPolicyPeer>& peers) {
       bool peer_ok = peers.empty();
       for (const auto& peer : peers) {

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "enforcer/cli/compile_command.h"
 #include "enforcer/cli/exit_codes.h"
 #include "enforcer/cli/validate_command.h"
 
@@ -13,7 +14,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   ValidateOptions validate;
-  std::string output = "text";
+  std::string validate_output = "text";
   CLI::App* validate_cmd = app.add_subcommand(
       "validate",
       "Decode and validate manifests (Namespace, Pod, NetworkPolicy) as the "
@@ -22,8 +23,46 @@ int main(int argc, char** argv) {
       ->add_option("-f,--filename", validate.paths,
                    "manifest files or directories ('-' for stdin)")
       ->required();
-  validate_cmd->add_option("-o,--output", output, "text or json")
+  validate_cmd->add_option("-o,--output", validate_output, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
+
+  ApplyOptions apply;
+  CLI::App* apply_cmd = app.add_subcommand(
+      "apply", "Compile manifests for this node and apply them");
+  apply_cmd
+      ->add_option("-f,--filename", apply.paths,
+                   "manifest files or directories ('-' for stdin)")
+      ->required();
+  apply_cmd->add_option("--node-name", apply.node_name,
+                        "node to compile for (default: hostname)");
+  apply_cmd->add_flag("--dry-run", apply.dry_run,
+                      "print what would be applied; touch nothing");
+  apply_cmd
+      ->add_option("--output", apply.output,
+                   "with --dry-run: ir (nft comes with the enforcer)")
+      ->check(CLI::IsMember({"ir", "nft"}));
+
+  ExplainOptions explain;
+  std::string explain_output = "table";
+  int family = 0;
+  CLI::App* explain_cmd = app.add_subcommand(
+      "explain",
+      "Say whether a connection is allowed, and which policies and rules "
+      "decide it on each side");
+  explain_cmd
+      ->add_option("-f,--filename", explain.paths,
+                   "manifest files or directories ('-' for stdin)")
+      ->required();
+  explain_cmd->add_option("--from", explain.from, "NAMESPACE/POD or IP")
+      ->required();
+  explain_cmd->add_option("--to", explain.to, "NAMESPACE/POD or IP")
+      ->required();
+  explain_cmd->add_option("--port", explain.port, "N[/tcp|udp|sctp]")
+      ->required();
+  explain_cmd->add_option("--family", family, "4 or 6 (default: 4 if both)")
+      ->check(CLI::IsMember({4, 6}));
+  explain_cmd->add_option("-o,--output", explain_output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
 
   try {
     app.parse(argc, argv);
@@ -33,8 +72,14 @@ int main(int argc, char** argv) {
   }
 
   if (validate_cmd->parsed()) {
-    validate.json_output = output == "json";
+    validate.json_output = validate_output == "json";
     return RunValidate(validate, std::cout, std::cerr);
+  }
+  if (apply_cmd->parsed()) return RunApply(apply, std::cout, std::cerr);
+  if (explain_cmd->parsed()) {
+    explain.json_output = explain_output == "json";
+    if (family != 0) explain.family = family;
+    return RunExplain(explain, std::cout, std::cerr);
   }
   return kExitBadInput;
 }

@@ -1,0 +1,86 @@
+#include "enforcer/cli/compile_command.h"
+
+#include <unistd.h>
+
+#include "controller/cluster_state.h"
+#include "controller/compiler.h"
+#include "controller/explain.h"
+#include "controller/state_loader.h"
+#include "enforcer/cli/exit_codes.h"
+#include "policy-schema/json_writer.h"
+#include "policy-schema/manifest.h"
+
+namespace podwall::cli {
+namespace {
+
+std::string Hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof(buf) - 1) != 0) return "localhost";
+  return buf;
+}
+
+// Loads manifests into `state`, printing warnings; returns an exit code
+// (kExitOk to continue).
+int LoadState(const std::vector<std::string>& paths,
+              controller::ClusterState& state, std::ostream& err) {
+  absl::StatusOr<schema::ManifestSet> set = schema::LoadManifests(paths);
+  if (!set.ok()) {
+    err << set.status().message() << "\n";
+    return ExitCodeFor(set.status());
+  }
+  for (const std::string& w : set->warnings) err << "warning: " << w << "\n";
+  controller::LoadIntoState(*set, state);
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunApply(const ApplyOptions& options, std::ostream& out,
+             std::ostream& err) {
+  if (!options.dry_run) {
+    err << "podwall apply: the nftables enforcer is not built yet; use "
+           "--dry-run --output ir to see the compiled policy\n";
+    return kExitRuntimeFailure;
+  }
+  if (options.output != "ir") {
+    err << "podwall apply: --output " << options.output
+        << " is not available yet (the nftables renderer comes with the "
+           "enforcer); use --output ir\n";
+    return kExitBadInput;
+  }
+  controller::ClusterState state;
+  if (int code = LoadState(options.paths, state, err); code != kExitOk) {
+    return code;
+  }
+  controller::Compiler compiler(options.node_name.empty() ? Hostname()
+                                                          : options.node_name);
+  compiler.Rebuild(state);
+  out << PrettyJson(ir::ToJson(compiler.Snapshot()));
+  return kExitOk;
+}
+
+int RunExplain(const ExplainOptions& options, std::ostream& out,
+               std::ostream& err) {
+  controller::ClusterState state;
+  if (int code = LoadState(options.paths, state, err); code != kExitOk) {
+    return code;
+  }
+  controller::ExplainRequest request{options.from, options.to, options.port,
+                                     std::nullopt};
+  if (options.family) {
+    request.family =
+        *options.family == 6 ? schema::IpFamily::kV6 : schema::IpFamily::kV4;
+  }
+  absl::StatusOr<controller::Explanation> e =
+      controller::Explain(state, request);
+  if (!e.ok()) {
+    err << "podwall explain: " << e.status().message() << "\n";
+    return ExitCodeFor(e.status());
+  }
+  out << (options.json_output
+              ? PrettyJson(controller::ExplanationToJson(*e))
+              : controller::ExplanationToTable(*e));
+  return kExitOk;
+}
+
+}  // namespace podwall::cli

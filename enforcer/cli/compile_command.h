@@ -1,0 +1,39 @@
+#ifndef PODWALL_ENFORCER_CLI_COMPILE_COMMAND_H_
+#define PODWALL_ENFORCER_CLI_COMPILE_COMMAND_H_
+
+// The sub-commands that compile manifests: `podwall apply` (today only
+// `--dry-run --output ir`; the nftables enforcer comes next) and
+// `podwall explain`.
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace podwall::cli {
+
+struct ApplyOptions {
+  std::vector<std::string> paths;
+  std::string node_name;  // Empty: this machine's hostname.
+  bool dry_run = false;
+  std::string output = "ir";  // With --dry-run: "ir" (or "nft", later).
+};
+
+int RunApply(const ApplyOptions& options, std::ostream& out,
+             std::ostream& err);
+
+struct ExplainOptions {
+  std::vector<std::string> paths;
+  std::string from;
+  std::string to;
+  std::string port;
+  std::optional<int> family;  // 4 or 6.
+  bool json_output = false;
+};
+
+int RunExplain(const ExplainOptions& options, std::ostream& out,
+               std::ostream& err);
+
+}  // namespace podwall::cli
+
+#endif  // PODWALL_ENFORCER_CLI_COMPILE_COMMAND_H_
