@@ -71,8 +71,8 @@ absl::Status ParsePort(const std::string& text, ir::Protocol* protocol,
   int value = 0;
   auto [end, ec] =
       std::from_chars(number.data(), number.data() + number.size(), value);
-  if (ec != std::errc() || end != number.data() + number.size() ||
-      value < 1 || value > 65535) {
+  if (ec != std::errc() || end != number.data() + number.size() || value < 1 ||
+      value > 65535) {
     return absl::InvalidArgumentError(
         absl::StrCat("--port ", text, ": port must be 1-65535"));
   }
@@ -126,8 +126,9 @@ std::string SideText(const char* label, const std::string& who,
            (std::string(label) == "egress" ? "egress" : "ingress") +
            " (allow)\n";
   }
-  absl::StrAppend(&out, s.allowed ? "ALLOW" : "DENY", "\n  isolated by: ",
-                  absl::StrJoin(s.policies, ", "), "\n  allowed by:  ");
+  absl::StrAppend(&out, s.allowed ? "ALLOW" : "DENY",
+                  "\n  isolated by: ", absl::StrJoin(s.policies, ", "),
+                  "\n  allowed by:  ");
   if (s.allowed_by.empty()) return out + "no rule matches\n";
   std::vector<std::string> rules;
   for (const RuleRef& r : s.allowed_by) rules.push_back(RuleName(r));
@@ -163,10 +164,10 @@ absl::StatusOr<Explanation> Explain(const ClusterState& state,
       return e;
     }
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      request.from, " and ", request.to,
-      " have no addresses in a common IP family",
-      request.family ? " (as requested by --family)" : ""));
+  return absl::InvalidArgumentError(
+      absl::StrCat(request.from, " and ", request.to,
+                   " have no addresses in a common IP family",
+                   request.family ? " (as requested by --family)" : ""));
 }
 
 std::string ExplanationToJson(const Explanation& e) {
@@ -188,11 +189,11 @@ std::string ExplanationToJson(const Explanation& e) {
 }
 
 std::string ExplanationToTable(const Explanation& e) {
-  std::string out = absl::StrCat(
-      e.verdict.allowed ? "ALLOW" : "DENY", "  ", e.src_name, " (",
-      e.src.address.ToString(), ") -> ", e.dst_name, " (",
-      e.dst.address.ToString(), ") ", e.port, "/",
-      ir::ProtocolName(e.protocol), "\n\n");
+  std::string out =
+      absl::StrCat(e.verdict.allowed ? "ALLOW" : "DENY", "  ", e.src_name, " (",
+                   e.src.address.ToString(), ") -> ", e.dst_name, " (",
+                   e.dst.address.ToString(), ") ", e.port, "/",
+                   ir::ProtocolName(e.protocol), "\n\n");
   out += SideText("egress", e.src_name, e.verdict.egress);
   out += SideText("ingress", e.dst_name, e.verdict.ingress);
   return out;

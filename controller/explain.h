@@ -16,7 +16,7 @@ namespace podwall::controller {
 struct ExplainRequest {
   std::string from;  // "namespace/pod" or an IP address.
   std::string to;
-  std::string port;  // "80", "80/tcp", "53/UDP".
+  std::string port;                        // "80", "80/tcp", "53/UDP".
   std::optional<schema::IpFamily> family;  // Default: IPv4 when both can.
 };
 

@@ -77,9 +77,8 @@ int RunExplain(const ExplainOptions& options, std::ostream& out,
     err << "podwall explain: " << e.status().message() << "\n";
     return ExitCodeFor(e.status());
   }
-  out << (options.json_output
-              ? PrettyJson(controller::ExplanationToJson(*e))
-              : controller::ExplanationToTable(*e));
+  out << (options.json_output ? PrettyJson(controller::ExplanationToJson(*e))
+                              : controller::ExplanationToTable(*e));
   return kExitOk;
 }
 

@@ -19,8 +19,7 @@ struct ApplyOptions {
   std::string output = "ir";  // With --dry-run: "ir" (or "nft", later).
 };
 
-int RunApply(const ApplyOptions& options, std::ostream& out,
-             std::ostream& err);
+int RunApply(const ApplyOptions& options, std::ostream& out, std::ostream& err);
 
 struct ExplainOptions {
   std::vector<std::string> paths;
