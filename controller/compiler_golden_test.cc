@@ -130,15 +130,15 @@ TEST_P(CompilerGoldenTest, Compile_Case_MatchesGoldenAndChecks) {
   EXPECT_GT(count, 0) << "no checks in " << dir;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Cases, CompilerGoldenTest, ::testing::ValuesIn(Cases()),
-    [](const ::testing::TestParamInfo<std::string>& info) {
-      std::string name = info.param;
-      for (char& c : name) {
-        if (c == '-') c = '_';
-      }
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(Cases, CompilerGoldenTest,
+                         ::testing::ValuesIn(Cases()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           for (char& c : name) {
+                             if (c == '-') c = '_';
+                           }
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace podwall::controller

@@ -54,6 +54,17 @@ def main():
             if validator.is_valid(doc):
                 failures += 1
                 print(f"FAIL {path} doc {i}: accepted but must be rejected")
+    # Every IR golden must match the NodePolicy schema.
+    with open(os.path.join(SCHEMAS, "nodepolicy.schema.json")) as f:
+        ir_schema = json.load(f)
+    ir_validator = Draft202012Validator(ir_schema)
+    for path in sorted(glob.glob("tests/golden/ir/*/expected.json")):
+        checked += 1
+        with open(path) as f:
+            doc = json.load(f)
+        for e in ir_validator.iter_errors(doc):
+            failures += 1
+            print(f"FAIL {path}: {e.json_path}: {e.message}")
     print(f"{checked} documents checked, {failures} failures")
     return 1 if failures or checked == 0 else 0
 

@@ -1,0 +1,40 @@
+#ifndef PODWALL_BENCH_CLUSTER_GENERATOR_H_
+#define PODWALL_BENCH_CLUSTER_GENERATOR_H_
+
+// The generated cluster every benchmark shares: by default 10,000 pods in
+// 500 namespaces, 2,000 policies of realistic shapes, and 110 pods on the
+// node being measured ("node-0"). Policy shapes, in turn per namespace:
+// default-deny (ingress+egress), allow-same-namespace, allow-from the
+// ingress-controller namespace on a named port, and DNS egress plus an
+// ipBlock egress with except. Deterministic for a given seed.
+
+#include <cstdint>
+#include <vector>
+
+#include "policy-schema/api_types.h"
+
+namespace podwall::bench {
+
+struct ClusterShape {
+  int pods = 10000;
+  int namespaces = 500;
+  int policies = 2000;
+  int local_pods = 110;  // Pods whose nodeName is "node-0".
+  uint64_t seed = 1;
+};
+
+struct GeneratedCluster {
+  std::vector<schema::Namespace> namespaces;
+  std::vector<schema::Pod> pods;
+  std::vector<schema::NetworkPolicy> policies;
+};
+
+GeneratedCluster GenerateCluster(const ClusterShape& shape);
+
+// One more pod like the generated ones (for add/relabel events).
+schema::Pod GeneratePod(const ClusterShape& shape, int index, bool local,
+                        uint64_t salt);
+
+}  // namespace podwall::bench
+
+#endif  // PODWALL_BENCH_CLUSTER_GENERATOR_H_
