@@ -26,7 +26,8 @@ schema::Pod GeneratePod(const ClusterShape& shape, int index, bool local,
                          {"version", absl::StrCat("v", rng() % 3)}};
   const int nodes = std::max(1, shape.pods / std::max(1, shape.local_pods));
   pod.spec.node_name =
-      local ? "node-0" : absl::StrCat("node-", 1 + rng() % std::max(1, nodes - 1));
+      local ? "node-0"
+            : absl::StrCat("node-", 1 + rng() % std::max(1, nodes - 1));
   schema::Container c;
   c.name = "main";
   c.ports.push_back({"http", 8080 + static_cast<int32_t>(rng() % 3), "TCP"});
@@ -76,7 +77,8 @@ GeneratedCluster GenerateCluster(const ClusterShape& shape) {
       case 1: {  // Allow from the same namespace.
         np.metadata.name = "allow-same-namespace";
         auto& rule = np.spec.ingress.emplace_back();
-        rule.from.push_back({schema::LabelSelector{}, std::nullopt, std::nullopt});
+        rule.from.push_back(
+            {schema::LabelSelector{}, std::nullopt, std::nullopt});
         break;
       }
       case 2: {  // From the ingress controller, on the named port.
@@ -84,15 +86,18 @@ GeneratedCluster GenerateCluster(const ClusterShape& shape) {
         np.spec.pod_selector.match_labels = {{"tier", "frontend"}};
         auto& rule = np.spec.ingress.emplace_back();
         schema::NetworkPolicyPeer peer;
-        peer.namespace_selector = schema::LabelSelector{{{"role", "ingress"}}, {}};
+        peer.namespace_selector =
+            schema::LabelSelector{{{"role", "ingress"}}, {}};
         peer.pod_selector = schema::LabelSelector{{{"app", "web"}}, {}};
         rule.from.push_back(peer);
         rule.ports.push_back({"TCP", schema::PortRef{true, 0, "http"}, {}});
         auto& metrics = np.spec.ingress.emplace_back();
         schema::NetworkPolicyPeer prom;
-        prom.namespace_selector = schema::LabelSelector{{{"role", "system"}}, {}};
+        prom.namespace_selector =
+            schema::LabelSelector{{{"role", "system"}}, {}};
         metrics.from.push_back(prom);
-        metrics.ports.push_back({"TCP", schema::PortRef{true, 0, "metrics"}, {}});
+        metrics.ports.push_back(
+            {"TCP", schema::PortRef{true, 0, "metrics"}, {}});
         break;
       }
       default: {  // DNS egress, egress to an app, and an ipBlock.
@@ -102,20 +107,22 @@ GeneratedCluster GenerateCluster(const ClusterShape& shape) {
         schema::NetworkPolicyPeer peer;
         peer.namespace_selector = schema::LabelSelector{
             {{"kubernetes.io/metadata.name", "ns-1"}}, {}};
-        peer.pod_selector = schema::LabelSelector{{{"k8s-app", "kube-dns"}}, {}};
+        peer.pod_selector =
+            schema::LabelSelector{{{"k8s-app", "kube-dns"}}, {}};
         dns.to.push_back(peer);
         dns.ports.push_back({"UDP", schema::PortRef{false, 53, ""}, {}});
         dns.ports.push_back({"TCP", schema::PortRef{false, 53, ""}, {}});
         auto& app = np.spec.egress.emplace_back();
         schema::NetworkPolicyPeer api;
-        api.pod_selector = schema::LabelSelector{
-            {}, {{"app", "In", {"api", "db"}}}};
+        api.pod_selector =
+            schema::LabelSelector{{}, {{"app", "In", {"api", "db"}}}};
         app.to.push_back(api);
         app.ports.push_back({"TCP", schema::PortRef{true, 0, "http"}, {}});
         auto& ext = np.spec.egress.emplace_back();
-        ext.to.push_back({std::nullopt, std::nullopt,
-                          schema::IPBlock{"0.0.0.0/0",
-                                          {"10.0.0.0/8", "169.254.169.254/32"}}});
+        ext.to.push_back(
+            {std::nullopt, std::nullopt,
+             schema::IPBlock{"0.0.0.0/0",
+                             {"10.0.0.0/8", "169.254.169.254/32"}}});
         ext.ports.push_back({"TCP", schema::PortRef{false, 443, ""}, {}});
         break;
       }

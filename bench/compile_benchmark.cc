@@ -108,7 +108,8 @@ int Main() {
     }
     // Change a policy (alternate between two shapes of the same name).
     {
-      schema::NetworkPolicy np = cluster.policies[(i * 13) % cluster.policies.size()];
+      schema::NetworkPolicy np =
+          cluster.policies[(i * 13) % cluster.policies.size()];
       if (i % 2 == 0) np.spec.pod_selector.match_labels["version"] = "v1";
       const std::string key = np.metadata.namespace_ + "/" + np.metadata.name;
       const auto t0 = Clock::now();
@@ -121,15 +122,16 @@ int Main() {
 
   std::printf("cluster: %d pods, %d namespaces, %d policies, %d local pods\n",
               shape.pods, shape.namespaces, shape.policies, shape.local_pods);
-  std::printf("IR for node-0: %zu endpoints, %zu rules, %zu pod sets, "
-              "%zu cidr sets, %zu port sets, %zu set elements\n\n",
-              snapshot.endpoints.size(), snapshot.rules.size(),
-              snapshot.pod_sets.size(), snapshot.cidr_sets.size(),
-              snapshot.port_sets.size(), elements);
+  std::printf(
+      "IR for node-0: %zu endpoints, %zu rules, %zu pod sets, "
+      "%zu cidr sets, %zu port sets, %zu set elements\n\n",
+      snapshot.endpoints.size(), snapshot.rules.size(),
+      snapshot.pod_sets.size(), snapshot.cidr_sets.size(),
+      snapshot.port_sets.size(), elements);
   std::printf("%-22s %10s %10s %10s\n", "operation", "p50 ms", "p99 ms",
               "max ms");
-  std::printf("%-22s %10.2f %10s %10s\n", "load state (once)", load_ms,
-              "-", "-");
+  std::printf("%-22s %10.2f %10s %10s\n", "load state (once)", load_ms, "-",
+              "-");
   std::printf("%-22s %10.2f %10.2f %10.2f\n", "full compile",
               Percentile(full, 0.5), Percentile(full, 0.99),
               *std::max_element(full.begin(), full.end()));
@@ -137,9 +139,8 @@ int Main() {
   for (const Series* s : {&pod_add, &local_add, &relabel, &policy_change}) {
     const double p99 = Percentile(s->ms, 0.99);
     worst_p99 = std::max(worst_p99, p99);
-    std::printf("%-22s %10.3f %10.3f %10.3f\n", s->name,
-                Percentile(s->ms, 0.5), p99,
-                *std::max_element(s->ms.begin(), s->ms.end()));
+    std::printf("%-22s %10.3f %10.3f %10.3f\n", s->name, Percentile(s->ms, 0.5),
+                p99, *std::max_element(s->ms.begin(), s->ms.end()));
   }
   std::printf("\nremote pod add delta: p50 %zu objects/elements\n",
               delta_sizes[delta_sizes.size() / 2]);

@@ -19,14 +19,15 @@ TEST(AddressRangesTest, IpBlockRanges_NoExcept_IsWholePrefix) {
 }
 
 TEST(AddressRangesTest, IpBlockRanges_Excepts_AreCutOut) {
-  EXPECT_EQ(Text(IpBlockRanges({"10.0.0.0/16", {"10.0.2.0/24", "10.0.0.0/24"}})),
-            "10.0.1.0-10.0.1.255 10.0.3.0-10.0.255.255");
+  EXPECT_EQ(
+      Text(IpBlockRanges({"10.0.0.0/16", {"10.0.2.0/24", "10.0.0.0/24"}})),
+      "10.0.1.0-10.0.1.255 10.0.3.0-10.0.255.255");
 }
 
 TEST(AddressRangesTest, IpBlockRanges_ExceptAtEnd_AndOverlapping) {
-  EXPECT_EQ(Text(IpBlockRanges(
-                {"10.0.0.0/24", {"10.0.0.128/25", "10.0.0.192/26"}})),
-            "10.0.0.0-10.0.0.127");
+  EXPECT_EQ(
+      Text(IpBlockRanges({"10.0.0.0/24", {"10.0.0.128/25", "10.0.0.192/26"}})),
+      "10.0.0.0-10.0.0.127");
   EXPECT_EQ(Text(IpBlockRanges({"0.0.0.0/0", {"0.0.0.0/1", "128.0.0.0/1"}})),
             "");
 }

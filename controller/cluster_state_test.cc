@@ -48,19 +48,25 @@ TEST(WorkloadTest, WorkloadFromPod_DualStackAndNamedPorts) {
 
 TEST(ClusterStateTest, Indexes_FollowUpsertAndDelete) {
   ClusterState s;
-  EXPECT_TRUE(s.UpsertWorkload(WorkloadFromPod(MakePod("x", "a", {{"app", "web"}}, "10.0.0.1"))));
-  EXPECT_TRUE(s.UpsertWorkload(WorkloadFromPod(MakePod("x", "b", {{"app", "db"}}, "10.0.0.2"))));
+  EXPECT_TRUE(s.UpsertWorkload(
+      WorkloadFromPod(MakePod("x", "a", {{"app", "web"}}, "10.0.0.1"))));
+  EXPECT_TRUE(s.UpsertWorkload(
+      WorkloadFromPod(MakePod("x", "b", {{"app", "db"}}, "10.0.0.2"))));
   EXPECT_THAT(s.WorkloadsWithLabel("app", "web"), ElementsAre("x/a"));
   EXPECT_THAT(s.WorkloadsWithLabelKey("app"), ElementsAre("x/a", "x/b"));
   EXPECT_THAT(s.WorkloadsInNamespace("x"), ElementsAre("x/a", "x/b"));
   // Relabel and readdress x/a.
-  EXPECT_TRUE(s.UpsertWorkload(WorkloadFromPod(MakePod("x", "a", {{"app", "db"}}, "10.0.0.9"))));
+  EXPECT_TRUE(s.UpsertWorkload(
+      WorkloadFromPod(MakePod("x", "a", {{"app", "db"}}, "10.0.0.9"))));
   EXPECT_THAT(s.WorkloadsWithLabel("app", "web"), IsEmpty());
   EXPECT_THAT(s.WorkloadsWithLabel("app", "db"), ElementsAre("x/a", "x/b"));
-  EXPECT_EQ(s.FindWorkloadByAddress(*schema::IpAddress::Parse("10.0.0.1")), nullptr);
-  EXPECT_EQ(s.FindWorkloadByAddress(*schema::IpAddress::Parse("10.0.0.9"))->key, "x/a");
+  EXPECT_EQ(s.FindWorkloadByAddress(*schema::IpAddress::Parse("10.0.0.1")),
+            nullptr);
+  EXPECT_EQ(s.FindWorkloadByAddress(*schema::IpAddress::Parse("10.0.0.9"))->key,
+            "x/a");
   // Same content again: no change.
-  EXPECT_FALSE(s.UpsertWorkload(WorkloadFromPod(MakePod("x", "a", {{"app", "db"}}, "10.0.0.9"))));
+  EXPECT_FALSE(s.UpsertWorkload(
+      WorkloadFromPod(MakePod("x", "a", {{"app", "db"}}, "10.0.0.9"))));
   EXPECT_TRUE(s.DeleteWorkload("x/a"));
   EXPECT_FALSE(s.DeleteWorkload("x/a"));
   EXPECT_THAT(s.WorkloadsWithLabel("app", "db"), ElementsAre("x/b"));
@@ -68,7 +74,8 @@ TEST(ClusterStateTest, Indexes_FollowUpsertAndDelete) {
 
 TEST(ClusterStateTest, NamespaceLabels_ImpliedNamespaceHasNameLabel) {
   ClusterState s;
-  EXPECT_EQ(s.NamespaceLabels("ghost").at("kubernetes.io/metadata.name"), "ghost");
+  EXPECT_EQ(s.NamespaceLabels("ghost").at("kubernetes.io/metadata.name"),
+            "ghost");
   schema::Namespace ns;
   ns.metadata.name = "x";
   ns.metadata.labels = {{"team", "a"}};

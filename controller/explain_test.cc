@@ -39,9 +39,12 @@ TEST_F(ExplainTest, Explain_Allowed_NamesPolicyAndRule) {
   EXPECT_TRUE(e->verdict.allowed);
   const std::string json = ExplanationToJson(*e);
   EXPECT_THAT(json, HasSubstr(R"("verdict":"allow")"));
-  EXPECT_THAT(json, HasSubstr(
-      R"("allowedBy":[{"kind":"NetworkPolicy","namespace":"x","name":"b-from-a","rule":"ingress[0]"}])"));
-  EXPECT_THAT(ExplanationToTable(*e), HasSubstr("allowed by:  x/b-from-a ingress[0]"));
+  EXPECT_THAT(
+      json,
+      HasSubstr(
+          R"("allowedBy":[{"kind":"NetworkPolicy","namespace":"x","name":"b-from-a","rule":"ingress[0]"}])"));
+  EXPECT_THAT(ExplanationToTable(*e),
+              HasSubstr("allowed by:  x/b-from-a ingress[0]"));
 }
 
 TEST_F(ExplainTest, Explain_WrongPortOrProtocol_Denied) {
@@ -66,12 +69,12 @@ TEST_F(ExplainTest, Explain_ByAddress_ResolvesPodOrExternal) {
 }
 
 TEST_F(ExplainTest, Explain_BadInput_IsInvalidArgument) {
-  for (ExplainRequest r : {ExplainRequest{"x/zz", "x/b", "80", std::nullopt},
-                           ExplainRequest{"x/a", "nope", "80", std::nullopt},
-                           ExplainRequest{"x/a", "x/b", "0", std::nullopt},
-                           ExplainRequest{"x/a", "x/b", "80/icmp", std::nullopt},
-                           ExplainRequest{"x/a", "x/b", "80",
-                                          schema::IpFamily::kV6}}) {
+  for (ExplainRequest r :
+       {ExplainRequest{"x/zz", "x/b", "80", std::nullopt},
+        ExplainRequest{"x/a", "nope", "80", std::nullopt},
+        ExplainRequest{"x/a", "x/b", "0", std::nullopt},
+        ExplainRequest{"x/a", "x/b", "80/icmp", std::nullopt},
+        ExplainRequest{"x/a", "x/b", "80", schema::IpFamily::kV6}}) {
     auto e = Explain(state_, r);
     EXPECT_EQ(e.status().code(), absl::StatusCode::kInvalidArgument)
         << r.from << " " << r.to << " " << r.port;

@@ -6,8 +6,9 @@ namespace podwall::controller {
 namespace {
 
 TEST(SelectorKeyTest, CanonicalSelector_IsOrderIndependent) {
-  schema::LabelSelector a{{{"b", "2"}, {"a", "1"}},
-                          {{"t", "In", {"y", "x", "x"}}, {"z", "DoesNotExist", {}}}};
+  schema::LabelSelector a{
+      {{"b", "2"}, {"a", "1"}},
+      {{"t", "In", {"y", "x", "x"}}, {"z", "DoesNotExist", {}}}};
   schema::LabelSelector b{{{"a", "1"}, {"b", "2"}},
                           {{"z", "DoesNotExist", {}}, {"t", "In", {"x", "y"}}}};
   EXPECT_EQ(CanonicalSelector(a), CanonicalSelector(b));
