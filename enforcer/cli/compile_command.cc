@@ -7,6 +7,8 @@
 #include "controller/explain.h"
 #include "controller/state_loader.h"
 #include "enforcer/cli/exit_codes.h"
+#include "enforcer/nft/nft_text.h"
+#include "enforcer/nft/renderer.h"
 #include "policy-schema/json_writer.h"
 #include "policy-schema/manifest.h"
 
@@ -42,12 +44,6 @@ int RunApply(const ApplyOptions& options, std::ostream& out,
            "--dry-run --output ir to see the compiled policy\n";
     return kExitRuntimeFailure;
   }
-  if (options.output != "ir") {
-    err << "podwall apply: --output " << options.output
-        << " is not available yet (the nftables renderer comes with the "
-           "enforcer); use --output ir\n";
-    return kExitBadInput;
-  }
   controller::ClusterState state;
   if (int code = LoadState(options.paths, state, err); code != kExitOk) {
     return code;
@@ -55,7 +51,12 @@ int RunApply(const ApplyOptions& options, std::ostream& out,
   controller::Compiler compiler(options.node_name.empty() ? Hostname()
                                                           : options.node_name);
   compiler.Rebuild(state);
-  out << PrettyJson(ir::ToJson(compiler.Snapshot()));
+  const ir::NodePolicy policy = compiler.Snapshot();
+  if (options.output == "ir") {
+    out << PrettyJson(ir::ToJson(policy));
+  } else {
+    out << nft::ToNftText(nft::RenderRuleset(policy));
+  }
   return kExitOk;
 }
 

@@ -2,7 +2,7 @@
 #define PODWALL_ENFORCER_CLI_COMPILE_COMMAND_H_
 
 // The sub-commands that compile manifests: `podwall apply` (today only
-// `--dry-run --output ir`; the nftables enforcer comes next) and
+// `--dry-run`; applying to the kernel comes with the netlink backend) and
 // `podwall explain`.
 
 #include <optional>
@@ -16,7 +16,7 @@ struct ApplyOptions {
   std::vector<std::string> paths;
   std::string node_name;  // Empty: this machine's hostname.
   bool dry_run = false;
-  std::string output = "ir";  // With --dry-run: "ir" (or "nft", later).
+  std::string output = "nft";  // With --dry-run: "nft" or "ir".
 };
 
 int RunApply(const ApplyOptions& options, std::ostream& out, std::ostream& err);

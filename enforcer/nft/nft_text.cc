@@ -1,0 +1,130 @@
+#include "enforcer/nft/nft_text.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace podwall::nft {
+namespace {
+
+const char* KeyTypeText(KeyType k) {
+  switch (k) {
+    case KeyType::kIpv4:
+      return "ipv4_addr";
+    case KeyType::kIpv6:
+      return "ipv6_addr";
+    case KeyType::kIpv4ProtoPort:
+      return "ipv4_addr . inet_proto . inet_service";
+    case KeyType::kIpv6ProtoPort:
+      return "ipv6_addr . inet_proto . inet_service";
+  }
+  return "ipv4_addr";
+}
+
+std::string ProtoText(ir::Protocol p) {
+  switch (p) {
+    case ir::Protocol::kTCP:
+      return "tcp";
+    case ir::Protocol::kUDP:
+      return "udp";
+    case ir::Protocol::kSCTP:
+      return "sctp";
+  }
+  return "tcp";
+}
+
+std::string ElementText(const Set& set, const SetElement& e) {
+  std::string out = e.address.ToString();
+  if (set.interval && e.address_end != e.address) {
+    absl::StrAppend(&out, "-", e.address_end.ToString());
+  }
+  if (set.key == KeyType::kIpv4ProtoPort ||
+      set.key == KeyType::kIpv6ProtoPort) {
+    absl::StrAppend(&out, " . ", ProtoText(e.protocol), " . ", e.port);
+  }
+  if (set.verdict_map) absl::StrAppend(&out, " : jump ", e.jump_chain);
+  return out;
+}
+
+std::string AddressText(const Rule& r) {
+  return absl::StrCat(r.family == schema::IpFamily::kV4 ? "ip " : "ip6 ",
+                      r.field == AddressField::kSource ? "saddr" : "daddr");
+}
+
+std::string RuleText(const Rule& r) {
+  switch (r.kind) {
+    case Rule::Kind::kCtEstablishedAccept:
+      return "ct state established,related accept";
+    case Rule::Kind::kCtInvalidDrop:
+      return "ct state invalid drop";
+    case Rule::Kind::kVmap:
+      return absl::StrCat(AddressText(r), " vmap @", r.set);
+    case Rule::Kind::kMatch:
+      break;
+  }
+  std::vector<std::string> parts;
+  if (!r.set.empty()) {
+    if (r.tuple) {
+      parts.push_back(
+          absl::StrCat(AddressText(r), " . meta l4proto . th dport @", r.set));
+    } else {
+      parts.push_back(absl::StrCat(AddressText(r), " @", r.set));
+    }
+  }
+  if (r.protocol) parts.push_back("meta l4proto " + ProtoText(*r.protocol));
+  if (r.dport) {
+    parts.push_back(
+        r.dport->first == r.dport->second
+            ? absl::StrCat("th dport ", r.dport->first)
+            : absl::StrCat("th dport ", r.dport->first, "-", r.dport->second));
+  }
+  if (r.counter) parts.push_back("counter");
+  parts.push_back(r.verdict == Verdict::kAccept ? "accept"
+                  : r.verdict == Verdict::kDrop ? "drop"
+                                                : "return");
+  if (!r.comment.empty()) parts.push_back("comment \"" + r.comment + "\"");
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += ' ';
+    out += p;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string ToNftText(const Ruleset& ruleset) {
+  std::string out =
+      "# podwall ruleset: replaces table inet podwall in one transaction.\n"
+      "table inet podwall\n"
+      "delete table inet podwall\n"
+      "table inet podwall {\n";
+  for (const Set& s : ruleset.sets) {
+    if (!s.comment.empty()) absl::StrAppend(&out, "\t# ", s.comment, "\n");
+    absl::StrAppend(&out, "\t", s.verdict_map ? "map " : "set ", s.name,
+                    " {\n\t\ttype ", KeyTypeText(s.key),
+                    s.verdict_map ? " : verdict" : "", "\n");
+    if (s.interval) out += "\t\tflags interval\n";
+    if (!s.elements.empty()) {
+      out += "\t\telements = { ";
+      for (std::size_t i = 0; i < s.elements.size(); ++i) {
+        if (i > 0) out += ",\n\t\t\t     ";
+        out += ElementText(s, s.elements[i]);
+      }
+      out += " }\n";
+    }
+    out += "\t}\n";
+  }
+  for (const Chain& c : ruleset.chains) {
+    if (!c.comment.empty()) absl::StrAppend(&out, "\t# ", c.comment, "\n");
+    absl::StrAppend(&out, "\tchain ", c.name, " {\n");
+    if (c.base_forward) {
+      out += "\t\ttype filter hook forward priority filter; policy accept;\n";
+    }
+    for (const Rule& r : c.rules)
+      absl::StrAppend(&out, "\t\t", RuleText(r), "\n");
+    out += "\t}\n";
+  }
+  out += "}\n";
+  return out;
+}
+
+}  // namespace podwall::nft

@@ -1,0 +1,19 @@
+#ifndef PODWALL_ENFORCER_NFT_NFT_TEXT_H_
+#define PODWALL_ENFORCER_NFT_NFT_TEXT_H_
+
+// Prints a Ruleset as nft(8) input that `nft -c -f -` accepts and that
+// `nft -f` loads into exactly what the netlink encoder sends. The text
+// starts by creating and deleting the table, so loading it replaces any
+// previous podwall table atomically.
+
+#include <string>
+
+#include "enforcer/nft/ruleset.h"
+
+namespace podwall::nft {
+
+std::string ToNftText(const Ruleset& ruleset);
+
+}  // namespace podwall::nft
+
+#endif  // PODWALL_ENFORCER_NFT_NFT_TEXT_H_

@@ -1,0 +1,243 @@
+#include "enforcer/nft/renderer.h"
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+
+namespace podwall::nft {
+namespace {
+
+using schema::IpAddress;
+using schema::IpFamily;
+
+constexpr IpFamily kFamilies[] = {IpFamily::kV4, IpFamily::kV6};
+
+std::string Hash12(std::string_view s) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a 64.
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx",
+                static_cast<unsigned long long>(h));
+  return std::string(buf, 12);
+}
+
+const char* Suffix(IpFamily f) { return f == IpFamily::kV4 ? "_v4" : "_v6"; }
+
+const char* MapName(ir::Direction d, IpFamily f) {
+  if (d == ir::Direction::kIngress) {
+    return f == IpFamily::kV4 ? "ingress_v4" : "ingress_v6";
+  }
+  return f == IpFamily::kV4 ? "egress_v4" : "egress_v6";
+}
+
+void AddSideChain(const ir::NodePolicy& policy, const ir::Endpoint& ep,
+                  ir::Direction dir, Ruleset& out, std::vector<Set*>& maps) {
+  const ir::EndpointSide& side =
+      dir == ir::Direction::kIngress ? ep.ingress : ep.egress;
+  if (!side.isolated) return;
+  Chain chain;
+  chain.name = EndpointChainName(ep.id, dir);
+  chain.comment = absl::StrCat(ir::DirectionName(dir), " of ", ep.id);
+  // The peer is the source for ingress, the destination for egress.
+  const AddressField peer_field = dir == ir::Direction::kIngress
+                                      ? AddressField::kSource
+                                      : AddressField::kDestination;
+  Rule invalid;
+  invalid.kind = Rule::Kind::kCtInvalidDrop;
+  chain.rules.push_back(invalid);
+  for (const ir::EndpointRule& binding : side.rules) {
+    const ir::Rule* rule = policy.FindRule(binding.rule_id);
+    if (!rule) continue;
+    // Peer alternatives: (family, set) or "any".
+    std::vector<std::pair<IpFamily, std::string>> peers;
+    if (rule->any_peer) {
+      peers.emplace_back(IpFamily::kV4, "");
+    } else {
+      for (const std::string& id : rule->pod_set_ids) {
+        for (IpFamily f : kFamilies) peers.emplace_back(f, PodSetName(id, f));
+      }
+      if (!rule->cidr_set_id.empty()) {
+        for (IpFamily f : kFamilies) {
+          peers.emplace_back(f, CidrSetName(rule->cidr_set_id, f));
+        }
+      }
+    }
+    std::vector<std::optional<ir::PortRange>> ports;
+    if (rule->any_port) {
+      ports.emplace_back();
+    } else {
+      for (const ir::PortRange& p : rule->ports) ports.emplace_back(p);
+      for (const ir::PortRange& p : binding.named_ports) ports.emplace_back(p);
+    }
+    for (const auto& [family, set] : peers) {
+      for (const auto& port : ports) {
+        Rule r;
+        r.kind = Rule::Kind::kMatch;
+        r.family = family;
+        r.field = peer_field;
+        r.set = set;
+        if (port) {
+          r.protocol = port->protocol;
+          if (port->first != 0 || port->last != 65535) {
+            r.dport = {port->first, port->last};
+          }
+        }
+        r.counter = true;
+        r.verdict = Verdict::kReturn;
+        r.comment = rule->id;
+        chain.rules.push_back(std::move(r));
+      }
+    }
+    if (!rule->port_set_id.empty()) {
+      for (IpFamily f : kFamilies) {
+        Rule r;
+        r.kind = Rule::Kind::kMatch;
+        r.family = f;
+        r.field = peer_field;
+        r.set = PortSetName(rule->port_set_id, f);
+        r.tuple = true;
+        r.counter = true;
+        r.verdict = Verdict::kReturn;
+        r.comment = rule->id;
+        chain.rules.push_back(std::move(r));
+      }
+    }
+  }
+  Rule deny;
+  deny.kind = Rule::Kind::kMatch;
+  deny.counter = true;
+  deny.verdict = Verdict::kDrop;
+  deny.comment = absl::StrCat("deny ", ir::DirectionName(dir), " ", ep.id);
+  chain.rules.push_back(std::move(deny));
+  for (const IpAddress& a : ep.addresses) {
+    SetElement e;
+    e.address = a;
+    e.jump_chain = chain.name;
+    maps[(dir == ir::Direction::kIngress ? 0 : 2) +
+         (a.family == IpFamily::kV4 ? 0 : 1)]
+        ->elements.push_back(e);
+  }
+  out.chains.push_back(std::move(chain));
+}
+
+}  // namespace
+
+std::string PodSetName(const std::string& id, IpFamily family) {
+  return absl::StrCat("pods_", Hash12(id), Suffix(family));
+}
+std::string CidrSetName(const std::string& id, IpFamily family) {
+  return absl::StrCat("cidr_", Hash12(id), Suffix(family));
+}
+std::string PortSetName(const std::string& id, IpFamily family) {
+  return absl::StrCat("named_", Hash12(id), Suffix(family));
+}
+
+std::string EndpointChainName(const std::string& endpoint_id,
+                              ir::Direction direction) {
+  const char* prefix = direction == ir::Direction::kIngress ? "in_" : "out_";
+  // Namespace and pod names are valid nft identifier characters; very long
+  // ones (chain names stop at 255 bytes) fall back to a hash.
+  if (endpoint_id.size() <= 200) return prefix + endpoint_id;
+  return absl::StrCat(prefix, "h", Hash12(endpoint_id));
+}
+
+Ruleset RenderRuleset(const ir::NodePolicy& policy) {
+  Ruleset out;
+  for (const ir::PodSet& s : policy.pod_sets) {
+    for (IpFamily f : kFamilies) {
+      Set set;
+      set.name = PodSetName(s.id, f);
+      set.comment = s.id;
+      set.key = f == IpFamily::kV4 ? KeyType::kIpv4 : KeyType::kIpv6;
+      for (const IpAddress& a : s.addresses) {
+        if (a.family == f) set.elements.push_back({a, a, {}, 0, ""});
+      }
+      out.sets.push_back(std::move(set));
+    }
+  }
+  for (const ir::CidrSet& s : policy.cidr_sets) {
+    for (IpFamily f : kFamilies) {
+      Set set;
+      set.name = CidrSetName(s.id, f);
+      set.comment = s.id;
+      set.key = f == IpFamily::kV4 ? KeyType::kIpv4 : KeyType::kIpv6;
+      set.interval = true;
+      for (const ir::AddressRange& r : s.ranges) {
+        if (r.first.family == f) {
+          set.elements.push_back({r.first, r.last, {}, 0, ""});
+        }
+      }
+      out.sets.push_back(std::move(set));
+    }
+  }
+  for (const ir::PortSet& s : policy.port_sets) {
+    for (IpFamily f : kFamilies) {
+      Set set;
+      set.name = PortSetName(s.id, f);
+      set.comment = s.id;
+      set.key = f == IpFamily::kV4 ? KeyType::kIpv4ProtoPort
+                                   : KeyType::kIpv6ProtoPort;
+      for (const ir::AddressPortTuple& t : s.tuples) {
+        if (t.address.family == f) {
+          set.elements.push_back(
+              {t.address, t.address, t.protocol, t.port, ""});
+        }
+      }
+      out.sets.push_back(std::move(set));
+    }
+  }
+  std::sort(out.sets.begin(), out.sets.end(),
+            [](const Set& a, const Set& b) { return a.name < b.name; });
+
+  // Verdict maps, in a fixed order: ingress v4/v6, egress v4/v6.
+  std::vector<Set> maps(4);
+  std::vector<Set*> map_ptrs;
+  int i = 0;
+  for (ir::Direction d : {ir::Direction::kIngress, ir::Direction::kEgress}) {
+    for (IpFamily f : kFamilies) {
+      maps[i].name = MapName(d, f);
+      maps[i].comment = absl::StrCat(ir::DirectionName(d),
+                                     " chain of each isolated local pod");
+      maps[i].key = f == IpFamily::kV4 ? KeyType::kIpv4 : KeyType::kIpv6;
+      maps[i].verdict_map = true;
+      map_ptrs.push_back(&maps[i]);
+      ++i;
+    }
+  }
+  for (const ir::Endpoint& ep : policy.endpoints) {
+    AddSideChain(policy, ep, ir::Direction::kIngress, out, map_ptrs);
+    AddSideChain(policy, ep, ir::Direction::kEgress, out, map_ptrs);
+  }
+  for (Set& m : maps) {
+    std::sort(m.elements.begin(), m.elements.end());
+    out.sets.push_back(std::move(m));
+  }
+
+  Chain forward;
+  forward.name = "forward";
+  forward.comment =
+      "new connections: egress of the source, then ingress of "
+      "the destination";
+  forward.base_forward = true;
+  Rule established;
+  established.kind = Rule::Kind::kCtEstablishedAccept;
+  forward.rules.push_back(established);
+  for (ir::Direction d : {ir::Direction::kEgress, ir::Direction::kIngress}) {
+    for (IpFamily f : kFamilies) {
+      Rule vmap;
+      vmap.kind = Rule::Kind::kVmap;
+      vmap.family = f;
+      vmap.field = d == ir::Direction::kEgress ? AddressField::kSource
+                                               : AddressField::kDestination;
+      vmap.set = MapName(d, f);
+      forward.rules.push_back(std::move(vmap));
+    }
+  }
+  out.chains.push_back(std::move(forward));
+  return out;
+}
+
+}  // namespace podwall::nft

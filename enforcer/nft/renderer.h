@@ -1,0 +1,39 @@
+#ifndef PODWALL_ENFORCER_NFT_RENDERER_H_
+#define PODWALL_ENFORCER_NFT_RENDERER_H_
+
+// Renders a NodePolicy into the nftables objects that enforce it.
+//
+// Layout (per-packet cost independent of the number of pods and policies):
+//   chain forward (hook forward, priority filter, policy accept)
+//     ct state established,related accept
+//     ip saddr vmap @egress_v4      -> jump out_<ns>/<pod>   (isolated only)
+//     ip6 saddr vmap @egress_v6
+//     ip daddr vmap @ingress_v4     -> jump in_<ns>/<pod>
+//     ip6 daddr vmap @ingress_v6
+//   chain out_<ns>/<pod> / in_<ns>/<pod>
+//     ct state invalid drop
+//     one rule per (peer set, port range) of each bound rule: ... return
+//     counter drop
+// An allowed egress returns to the forward chain, which then checks the
+// destination's ingress. Pods no policy isolates have no map entry and pass.
+// Peer sets are shared named sets (hash sets of pod addresses, interval
+// sets for CIDRs, address . protocol . port sets for egress named ports),
+// split by family. Node <-> pod traffic never crosses the forward hook.
+
+#include "enforcer/nft/ruleset.h"
+#include "policy-schema/node_policy.h"
+
+namespace podwall::nft {
+
+Ruleset RenderRuleset(const ir::NodePolicy& policy);
+
+// Stable, valid nft identifiers for IR objects.
+std::string PodSetName(const std::string& id, schema::IpFamily family);
+std::string CidrSetName(const std::string& id, schema::IpFamily family);
+std::string PortSetName(const std::string& id, schema::IpFamily family);
+std::string EndpointChainName(const std::string& endpoint_id,
+                              ir::Direction direction);
+
+}  // namespace podwall::nft
+
+#endif  // PODWALL_ENFORCER_NFT_RENDERER_H_

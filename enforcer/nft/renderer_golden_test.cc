@@ -1,0 +1,93 @@
+// Golden tests of the nft rendering: for every case under tests/golden/ir/
+// the IR compiled for node-1 is rendered and compared with expected.nft
+// beside it (regenerate with PODWALL_UPDATE_GOLDEN=1 and review the diff).
+// Kernel acceptance of the same text is checked by tests/kernel/.
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "controller/cluster_state.h"
+#include "controller/compiler.h"
+#include "controller/state_loader.h"
+#include "enforcer/nft/nft_text.h"
+#include "enforcer/nft/renderer.h"
+#include "gtest/gtest.h"
+#include "policy-schema/manifest.h"
+
+namespace podwall::nft {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kRoot = "tests/golden/ir";
+
+std::vector<std::string> Cases() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(kRoot, ec)) {
+    if (entry.is_directory()) names.push_back(entry.path().filename());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+class RendererGoldenTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RendererGoldenTest, Render_Case_MatchesGolden) {
+  const fs::path dir = kRoot / GetParam();
+  auto set = schema::LoadManifests(
+      {(kRoot / "base.yaml").string(), (dir / "policies.yaml").string()});
+  ASSERT_TRUE(set.ok()) << set.status();
+  controller::ClusterState state;
+  controller::LoadIntoState(*set, state);
+  controller::Compiler compiler("node-1");
+  compiler.Rebuild(state);
+  const std::string got = ToNftText(RenderRuleset(compiler.Snapshot()));
+  const fs::path golden = dir / "expected.nft";
+  if (std::getenv("PODWALL_UPDATE_GOLDEN")) {
+    std::ofstream(golden) << got;
+    return;
+  }
+  std::ifstream in(golden);
+  ASSERT_TRUE(in) << golden << " missing; run with PODWALL_UPDATE_GOLDEN=1";
+  std::stringstream want;
+  want << in.rdbuf();
+  EXPECT_EQ(got, want.str()) << "regenerate with PODWALL_UPDATE_GOLDEN=1";
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, RendererGoldenTest,
+                         ::testing::ValuesIn(Cases()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           for (char& c : name) {
+                             if (c == '-') c = '_';
+                           }
+                           return name;
+                         });
+
+TEST(RendererTest, Names_AreStableAndValid) {
+  EXPECT_EQ(PodSetName("pods{ns=x;app=web}", schema::IpFamily::kV4),
+            PodSetName("pods{ns=x;app=web}", schema::IpFamily::kV4));
+  EXPECT_NE(PodSetName("pods{ns=x;app=web}", schema::IpFamily::kV4),
+            PodSetName("pods{ns=x;app=db}", schema::IpFamily::kV4));
+  EXPECT_EQ(EndpointChainName("x/a", ir::Direction::kIngress), "in_x/a");
+  EXPECT_EQ(EndpointChainName("x/a", ir::Direction::kEgress), "out_x/a");
+  EXPECT_LE(
+      EndpointChainName(std::string(300, 'a'), ir::Direction::kEgress).size(),
+      20u);
+}
+
+TEST(RendererTest, OpenEndpoint_HasNoChainAndNoMapEntry) {
+  ir::NodePolicy p;
+  ir::Endpoint e;
+  e.id = "x/a";
+  e.addresses = {*schema::IpAddress::Parse("10.0.0.1")};
+  p.endpoints.push_back(e);
+  Ruleset r = RenderRuleset(p);
+  ASSERT_EQ(r.chains.size(), 1u);  // Only the base chain.
+  for (const Set& s : r.sets) EXPECT_TRUE(s.elements.empty()) << s.name;
+}
+
+}  // namespace
+}  // namespace podwall::nft

@@ -1,0 +1,12 @@
+#include "enforcer/nft/ruleset.h"
+
+namespace podwall::nft {
+
+const Set* Ruleset::FindSet(std::string_view name) const {
+  for (const Set& s : sets) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+}  // namespace podwall::nft

@@ -1,0 +1,99 @@
+#ifndef PODWALL_ENFORCER_NFT_RULESET_H_
+#define PODWALL_ENFORCER_NFT_RULESET_H_
+
+// The nftables objects podwall owns, as plain values: one `inet podwall`
+// table with sets, verdict maps and chains. The renderer builds it from the
+// IR; nft_text.h prints it as nft(8) syntax (for --dry-run and golden tests)
+// and netlink_encoder.h turns the very same value into a netlink batch, so
+// the two can be compared in the kernel.
+//
+// Only the statement shapes podwall needs exist here, on purpose: a small
+// closed model is easier to encode exactly like nft does than a general one.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy-schema/ip_prefix.h"
+#include "policy-schema/node_policy.h"
+
+namespace podwall::nft {
+
+inline constexpr char kTableName[] = "podwall";
+
+enum class KeyType : uint8_t {
+  kIpv4,           // ipv4_addr
+  kIpv6,           // ipv6_addr
+  kIpv4ProtoPort,  // ipv4_addr . inet_proto . inet_service
+  kIpv6ProtoPort,  // ipv6_addr . inet_proto . inet_service
+};
+
+struct SetElement {
+  schema::IpAddress address;
+  schema::IpAddress address_end;               // Interval sets: inclusive end.
+  ir::Protocol protocol = ir::Protocol::kTCP;  // Tuple sets.
+  uint16_t port = 0;                           // Tuple sets.
+  std::string jump_chain;                      // Verdict maps.
+
+  auto operator<=>(const SetElement&) const = default;
+};
+
+struct Set {
+  std::string name;
+  std::string comment;  // What it stands for (printed as a # line only).
+  KeyType key = KeyType::kIpv4;
+  bool interval = false;
+  bool verdict_map = false;  // Key -> verdict (jump chain).
+  std::vector<SetElement> elements;
+
+  bool operator==(const Set&) const = default;
+};
+
+enum class AddressField : uint8_t { kSource, kDestination };
+enum class Verdict : uint8_t { kAccept, kDrop, kReturn };
+
+struct Rule {
+  enum class Kind : uint8_t {
+    kCtEstablishedAccept,  // ct state established,related accept
+    kCtInvalidDrop,        // ct state invalid drop
+    kVmap,                 // ip[6] (s|d)addr vmap @set
+    kMatch,                // [addr @set] [l4proto] [dport] counter verdict
+  };
+  Kind kind = Kind::kMatch;
+  // kVmap and kMatch: which address, of which family, is looked up in `set`.
+  // kMatch with an empty `set` matches any address.
+  schema::IpFamily family = schema::IpFamily::kV4;
+  AddressField field = AddressField::kSource;
+  std::string set;
+  // kMatch with a tuple set: addr . meta l4proto . th dport @set.
+  bool tuple = false;
+  std::optional<ir::Protocol> protocol;                // meta l4proto
+  std::optional<std::pair<uint16_t, uint16_t>> dport;  // th dport a[-b]
+  bool counter = false;
+  Verdict verdict = Verdict::kAccept;
+  std::string comment;
+
+  bool operator==(const Rule&) const = default;
+};
+
+struct Chain {
+  std::string name;
+  std::string comment;        // Printed as a # line only.
+  bool base_forward = false;  // type filter hook forward priority filter.
+  std::vector<Rule> rules;
+
+  bool operator==(const Chain&) const = default;
+};
+
+struct Ruleset {
+  std::vector<Set> sets;      // Sets and maps, maps last.
+  std::vector<Chain> chains;  // Regular chains first, the base chain last.
+
+  bool operator==(const Ruleset&) const = default;
+  const Set* FindSet(std::string_view name) const;
+};
+
+}  // namespace podwall::nft
+
+#endif  // PODWALL_ENFORCER_NFT_RULESET_H_
