@@ -7,6 +7,7 @@
 #include "controller/explain.h"
 #include "controller/state_loader.h"
 #include "enforcer/cli/exit_codes.h"
+#include "enforcer/nft/nft_backend.h"
 #include "enforcer/nft/nft_text.h"
 #include "enforcer/nft/renderer.h"
 #include "policy-schema/json_writer.h"
@@ -39,11 +40,6 @@ int LoadState(const std::vector<std::string>& paths,
 
 int RunApply(const ApplyOptions& options, std::ostream& out,
              std::ostream& err) {
-  if (!options.dry_run) {
-    err << "podwall apply: the nftables enforcer is not built yet; use "
-           "--dry-run --output ir to see the compiled policy\n";
-    return kExitRuntimeFailure;
-  }
   controller::ClusterState state;
   if (int code = LoadState(options.paths, state, err); code != kExitOk) {
     return code;
@@ -52,11 +48,36 @@ int RunApply(const ApplyOptions& options, std::ostream& out,
                                                           : options.node_name);
   compiler.Rebuild(state);
   const ir::NodePolicy policy = compiler.Snapshot();
-  if (options.output == "ir") {
-    out << PrettyJson(ir::ToJson(policy));
-  } else {
-    out << nft::ToNftText(nft::RenderRuleset(policy));
+  if (options.dry_run) {
+    if (options.output == "ir") {
+      out << PrettyJson(ir::ToJson(policy));
+    } else {
+      out << nft::ToNftText(nft::RenderRuleset(policy));
+    }
+    return kExitOk;
   }
+  auto backend = nft::NetlinkBackend::Create();
+  absl::Status st = backend.ok()
+                        ? (*backend)->Replace(nft::RenderRuleset(policy))
+                        : backend.status();
+  if (!st.ok()) {
+    err << "podwall apply: " << st.message() << "\n";
+    return kExitRuntimeFailure;
+  }
+  out << "applied: " << policy.endpoints.size() << " local endpoint(s), "
+      << policy.rules.size() << " rule(s) for node " << policy.node_name
+      << "\n";
+  return kExitOk;
+}
+
+int RunUninstall(std::ostream& out, std::ostream& err) {
+  auto backend = nft::NetlinkBackend::Create();
+  absl::Status st = backend.ok() ? (*backend)->DeleteTable() : backend.status();
+  if (!st.ok()) {
+    err << "podwall uninstall: " << st.message() << "\n";
+    return kExitRuntimeFailure;
+  }
+  out << "removed table inet podwall\n";
   return kExitOk;
 }
 

@@ -1,9 +1,8 @@
 #ifndef PODWALL_ENFORCER_CLI_COMPILE_COMMAND_H_
 #define PODWALL_ENFORCER_CLI_COMPILE_COMMAND_H_
 
-// The sub-commands that compile manifests: `podwall apply` (today only
-// `--dry-run`; applying to the kernel comes with the netlink backend) and
-// `podwall explain`.
+// The sub-commands that compile manifests and drive the kernel:
+// `podwall apply`, `podwall uninstall` and `podwall explain`.
 
 #include <optional>
 #include <ostream>
@@ -19,7 +18,13 @@ struct ApplyOptions {
   std::string output = "nft";  // With --dry-run: "nft" or "ir".
 };
 
+// Compiles, renders and applies in one netlink batch (exit 0 once the
+// kernel has it, 1 on a kernel error, 2 on bad input); with --dry-run
+// prints instead.
 int RunApply(const ApplyOptions& options, std::ostream& out, std::ostream& err);
+
+// `podwall uninstall`: deletes table inet podwall and nothing else.
+int RunUninstall(std::ostream& out, std::ostream& err);
 
 struct ExplainOptions {
   std::vector<std::string> paths;

@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
                    "with --dry-run: ir (nft comes with the enforcer)")
       ->check(CLI::IsMember({"ir", "nft"}));
 
+  CLI::App* uninstall_cmd = app.add_subcommand(
+      "uninstall", "Delete podwall's nftables table (and nothing else)");
+
   ExplainOptions explain;
   std::string explain_output = "table";
   int family = 0;
@@ -76,6 +79,7 @@ int main(int argc, char** argv) {
     return RunValidate(validate, std::cout, std::cerr);
   }
   if (apply_cmd->parsed()) return RunApply(apply, std::cout, std::cerr);
+  if (uninstall_cmd->parsed()) return RunUninstall(std::cout, std::cerr);
   if (explain_cmd->parsed()) {
     explain.json_output = explain_output == "json";
     if (family != 0) explain.family = family;

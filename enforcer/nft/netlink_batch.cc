@@ -1,0 +1,452 @@
+#include "enforcer/nft/netlink_batch.h"
+
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <cstring>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+
+namespace podwall::nft {
+namespace {
+
+// RAII for libnftnl objects.
+struct TableDeleter {
+  void operator()(nftnl_table* t) const { nftnl_table_free(t); }
+};
+struct ChainDeleter {
+  void operator()(nftnl_chain* c) const { nftnl_chain_free(c); }
+};
+struct SetDeleter {
+  void operator()(nftnl_set* s) const { nftnl_set_free(s); }
+};
+struct RuleDeleter {
+  void operator()(nftnl_rule* r) const { nftnl_rule_free(r); }
+};
+struct UdataDeleter {
+  void operator()(nftnl_udata_buf* b) const { nftnl_udata_buf_free(b); }
+};
+using TablePtr = std::unique_ptr<nftnl_table, TableDeleter>;
+using ChainPtr = std::unique_ptr<nftnl_chain, ChainDeleter>;
+using SetPtr = std::unique_ptr<nftnl_set, SetDeleter>;
+using RulePtr = std::unique_ptr<nftnl_rule, RuleDeleter>;
+using UdataPtr = std::unique_ptr<nftnl_udata_buf, UdataDeleter>;
+
+constexpr std::size_t kMaxMessage = 256 * 1024;
+constexpr std::size_t kElementsPerMessage = 512;
+
+// nft's datatype numbers (src/datatype.h), needed so that `nft list` can
+// print the keys: ipv4_addr, ipv6_addr, inet_proto, inet_service.
+constexpr uint32_t kTypeIpv4 = 7;
+constexpr uint32_t kTypeIpv6 = 8;
+constexpr uint32_t kTypeInetProto = 12;
+constexpr uint32_t kTypeInetService = 13;
+constexpr uint32_t kTypeBits = 6;  // Concatenated types: (a << 6) | b.
+
+uint32_t KeyTypeId(KeyType k) {
+  switch (k) {
+    case KeyType::kIpv4:
+      return kTypeIpv4;
+    case KeyType::kIpv6:
+      return kTypeIpv6;
+    case KeyType::kIpv4ProtoPort:
+      return ((kTypeIpv4 << kTypeBits | kTypeInetProto) << kTypeBits) |
+             kTypeInetService;
+    case KeyType::kIpv6ProtoPort:
+      return ((kTypeIpv6 << kTypeBits | kTypeInetProto) << kTypeBits) |
+             kTypeInetService;
+  }
+  return kTypeIpv4;
+}
+
+// Concatenation members are padded to 4-byte registers.
+uint32_t KeyLen(KeyType k) {
+  switch (k) {
+    case KeyType::kIpv4:
+      return 4;
+    case KeyType::kIpv6:
+      return 16;
+    case KeyType::kIpv4ProtoPort:
+      return 4 + 4 + 4;
+    case KeyType::kIpv6ProtoPort:
+      return 16 + 4 + 4;
+  }
+  return 4;
+}
+
+int AddrLen(const schema::IpAddress& a) {
+  return a.family == schema::IpFamily::kV4 ? 4 : 16;
+}
+
+std::vector<uint8_t> KeyBytes(const Set& set, const schema::IpAddress& a,
+                              const SetElement& e) {
+  std::vector<uint8_t> key(KeyLen(set.key), 0);
+  std::memcpy(key.data(), a.bytes.data(), AddrLen(a));
+  if (set.key == KeyType::kIpv4ProtoPort ||
+      set.key == KeyType::kIpv6ProtoPort) {
+    const int off = AddrLen(a);
+    key[off] = static_cast<uint8_t>(e.protocol);
+    key[off + 4] = static_cast<uint8_t>(e.port >> 8);
+    key[off + 5] = static_cast<uint8_t>(e.port & 0xff);
+  }
+  return key;
+}
+
+schema::IpAddress ZeroOf(schema::IpFamily f) {
+  schema::IpAddress z;
+  z.family = f;
+  return z;
+}
+
+// --- expressions -------------------------------------------------------------
+
+void AddExpr(nftnl_rule* r, nftnl_expr* e) { nftnl_rule_add_expr(r, e); }
+
+void Meta(nftnl_rule* r, uint32_t key, uint32_t dreg) {
+  nftnl_expr* e = nftnl_expr_alloc("meta");
+  nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
+  AddExpr(r, e);
+}
+
+void Cmp(nftnl_rule* r, uint32_t op, const void* data, uint32_t len) {
+  nftnl_expr* e = nftnl_expr_alloc("cmp");
+  nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+  nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+  AddExpr(r, e);
+}
+
+void Payload(nftnl_rule* r, uint32_t base, uint32_t offset, uint32_t len,
+             uint32_t dreg) {
+  nftnl_expr* e = nftnl_expr_alloc("payload");
+  nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+  AddExpr(r, e);
+}
+
+void Lookup(nftnl_rule* r, const std::string& set, bool verdict_map) {
+  nftnl_expr* e = nftnl_expr_alloc("lookup");
+  nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+  nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set.c_str());
+  if (verdict_map)
+    nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
+  AddExpr(r, e);
+}
+
+void Verdict(nftnl_rule* r, int verdict) {
+  nftnl_expr* e = nftnl_expr_alloc("immediate");
+  nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, static_cast<uint32_t>(verdict));
+  AddExpr(r, e);
+}
+
+void CtStateAny(nftnl_rule* r, uint32_t mask) {
+  nftnl_expr* ct = nftnl_expr_alloc("ct");
+  nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+  nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+  AddExpr(r, ct);
+  nftnl_expr* bw = nftnl_expr_alloc("bitwise");
+  const uint32_t zero = 0;
+  nftnl_expr_set_u32(bw, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+  nftnl_expr_set_u32(bw, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+  nftnl_expr_set_u32(bw, NFTNL_EXPR_BITWISE_LEN, sizeof(uint32_t));
+  nftnl_expr_set(bw, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
+  nftnl_expr_set(bw, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
+  AddExpr(r, bw);
+  Cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+}
+
+// "ip saddr" etc. in an inet table: a family check, then the field.
+void LoadAddress(nftnl_rule* r, schema::IpFamily family, AddressField field,
+                 uint32_t dreg) {
+  const uint8_t nfproto =
+      family == schema::IpFamily::kV4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+  Meta(r, NFT_META_NFPROTO, NFT_REG_1);
+  Cmp(r, NFT_CMP_EQ, &nfproto, 1);
+  uint32_t offset;
+  uint32_t len;
+  if (family == schema::IpFamily::kV4) {
+    len = 4;
+    offset = field == AddressField::kSource ? 12 : 16;
+  } else {
+    len = 16;
+    offset = field == AddressField::kSource ? 8 : 24;
+  }
+  Payload(r, NFT_PAYLOAD_NETWORK_HEADER, offset, len, dreg);
+}
+
+void EncodeRuleExprs(const Rule& rule, nftnl_rule* r) {
+  switch (rule.kind) {
+    case Rule::Kind::kCtEstablishedAccept:
+      CtStateAny(r, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
+                        NF_CT_STATE_BIT(IP_CT_RELATED));
+      Verdict(r, NF_ACCEPT);
+      return;
+    case Rule::Kind::kCtInvalidDrop:
+      CtStateAny(r, NF_CT_STATE_INVALID_BIT);
+      Verdict(r, NF_DROP);
+      return;
+    case Rule::Kind::kVmap:
+      LoadAddress(r, rule.family, rule.field, NFT_REG_1);
+      Lookup(r, rule.set, /*verdict_map=*/true);
+      return;
+    case Rule::Kind::kMatch:
+      break;
+  }
+  if (!rule.set.empty()) {
+    LoadAddress(r, rule.family, rule.field, NFT_REG_1);
+    if (rule.tuple) {
+      // addr . l4proto . dport in consecutive 32-bit registers, as nft
+      // lays them out: after 4 address bytes (reg 1 = reg32 8) or 16.
+      const bool v4 = rule.family == schema::IpFamily::kV4;
+      Meta(r, NFT_META_L4PROTO, v4 ? NFT_REG32_01 : NFT_REG_2);
+      Payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
+              v4 ? NFT_REG32_02 : NFT_REG32_05);
+    }
+    Lookup(r, rule.set, /*verdict_map=*/false);
+  }
+  if (rule.protocol) {
+    const uint8_t proto = static_cast<uint8_t>(*rule.protocol);
+    Meta(r, NFT_META_L4PROTO, NFT_REG_1);
+    Cmp(r, NFT_CMP_EQ, &proto, 1);
+  }
+  if (rule.dport) {
+    Payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+    const uint16_t first = htons(rule.dport->first);
+    const uint16_t last = htons(rule.dport->second);
+    if (rule.dport->first == rule.dport->second) {
+      Cmp(r, NFT_CMP_EQ, &first, 2);
+    } else {
+      Cmp(r, NFT_CMP_GTE, &first, 2);
+      Cmp(r, NFT_CMP_LTE, &last, 2);
+    }
+  }
+  if (rule.counter) AddExpr(r, nftnl_expr_alloc("counter"));
+  Verdict(r, rule.verdict == Verdict::kAccept ? NF_ACCEPT
+             : rule.verdict == Verdict::kDrop ? NF_DROP
+                                              : NFT_RETURN);
+}
+
+// --- messages ----------------------------------------------------------------
+
+void AddTableMsg(NetlinkBatch& batch, uint16_t type, const char* what) {
+  TablePtr t(nftnl_table_alloc());
+  nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, kTableName);
+  nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
+  const uint16_t flags = type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0;
+  nlmsghdr* nlh =
+      nftnl_nlmsg_build_hdr(batch.Reserve(kMaxMessage), type, NFPROTO_INET,
+                            flags | NLM_F_ACK, batch.NextSeq());
+  nftnl_table_nlmsg_build_payload(nlh, t.get());
+  batch.Commit(nlh, what, true);
+}
+
+SetPtr NewSetObject(const Set& set, uint32_t id) {
+  SetPtr s(nftnl_set_alloc());
+  nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, kTableName);
+  nftnl_set_set_str(s.get(), NFTNL_SET_NAME, set.name.c_str());
+  nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
+  nftnl_set_set_u32(s.get(), NFTNL_SET_ID, id);
+  return s;
+}
+
+void AddSetMsg(NetlinkBatch& batch, const Set& set, uint32_t id) {
+  SetPtr s = NewSetObject(set, id);
+  uint32_t flags = 0;
+  if (set.interval) flags |= NFT_SET_INTERVAL;
+  if (set.verdict_map) flags |= NFT_SET_MAP;
+  nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, flags);
+  nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, KeyTypeId(set.key));
+  nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, KeyLen(set.key));
+  if (set.verdict_map) {
+    nftnl_set_set_u32(s.get(), NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
+  }
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(
+      batch.Reserve(kMaxMessage), NFT_MSG_NEWSET, NFPROTO_INET,
+      NLM_F_CREATE | NLM_F_ACK, batch.NextSeq());
+  nftnl_set_nlmsg_build_payload(nlh, s.get());
+  batch.Commit(nlh, absl::StrCat("add set ", set.name), true);
+}
+
+void AddElement(nftnl_set* s, const std::vector<uint8_t>& key, uint32_t flags,
+                const std::string& jump) {
+  nftnl_set_elem* e = nftnl_set_elem_alloc();
+  nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key.data(), key.size());
+  if (flags != 0) nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, flags);
+  if (!jump.empty()) {
+    nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, NFT_JUMP);
+    nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, jump.c_str());
+  }
+  nftnl_set_elem_add(s, e);
+}
+
+void AddElementMsgs(NetlinkBatch& batch, const Set& set, uint32_t id) {
+  if (set.elements.empty()) return;
+  // Interval sets are sent as nft sends them: boundaries, where an element
+  // flagged INTERVAL_END opens a gap; a leading gap starts at address 0.
+  struct Raw {
+    std::vector<uint8_t> key;
+    uint32_t flags = 0;
+    std::string jump;
+  };
+  std::vector<Raw> raw;
+  if (set.interval) {
+    const schema::IpAddress zero = ZeroOf(set.elements.front().address.family);
+    if (set.elements.front().address != zero) {
+      raw.push_back({KeyBytes(set, zero, {}), NFT_SET_ELEM_INTERVAL_END, ""});
+    }
+    for (const SetElement& e : set.elements) {
+      raw.push_back({KeyBytes(set, e.address, e), 0, ""});
+      if (auto next = e.address_end.Next()) {
+        raw.push_back({KeyBytes(set, *next, e), NFT_SET_ELEM_INTERVAL_END, ""});
+      }
+    }
+  } else {
+    for (const SetElement& e : set.elements) {
+      raw.push_back({KeyBytes(set, e.address, e), 0, e.jump_chain});
+    }
+  }
+  for (std::size_t start = 0; start < raw.size();
+       start += kElementsPerMessage) {
+    SetPtr s = NewSetObject(set, id);
+    const std::size_t end = std::min(raw.size(), start + kElementsPerMessage);
+    for (std::size_t i = start; i < end; ++i) {
+      AddElement(s.get(), raw[i].key, raw[i].flags, raw[i].jump);
+    }
+    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(
+        batch.Reserve(kMaxMessage), NFT_MSG_NEWSETELEM, NFPROTO_INET,
+        NLM_F_CREATE | NLM_F_ACK, batch.NextSeq());
+    nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
+    batch.Commit(
+        nlh, absl::StrCat("add ", end - start, " element(s) to set ", set.name),
+        true);
+  }
+}
+
+void AddChainMsg(NetlinkBatch& batch, const Chain& chain) {
+  ChainPtr c(nftnl_chain_alloc());
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, kTableName);
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, chain.name.c_str());
+  nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+  if (chain.base_forward) {
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, NF_INET_FORWARD);
+    nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, 0);
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, "filter");
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
+  }
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(
+      batch.Reserve(kMaxMessage), NFT_MSG_NEWCHAIN, NFPROTO_INET,
+      NLM_F_CREATE | NLM_F_ACK, batch.NextSeq());
+  nftnl_chain_nlmsg_build_payload(nlh, c.get());
+  batch.Commit(nlh, absl::StrCat("add chain ", chain.name), true);
+}
+
+void AddRuleMsg(NetlinkBatch& batch, const Chain& chain, const Rule& rule,
+                std::size_t index) {
+  RulePtr r(nftnl_rule_alloc());
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, kTableName);
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, chain.name.c_str());
+  nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
+  EncodeRuleExprs(rule, r.get());
+  if (!rule.comment.empty()) {
+    UdataPtr udata(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
+    nftnl_udata_put_strz(udata.get(), NFTNL_UDATA_RULE_COMMENT,
+                         rule.comment.c_str());
+    nftnl_rule_set_data(r.get(), NFTNL_RULE_USERDATA,
+                        nftnl_udata_buf_data(udata.get()),
+                        nftnl_udata_buf_len(udata.get()));
+  }
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(
+      batch.Reserve(kMaxMessage), NFT_MSG_NEWRULE, NFPROTO_INET,
+      NLM_F_APPEND | NLM_F_CREATE | NLM_F_ACK, batch.NextSeq());
+  nftnl_rule_nlmsg_build_payload(nlh, r.get());
+  batch.Commit(
+      nlh,
+      absl::StrCat("add rule ", index, " to chain ", chain.name,
+                   rule.comment.empty() ? "" : " (" + rule.comment + ")"),
+      true);
+}
+
+}  // namespace
+
+NetlinkBatch::NetlinkBatch(uint32_t first_seq)
+    : first_seq_(first_seq), seq_(first_seq) {}
+
+char* NetlinkBatch::Reserve(std::size_t max_len) {
+  // libnftnl writes headers and attributes including their padding, so the
+  // space needs no clearing.
+  if (buf_.size() < size_ + max_len) buf_.resize(size_ + max_len);
+  return buf_.data() + size_;
+}
+
+void NetlinkBatch::Commit(const nlmsghdr* nlh, std::string what, bool acked) {
+  size_ += NLMSG_ALIGN(nlh->nlmsg_len);
+  descriptions_.push_back(std::move(what));
+  if (acked) ++acked_;
+  ++seq_;
+}
+
+void NetlinkBatch::Begin() {
+  nlmsghdr* nlh = nftnl_batch_begin(Reserve(256), seq_);
+  Commit(nlh, "batch begin", false);
+}
+
+void NetlinkBatch::End() {
+  nlmsghdr* nlh = nftnl_batch_end(Reserve(256), seq_);
+  Commit(nlh, "batch end", false);
+}
+
+std::string NetlinkBatch::Describe(uint32_t seq) const {
+  if (seq < first_seq_ || seq - first_seq_ >= descriptions_.size()) return "";
+  return descriptions_[seq - first_seq_];
+}
+
+void EncodeDeleteTable(NetlinkBatch& batch) {
+  // Creating first makes the delete succeed whether or not the table exists.
+  AddTableMsg(batch, NFT_MSG_NEWTABLE, "add table inet podwall");
+  AddTableMsg(batch, NFT_MSG_DELTABLE, "delete table inet podwall");
+}
+
+void EncodeReplace(const Ruleset& ruleset, NetlinkBatch& batch) {
+  EncodeDeleteTable(batch);
+  AddTableMsg(batch, NFT_MSG_NEWTABLE, "add table inet podwall");
+  uint32_t set_id = 1;
+  std::vector<uint32_t> ids;
+  for (const Set& set : ruleset.sets) {
+    ids.push_back(set_id);
+    AddSetMsg(batch, set, set_id++);
+  }
+  for (std::size_t i = 0; i < ruleset.sets.size(); ++i) {
+    if (!ruleset.sets[i].verdict_map) {
+      AddElementMsgs(batch, ruleset.sets[i], ids[i]);
+    }
+  }
+  for (const Chain& chain : ruleset.chains) AddChainMsg(batch, chain);
+  // Map elements jump to chains, so they follow the chains.
+  for (std::size_t i = 0; i < ruleset.sets.size(); ++i) {
+    if (ruleset.sets[i].verdict_map) {
+      AddElementMsgs(batch, ruleset.sets[i], ids[i]);
+    }
+  }
+  for (const Chain& chain : ruleset.chains) {
+    for (std::size_t i = 0; i < chain.rules.size(); ++i) {
+      AddRuleMsg(batch, chain, chain.rules[i], i);
+    }
+  }
+}
+
+}  // namespace podwall::nft

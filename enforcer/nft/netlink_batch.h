@@ -1,0 +1,63 @@
+#ifndef PODWALL_ENFORCER_NFT_NETLINK_BATCH_H_
+#define PODWALL_ENFORCER_NFT_NETLINK_BATCH_H_
+
+// Building an nf_tables netlink batch (BEGIN ... END), separate from sending
+// it: the encoder turns a Ruleset into messages built with libnftnl, each
+// carrying NLM_F_ACK and a sequence number, and remembers what every message
+// does so that a kernel error can be mapped back to its operation.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "enforcer/nft/ruleset.h"
+
+struct nlmsghdr;
+
+namespace podwall::nft {
+
+class NetlinkBatch {
+ public:
+  // Sequence numbers start at `first_seq` (BEGIN takes it).
+  explicit NetlinkBatch(uint32_t first_seq);
+
+  // Reserves room for one more message and returns where to build it; the
+  // pointer is valid until the next call. At most `max_len` bytes.
+  char* Reserve(std::size_t max_len);
+  // Commits the message just built at the reserved place; `what` describes
+  // it for error messages ("add rule in chain in_x/a: ...").
+  void Commit(const nlmsghdr* nlh, std::string what, bool acked);
+  uint32_t NextSeq() const { return seq_; }
+
+  // Adds BEGIN / END.
+  void Begin();
+  void End();
+
+  const char* data() const { return buf_.data(); }
+  std::size_t size() const { return size_; }
+  // Messages the kernel will acknowledge (every one but BEGIN/END).
+  std::size_t acked_messages() const { return acked_; }
+  std::size_t messages() const { return descriptions_.size(); }
+  // What the message with sequence number `seq` does, or "" if unknown.
+  std::string Describe(uint32_t seq) const;
+
+ private:
+  std::vector<char> buf_;
+  std::size_t size_ = 0;
+  uint32_t first_seq_;
+  uint32_t seq_;
+  std::size_t acked_ = 0;
+  std::vector<std::string> descriptions_;  // Index: seq - first_seq_.
+};
+
+// Appends the messages that replace table inet podwall with `ruleset`, in
+// one transaction: create the table if missing, delete it, create it again
+// with every set, chain, element and rule.
+void EncodeReplace(const Ruleset& ruleset, NetlinkBatch& batch);
+
+// Appends the messages that delete table inet podwall if it exists.
+void EncodeDeleteTable(NetlinkBatch& batch);
+
+}  // namespace podwall::nft
+
+#endif  // PODWALL_ENFORCER_NFT_NETLINK_BATCH_H_

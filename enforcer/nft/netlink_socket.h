@@ -1,0 +1,47 @@
+#ifndef PODWALL_ENFORCER_NFT_NETLINK_SOCKET_H_
+#define PODWALL_ENFORCER_NFT_NETLINK_SOCKET_H_
+
+// Sends nf_tables batches over NETLINK_NETFILTER (libmnl) and drains every
+// acknowledgement. Extended acks are on, so a kernel error comes back with
+// the message that caused it (mapped to its operation through the batch)
+// and the kernel's own explanation when it gives one.
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "enforcer/nft/netlink_batch.h"
+
+struct mnl_socket;
+
+namespace podwall::nft {
+
+class NetlinkSocket {
+ public:
+  // Opens and binds a netfilter netlink socket in the caller's network
+  // namespace. Fails (Internal, with errno) without CAP_NET_ADMIN.
+  static absl::StatusOr<std::unique_ptr<NetlinkSocket>> Create();
+  ~NetlinkSocket();
+
+  NetlinkSocket(const NetlinkSocket&) = delete;
+  NetlinkSocket& operator=(const NetlinkSocket&) = delete;
+
+  // Sends the batch and waits for every ack. All or nothing: on error the
+  // kernel has applied none of it. The status names the failing operation
+  // and errno, e.g. "add rule 3 to chain in_x/a: No such file or directory
+  // (set pods_0_v4 not found)".
+  absl::Status Commit(const NetlinkBatch& batch);
+
+  // A sequence number for the next batch.
+  uint32_t NextSeq();
+
+ private:
+  explicit NetlinkSocket(mnl_socket* socket);
+
+  mnl_socket* socket_;
+  uint32_t seq_;
+};
+
+}  // namespace podwall::nft
+
+#endif  // PODWALL_ENFORCER_NFT_NETLINK_SOCKET_H_

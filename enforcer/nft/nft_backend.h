@@ -1,0 +1,48 @@
+#ifndef PODWALL_ENFORCER_NFT_NFT_BACKEND_H_
+#define PODWALL_ENFORCER_NFT_NFT_BACKEND_H_
+
+// NftBackend: where podwall's table goes. NetlinkBackend is the kernel;
+// tests of the logic around it can use a fake that stores the Ruleset.
+// Implementations are not thread-safe; the sync loop owns one.
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "enforcer/nft/netlink_socket.h"
+#include "enforcer/nft/ruleset.h"
+
+namespace podwall::nft {
+
+class NftBackend {
+ public:
+  virtual ~NftBackend() = default;
+  // Makes table inet podwall hold exactly `ruleset`, atomically: on error
+  // the previous table (or its absence) is unchanged.
+  virtual absl::Status Replace(const Ruleset& ruleset) = 0;
+  // Deletes table inet podwall if present; touches nothing else.
+  virtual absl::Status DeleteTable() = 0;
+};
+
+// The real kernel, over one netfilter netlink socket.
+class NetlinkBackend : public NftBackend {
+ public:
+  static absl::StatusOr<std::unique_ptr<NetlinkBackend>> Create();
+
+  absl::Status Replace(const Ruleset& ruleset) override;
+  absl::Status DeleteTable() override;
+
+  // Number of netlink messages in the last committed batch.
+  std::size_t last_batch_messages() const { return last_batch_messages_; }
+
+ private:
+  explicit NetlinkBackend(std::unique_ptr<NetlinkSocket> socket)
+      : socket_(std::move(socket)) {}
+
+  std::unique_ptr<NetlinkSocket> socket_;
+  std::size_t last_batch_messages_ = 0;
+};
+
+}  // namespace podwall::nft
+
+#endif  // PODWALL_ENFORCER_NFT_NFT_BACKEND_H_
