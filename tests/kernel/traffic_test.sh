@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Traffic through podwall's ruleset between pods made by the real CNI
+# plugins, for both topologies: bridged (bridge plugin, br_netfilter) and
+# routed (ptp plugin, one /32 route per pod). A throwaway node namespace
+# holds the veths; every namespace, process and IPAM file made here is
+# removed at exit, pass or fail.
+#
+#   traffic_test.sh PODWALL bridge|ptp
+set -u
+podwall=$1
+topology=$2
+probe=tests/support/netprobe.py
+tag="pwt$$${topology:0:1}"
+node="$tag-node"
+work=$(mktemp -d)
+pids=()
+pods=(a b c)
+declare -A ip
+
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pods[@]}"; do
+    echo "$CONF" | ip netns exec "$node" env CNI_COMMAND=DEL CNI_CONTAINERID="$tag-$p" \
+      CNI_NETNS="/var/run/netns/$tag-$p" CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni \
+      "/usr/lib/cni/$topology" >/dev/null 2>&1
+    ip netns del "$tag-$p" 2>/dev/null
+  done
+  ip netns del "$node" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail=0
+check() {  # check allow|deny FROM(pod|node) PROTO TO PORT
+  local want=$1 from=$2 proto=$3 to=$4 port=$5 ns
+  if [[ $from == node ]]; then ns=$node; else ns=$tag-$from; fi
+  if ip netns exec "$ns" "$probe" probe "$proto" "${ip[$to]}" "$port" 0.6; then got=allow; else got=deny; fi
+  if [[ $got != "$want" ]]; then
+    echo "FAIL [$topology]: $from -> $to $port/$proto: want $want, got $got"; fail=1
+  else
+    echo "ok   [$topology]: $from -> $to $port/$proto: $got"
+  fi
+}
+
+subnet=10.244.$((RANDOM % 200 + 20)).0/24
+if [[ $topology == bridge ]]; then
+  CONF="{\"cniVersion\":\"1.0.0\",\"name\":\"$tag\",\"type\":\"bridge\",\"bridge\":\"${tag}br\",\"isGateway\":true,\"ipam\":{\"type\":\"host-local\",\"ranges\":[[{\"subnet\":\"$subnet\"}]],\"dataDir\":\"$work/ipam\"}}"
+else
+  CONF="{\"cniVersion\":\"1.0.0\",\"name\":\"$tag\",\"type\":\"ptp\",\"ipam\":{\"type\":\"host-local\",\"ranges\":[[{\"subnet\":\"$subnet\"}]],\"dataDir\":\"$work/ipam\"}}"
+fi
+
+ip netns add "$node" || exit 1
+ip netns exec "$node" ip link set lo up
+ip netns exec "$node" sysctl -qw net.ipv4.ip_forward=1
+ip netns exec "$node" sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null
+for p in "${pods[@]}"; do
+  ip netns add "$tag-$p" || exit 1
+  ip netns exec "$tag-$p" ip link set lo up
+  result=$(echo "$CONF" | ip netns exec "$node" env CNI_COMMAND=ADD CNI_CONTAINERID="$tag-$p" \
+    CNI_NETNS="/var/run/netns/$tag-$p" CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni "/usr/lib/cni/$topology") ||
+    { echo "FAIL: CNI ADD $p: $result"; exit 1; }
+  ip[$p]=$(echo "$result" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["ips"][0]["address"].split("/")[0])')
+  ip netns exec "$tag-$p" "$probe" serve 80 81 >/dev/null 2>&1 &
+  pids+=($!)
+done
+ip[node]=none
+
+# Manifests: pods a, b, c of namespace x on node-1 with their real addresses.
+{
+  echo "apiVersion: v1"; echo "kind: List"; echo "items:"
+  for p in "${pods[@]}"; do
+    echo "- {apiVersion: v1, kind: Pod, metadata: {name: $p, namespace: x, labels: {pod: $p}}, spec: {nodeName: node-1, containers: [{name: c, ports: [{name: http, containerPort: 80}]}]}, status: {phase: Running, podIP: ${ip[$p]}}}"
+  done
+} > "$work/pods.yaml"
+cat > "$work/policy.yaml" <<'YAML'
+# a: ingress TCP 80 (by its port name) and UDP 81 only from b.
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: a-from-b, namespace: x}
+spec:
+  podSelector: {matchLabels: {pod: a}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {pod: b}}}]
+    ports: [{port: http}, {protocol: UDP, port: 81}]
+---
+# c: may send only to b.
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: c-to-b, namespace: x}
+spec:
+  podSelector: {matchLabels: {pod: c}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{podSelector: {matchLabels: {pod: b}}}]
+YAML
+sleep 0.5  # Let the servers bind.
+
+# Before: everything open.
+check allow c tcp a 80
+check allow c udp a 81
+
+ip netns exec "$node" "$podwall" apply --node-name node-1 -f "$work/pods.yaml" -f "$work/policy.yaml" >/dev/null ||
+  { echo "FAIL: podwall apply"; exit 1; }
+ip netns exec "$node" conntrack -F >/dev/null 2>&1
+
+check allow b tcp a 80
+check deny  b tcp a 81
+check allow b udp a 81
+check deny  b udp a 80
+check deny  c tcp a 80
+check deny  c udp a 81
+check allow a tcp b 80
+check allow c tcp b 81
+check deny  c tcp a 81
+check allow a tcp c 80
+check allow node tcp a 80
+check allow node udp a 80
+
+ip netns exec "$node" "$podwall" uninstall >/dev/null || { echo "FAIL: uninstall"; fail=1; }
+ip netns exec "$node" conntrack -F >/dev/null 2>&1
+check allow c tcp a 80
+exit $fail

@@ -1,0 +1,87 @@
+#!/usr/bin/python3
+"""Test pod traffic: `serve PORT...` answers TCP and UDP echo on each port
+(IPv4 and IPv6) until killed; `probe tcp|udp HOST PORT [TIMEOUT]` exits 0
+when the peer answers, 1 when it does not. Bounded in time by design."""
+
+import select
+import socket
+import sys
+import threading
+
+
+def serve_tcp(port, family, addr):
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind((addr, port))
+    s.listen(64)
+    while True:
+        c, _ = s.accept()
+        try:
+            c.settimeout(2)
+            data = c.recv(64)
+            c.sendall(data or b"pong")
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+
+def serve_udp(port, family, addr):
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    if family == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind((addr, port))
+    while True:
+        data, peer = s.recvfrom(64)
+        s.sendto(data, peer)
+
+
+def serve(ports):
+    threads = []
+    for port in ports:
+        for family, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+            for fn in (serve_tcp, serve_udp):
+                try:
+                    t = threading.Thread(target=fn, args=(port, family, addr), daemon=True)
+                    t.start()
+                    threads.append(t)
+                except OSError:
+                    pass
+    print("ready", flush=True)
+    for t in threads:
+        t.join()
+
+
+def probe(proto, host, port, timeout):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    if proto == "tcp":
+        try:
+            with socket.create_connection((host, port), timeout=timeout) as c:
+                c.sendall(b"ping")
+                c.settimeout(timeout)
+                return c.recv(64) == b"ping"
+        except OSError:
+            return False
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        for _ in range(3):  # UDP may lose a datagram; retry a little.
+            s.sendto(b"ping", (host, port))
+            r, _, _ = select.select([s], [], [], timeout / 3)
+            if r:
+                data, _ = s.recvfrom(64)
+                return data == b"ping"
+        return False
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "serve":
+        serve([int(p) for p in sys.argv[2:]])
+    else:
+        timeout = float(sys.argv[5]) if len(sys.argv) > 5 else 1.0
+        sys.exit(0 if probe(sys.argv[2], sys.argv[3], int(sys.argv[4]), timeout) else 1)
