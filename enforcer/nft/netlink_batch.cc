@@ -264,7 +264,9 @@ SetPtr NewSetObject(const Set& set, uint32_t id) {
   return s;
 }
 
-void AddSetMsg(NetlinkBatch& batch, const Set& set, uint32_t id) {
+}  // namespace
+
+void EncodeNewSet(const Set& set, uint32_t id, NetlinkBatch& batch) {
   SetPtr s = NewSetObject(set, id);
   uint32_t flags = 0;
   if (set.interval) flags |= NFT_SET_INTERVAL;
@@ -282,6 +284,8 @@ void AddSetMsg(NetlinkBatch& batch, const Set& set, uint32_t id) {
   batch.Commit(nlh, absl::StrCat("add set ", set.name), true);
 }
 
+namespace {
+
 void AddElement(nftnl_set* s, const std::vector<uint8_t>& key, uint32_t flags,
                 const std::string& jump) {
   nftnl_set_elem* e = nftnl_set_elem_alloc();
@@ -294,8 +298,11 @@ void AddElement(nftnl_set* s, const std::vector<uint8_t>& key, uint32_t flags,
   nftnl_set_elem_add(s, e);
 }
 
-void AddElementMsgs(NetlinkBatch& batch, const Set& set, uint32_t id) {
-  if (set.elements.empty()) return;
+}  // namespace
+
+void EncodeSetElements(const Set& set, const std::vector<SetElement>& elements,
+                       bool remove, NetlinkBatch& batch) {
+  if (elements.empty()) return;
   // Interval sets are sent as nft sends them: boundaries, where an element
   // flagged INTERVAL_END opens a gap; a leading gap starts at address 0.
   struct Raw {
@@ -305,39 +312,74 @@ void AddElementMsgs(NetlinkBatch& batch, const Set& set, uint32_t id) {
   };
   std::vector<Raw> raw;
   if (set.interval) {
-    const schema::IpAddress zero = ZeroOf(set.elements.front().address.family);
-    if (set.elements.front().address != zero) {
+    const schema::IpAddress zero = ZeroOf(elements.front().address.family);
+    if (elements.front().address != zero) {
       raw.push_back({KeyBytes(set, zero, {}), NFT_SET_ELEM_INTERVAL_END, ""});
     }
-    for (const SetElement& e : set.elements) {
+    for (const SetElement& e : elements) {
       raw.push_back({KeyBytes(set, e.address, e), 0, ""});
       if (auto next = e.address_end.Next()) {
         raw.push_back({KeyBytes(set, *next, e), NFT_SET_ELEM_INTERVAL_END, ""});
       }
     }
   } else {
-    for (const SetElement& e : set.elements) {
-      raw.push_back({KeyBytes(set, e.address, e), 0, e.jump_chain});
+    for (const SetElement& e : elements) {
+      raw.push_back({KeyBytes(set, e.address, e), 0,
+                     remove ? std::string() : e.jump_chain});
     }
   }
   for (std::size_t start = 0; start < raw.size();
        start += kElementsPerMessage) {
-    SetPtr s = NewSetObject(set, id);
+    SetPtr s = NewSetObject(set, 0);
     const std::size_t end = std::min(raw.size(), start + kElementsPerMessage);
     for (std::size_t i = start; i < end; ++i) {
       AddElement(s.get(), raw[i].key, raw[i].flags, raw[i].jump);
     }
     nlmsghdr* nlh = nftnl_nlmsg_build_hdr(
-        batch.Reserve(kMaxMessage), NFT_MSG_NEWSETELEM, NFPROTO_INET,
-        NLM_F_CREATE | NLM_F_ACK, batch.NextSeq());
+        batch.Reserve(kMaxMessage),
+        remove ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM, NFPROTO_INET,
+        (remove ? 0 : NLM_F_CREATE) | NLM_F_ACK, batch.NextSeq());
     nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
     batch.Commit(
-        nlh, absl::StrCat("add ", end - start, " element(s) to set ", set.name),
+        nlh,
+        absl::StrCat(remove ? "delete " : "add ", end - start, " element(s) ",
+                     remove ? "from" : "to", " set ", set.name),
         true);
   }
 }
 
-void AddChainMsg(NetlinkBatch& batch, const Chain& chain) {
+namespace {
+
+SetPtr SetRef(const std::string& name) {
+  SetPtr s(nftnl_set_alloc());
+  nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, kTableName);
+  nftnl_set_set_str(s.get(), NFTNL_SET_NAME, name.c_str());
+  nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
+  return s;
+}
+
+}  // namespace
+
+void EncodeFlushSet(const std::string& set_name, NetlinkBatch& batch) {
+  SetPtr s = SetRef(set_name);
+  // DELSETELEM without elements flushes the set.
+  nlmsghdr* nlh =
+      nftnl_nlmsg_build_hdr(batch.Reserve(kMaxMessage), NFT_MSG_DELSETELEM,
+                            NFPROTO_INET, NLM_F_ACK, batch.NextSeq());
+  nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
+  batch.Commit(nlh, absl::StrCat("flush set ", set_name), true);
+}
+
+void EncodeDeleteSet(const std::string& set_name, NetlinkBatch& batch) {
+  SetPtr s = SetRef(set_name);
+  nlmsghdr* nlh =
+      nftnl_nlmsg_build_hdr(batch.Reserve(kMaxMessage), NFT_MSG_DELSET,
+                            NFPROTO_INET, NLM_F_ACK, batch.NextSeq());
+  nftnl_set_nlmsg_build_payload(nlh, s.get());
+  batch.Commit(nlh, absl::StrCat("delete set ", set_name), true);
+}
+
+void EncodeNewChain(const Chain& chain, NetlinkBatch& batch) {
   ChainPtr c(nftnl_chain_alloc());
   nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, kTableName);
   nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, chain.name.c_str());
@@ -354,6 +396,42 @@ void AddChainMsg(NetlinkBatch& batch, const Chain& chain) {
   nftnl_chain_nlmsg_build_payload(nlh, c.get());
   batch.Commit(nlh, absl::StrCat("add chain ", chain.name), true);
 }
+
+namespace {
+
+ChainPtr ChainRef(const std::string& name) {
+  ChainPtr c(nftnl_chain_alloc());
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, kTableName);
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, name.c_str());
+  nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+  return c;
+}
+
+}  // namespace
+
+void EncodeFlushChain(const std::string& chain_name, NetlinkBatch& batch) {
+  // DELRULE naming only the chain deletes every rule in it.
+  RulePtr r(nftnl_rule_alloc());
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, kTableName);
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, chain_name.c_str());
+  nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
+  nlmsghdr* nlh =
+      nftnl_nlmsg_build_hdr(batch.Reserve(kMaxMessage), NFT_MSG_DELRULE,
+                            NFPROTO_INET, NLM_F_ACK, batch.NextSeq());
+  nftnl_rule_nlmsg_build_payload(nlh, r.get());
+  batch.Commit(nlh, absl::StrCat("flush chain ", chain_name), true);
+}
+
+void EncodeDeleteChain(const std::string& chain_name, NetlinkBatch& batch) {
+  ChainPtr c = ChainRef(chain_name);
+  nlmsghdr* nlh =
+      nftnl_nlmsg_build_hdr(batch.Reserve(kMaxMessage), NFT_MSG_DELCHAIN,
+                            NFPROTO_INET, NLM_F_ACK, batch.NextSeq());
+  nftnl_chain_nlmsg_build_payload(nlh, c.get());
+  batch.Commit(nlh, absl::StrCat("delete chain ", chain_name), true);
+}
+
+namespace {
 
 void AddRuleMsg(NetlinkBatch& batch, const Chain& chain, const Rule& rule,
                 std::size_t index) {
@@ -382,6 +460,12 @@ void AddRuleMsg(NetlinkBatch& batch, const Chain& chain, const Rule& rule,
 }
 
 }  // namespace
+
+void EncodeChainRules(const Chain& chain, NetlinkBatch& batch) {
+  for (std::size_t i = 0; i < chain.rules.size(); ++i) {
+    AddRuleMsg(batch, chain, chain.rules[i], i);
+  }
+}
 
 NetlinkBatch::NetlinkBatch(uint32_t first_seq)
     : first_seq_(first_seq), seq_(first_seq) {}
@@ -425,28 +509,16 @@ void EncodeReplace(const Ruleset& ruleset, NetlinkBatch& batch) {
   EncodeDeleteTable(batch);
   AddTableMsg(batch, NFT_MSG_NEWTABLE, "add table inet podwall");
   uint32_t set_id = 1;
-  std::vector<uint32_t> ids;
+  for (const Set& set : ruleset.sets) EncodeNewSet(set, set_id++, batch);
   for (const Set& set : ruleset.sets) {
-    ids.push_back(set_id);
-    AddSetMsg(batch, set, set_id++);
+    if (!set.verdict_map) EncodeSetElements(set, set.elements, false, batch);
   }
-  for (std::size_t i = 0; i < ruleset.sets.size(); ++i) {
-    if (!ruleset.sets[i].verdict_map) {
-      AddElementMsgs(batch, ruleset.sets[i], ids[i]);
-    }
-  }
-  for (const Chain& chain : ruleset.chains) AddChainMsg(batch, chain);
+  for (const Chain& chain : ruleset.chains) EncodeNewChain(chain, batch);
   // Map elements jump to chains, so they follow the chains.
-  for (std::size_t i = 0; i < ruleset.sets.size(); ++i) {
-    if (ruleset.sets[i].verdict_map) {
-      AddElementMsgs(batch, ruleset.sets[i], ids[i]);
-    }
+  for (const Set& set : ruleset.sets) {
+    if (set.verdict_map) EncodeSetElements(set, set.elements, false, batch);
   }
-  for (const Chain& chain : ruleset.chains) {
-    for (std::size_t i = 0; i < chain.rules.size(); ++i) {
-      AddRuleMsg(batch, chain, chain.rules[i], i);
-    }
-  }
+  for (const Chain& chain : ruleset.chains) EncodeChainRules(chain, batch);
 }
 
 }  // namespace podwall::nft

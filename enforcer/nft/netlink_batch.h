@@ -50,6 +50,20 @@ class NetlinkBatch {
   std::vector<std::string> descriptions_;  // Index: seq - first_seq_.
 };
 
+// Building blocks, one kind of message each. `set_id` identifies a set
+// within the batch that creates it (any unique number).
+void EncodeNewSet(const Set& set, uint32_t set_id, NetlinkBatch& batch);
+// Adds (or with `remove`, deletes) `elements` of `set`, chunked. For
+// interval sets pass every element: they are sent as boundaries.
+void EncodeSetElements(const Set& set, const std::vector<SetElement>& elements,
+                       bool remove, NetlinkBatch& batch);
+void EncodeFlushSet(const std::string& set_name, NetlinkBatch& batch);
+void EncodeDeleteSet(const std::string& set_name, NetlinkBatch& batch);
+void EncodeNewChain(const Chain& chain, NetlinkBatch& batch);
+void EncodeChainRules(const Chain& chain, NetlinkBatch& batch);
+void EncodeFlushChain(const std::string& chain_name, NetlinkBatch& batch);
+void EncodeDeleteChain(const std::string& chain_name, NetlinkBatch& batch);
+
 // Appends the messages that replace table inet podwall with `ruleset`, in
 // one transaction: create the table if missing, delete it, create it again
 // with every set, chain, element and rule.

@@ -6,6 +6,7 @@
 // Implementations are not thread-safe; the sync loop owns one.
 
 #include <memory>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -20,6 +21,10 @@ class NftBackend {
   // Makes table inet podwall hold exactly `ruleset`, atomically: on error
   // the previous table (or its absence) is unchanged.
   virtual absl::Status Replace(const Ruleset& ruleset) = 0;
+  // Makes the table hold `ruleset` by sending only what differs from what
+  // this backend last applied (a full Replace the first time, and after any
+  // failure, since the kernel state is then unknown).
+  virtual absl::Status Sync(const Ruleset& ruleset) = 0;
   // Deletes table inet podwall if present; touches nothing else.
   virtual absl::Status DeleteTable() = 0;
 };
@@ -30,17 +35,24 @@ class NetlinkBackend : public NftBackend {
   static absl::StatusOr<std::unique_ptr<NetlinkBackend>> Create();
 
   absl::Status Replace(const Ruleset& ruleset) override;
+  absl::Status Sync(const Ruleset& ruleset) override;
   absl::Status DeleteTable() override;
 
-  // Number of netlink messages in the last committed batch.
+  // Number of netlink messages in the last committed batch (0 when a sync
+  // found nothing to do), and the objects/elements it touched.
   std::size_t last_batch_messages() const { return last_batch_messages_; }
+  std::size_t last_sync_operations() const { return last_sync_operations_; }
 
  private:
   explicit NetlinkBackend(std::unique_ptr<NetlinkSocket> socket)
       : socket_(std::move(socket)) {}
 
   std::unique_ptr<NetlinkSocket> socket_;
+  // What the kernel holds, as far as this backend knows: the element cache
+  // partial syncs diff against. Unset until a full replace succeeded.
+  std::optional<Ruleset> applied_;
   std::size_t last_batch_messages_ = 0;
+  std::size_t last_sync_operations_ = 0;
 };
 
 }  // namespace podwall::nft

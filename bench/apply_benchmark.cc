@@ -1,0 +1,123 @@
+// Kernel apply figures on the shared generated cluster, in a private network
+// namespace (issue 4 targets: full apply <= 150 ms; nft -f of the same
+// ruleset for comparison, goal >= 3x slower than podwall). Prints a table
+// and one JSON line; not a test. Needs root.
+
+#include <sched.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "bench/cluster_generator.h"
+#include "controller/cluster_state.h"
+#include "controller/compiler.h"
+#include "enforcer/nft/nft_backend.h"
+#include "enforcer/nft/nft_text.h"
+#include "enforcer/nft/renderer.h"
+
+namespace podwall::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+int Main() {
+  if (unshare(CLONE_NEWNET) != 0) {
+    std::perror("unshare(CLONE_NEWNET) (run as root)");
+    return 1;
+  }
+  const ClusterShape shape;
+  const GeneratedCluster cluster = GenerateCluster(shape);
+  controller::ClusterState state;
+  for (const auto& ns : cluster.namespaces) state.UpsertNamespace(ns);
+  for (const auto& pod : cluster.pods) {
+    state.UpsertWorkload(controller::WorkloadFromPod(pod));
+  }
+  for (const auto& np : cluster.policies) state.UpsertPolicy(np);
+  controller::Compiler compiler("node-0");
+  compiler.Rebuild(state);
+  const ir::NodePolicy policy = compiler.Snapshot();
+
+  std::vector<double> render_ms;
+  nft::Ruleset ruleset;
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = Clock::now();
+    ruleset = nft::RenderRuleset(policy);
+    render_ms.push_back(Ms(Clock::now() - t0));
+  }
+  std::size_t rules = 0;
+  std::size_t elements = 0;
+  for (const auto& c : ruleset.chains) rules += c.rules.size();
+  for (const auto& s : ruleset.sets) elements += s.elements.size();
+
+  auto backend = nft::NetlinkBackend::Create();
+  if (!backend.ok()) {
+    std::fprintf(stderr, "%s\n",
+                 std::string(backend.status().message()).c_str());
+    return 1;
+  }
+  const std::string text = nft::ToNftText(ruleset);
+  const std::string path = "/tmp/podwall-apply-bench.nft";
+  std::ofstream(path) << text;
+
+  // A/B interleaved: podwall's netlink batch, then nft -f of the same text.
+  std::vector<double> apply_ms;
+  std::vector<double> nft_ms;
+  std::size_t messages = 0;
+  for (int i = 0; i < 7; ++i) {
+    auto t0 = Clock::now();
+    absl::Status st = (*backend)->Replace(ruleset);
+    apply_ms.push_back(Ms(Clock::now() - t0));
+    messages = (*backend)->last_batch_messages();
+    if (!st.ok()) {
+      std::fprintf(stderr, "apply: %s\n", std::string(st.message()).c_str());
+      return 1;
+    }
+    t0 = Clock::now();
+    if (std::system(("nft -f " + path).c_str()) != 0) {
+      std::fprintf(stderr, "nft -f failed\n");
+      return 1;
+    }
+    nft_ms.push_back(Ms(Clock::now() - t0));
+  }
+  (void)(*backend)->DeleteTable();
+  std::remove(path.c_str());
+
+  std::printf(
+      "ruleset for node-0: %zu chains, %zu rules, %zu sets/maps, "
+      "%zu elements, %zu netlink messages\n\n",
+      ruleset.chains.size(), rules, ruleset.sets.size(), elements, messages);
+  std::printf("%-32s %10s %10s %10s\n", "operation", "median ms", "min ms",
+              "max ms");
+  auto row = [](const char* name, const std::vector<double>& v) {
+    std::printf("%-32s %10.2f %10.2f %10.2f\n", name, Median(v),
+                *std::min_element(v.begin(), v.end()),
+                *std::max_element(v.begin(), v.end()));
+  };
+  row("render IR -> ruleset", render_ms);
+  row("podwall apply (netlink batch)", apply_ms);
+  row("nft -f (same ruleset)", nft_ms);
+  std::printf("\nnft -f / podwall: %.2fx\n", Median(nft_ms) / Median(apply_ms));
+  std::printf(
+      "{\"apply_full_ms\":%.2f,\"nft_cli_full_ms\":%.2f,"
+      "\"nft_cli_vs_podwall_apply\":%.2f}\n",
+      Median(apply_ms), Median(nft_ms), Median(nft_ms) / Median(apply_ms));
+  return 0;
+}
+
+}  // namespace
+}  // namespace podwall::bench
+
+int main() { return podwall::bench::Main(); }
