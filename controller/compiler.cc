@@ -91,22 +91,6 @@ std::string RuleId(const std::string& ns, const std::string& name,
                       ir::DirectionName(direction), "/", index);
 }
 
-bool NodePolicyDelta::empty() const { return size() == 0; }
-
-std::size_t NodePolicyDelta::size() const {
-  std::size_t n = endpoints.size() + rules.size() + pod_sets_created.size() +
-                  pod_sets_deleted.size() + cidr_sets_created.size() +
-                  cidr_sets_deleted.size() + port_sets_created.size() +
-                  port_sets_deleted.size();
-  for (const auto& [id, d] : pod_set_elements) {
-    n += d.added.size() + d.removed.size();
-  }
-  for (const auto& [id, d] : port_set_elements) {
-    n += d.added.size() + d.removed.size();
-  }
-  return n;
-}
-
 Compiler::Compiler(std::string node_name) : node_name_(std::move(node_name)) {}
 
 // --- matching ----------------------------------------------------------------

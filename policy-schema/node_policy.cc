@@ -94,6 +94,22 @@ const Endpoint* NodePolicy::FindEndpointByAddress(
   return nullptr;
 }
 
+bool NodePolicyDelta::empty() const { return size() == 0; }
+
+std::size_t NodePolicyDelta::size() const {
+  std::size_t n = endpoints.size() + rules.size() + pod_sets_created.size() +
+                  pod_sets_deleted.size() + cidr_sets_created.size() +
+                  cidr_sets_deleted.size() + port_sets_created.size() +
+                  port_sets_deleted.size();
+  for (const auto& [id, d] : pod_set_elements) {
+    n += d.added.size() + d.removed.size();
+  }
+  for (const auto& [id, d] : port_set_elements) {
+    n += d.added.size() + d.removed.size();
+  }
+  return n;
+}
+
 std::string ToJson(const NodePolicy& policy) {
   JsonWriter w;
   w.BeginObject().Key("apiVersion").String("podwall.dev/v1alpha1");

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -155,6 +156,33 @@ struct NodePolicy {
   const CidrSet* FindCidrSet(std::string_view id) const;
   const PortSet* FindPortSet(std::string_view id) const;
   const Endpoint* FindEndpointByAddress(const schema::IpAddress& ip) const;
+};
+
+// Element-level changes of one set since the last time the compiler reported.
+template <typename T>
+struct ElementDelta {
+  std::set<T> added;
+  std::set<T> removed;
+};
+
+// What changed in the IR since the last time the compiler reported: the
+// enforcer's to-do list for a partial sync. IDs name objects in the current IR;
+// one that is no longer there was deleted.
+struct NodePolicyDelta {
+  std::set<std::string> endpoints;
+  std::set<std::string> rules;
+  std::set<std::string> pod_sets_created;
+  std::set<std::string> pod_sets_deleted;
+  std::map<std::string, ElementDelta<schema::IpAddress>> pod_set_elements;
+  std::set<std::string> cidr_sets_created;
+  std::set<std::string> cidr_sets_deleted;
+  std::set<std::string> port_sets_created;
+  std::set<std::string> port_sets_deleted;
+  std::map<std::string, ElementDelta<ir::AddressPortTuple>> port_set_elements;
+
+  bool empty() const;
+  // Number of objects and elements touched: a measure of sync size.
+  std::size_t size() const;
 };
 
 // Deterministic JSON (see policy-schema/schemas/nodepolicy.schema.json).

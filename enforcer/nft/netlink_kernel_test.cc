@@ -19,6 +19,7 @@
 #include "enforcer/nft/nft_backend.h"
 #include "enforcer/nft/nft_text.h"
 #include "enforcer/nft/renderer.h"
+#include "enforcer/sync/node_syncer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "policy-schema/manifest.h"
@@ -254,6 +255,37 @@ TEST_F(NetlinkKernelTest, Sync_ThroughEveryGoldenCase_EqualsFullReplace) {
     ASSERT_TRUE(backend_->Sync(r).ok());
     EXPECT_EQ(backend_->last_batch_messages(), 0u);
   }
+}
+
+TEST_F(NetlinkKernelTest, NodeSyncer_PeerPodChange_SendsOnlyElements) {
+  auto set = schema::LoadManifests(
+      {"tests/golden/ir/base.yaml",
+       "tests/golden/ir/13-pod-and-namespace-one-peer/policies.yaml"});
+  ASSERT_TRUE(set.ok()) << set.status();
+  controller::ClusterState state;
+  controller::LoadIntoState(*set, state);
+  controller::Compiler compiler("node-1");
+  compiler.Rebuild(state);
+  enforcer::NodeSyncer syncer(*backend_);
+  ASSERT_TRUE(syncer.Sync(compiler).ok());
+  EXPECT_FALSE(syncer.last_was_element_sync());
+  // A new pod=a in a team=blue namespace on another node: a peer of y's
+  // policy, so one address joins one set and nothing else changes.
+  schema::Pod pod;
+  pod.metadata = {"a2", "", "z", "", "", {{"pod", "a"}}};
+  pod.spec.node_name = "node-2";
+  pod.status.pod_ip = "10.0.3.77";
+  state.UpsertWorkload(controller::WorkloadFromPod(pod));
+  compiler.OnWorkloadChanged(state, "z/a2");
+  ASSERT_TRUE(syncer.Sync(compiler).ok());
+  EXPECT_TRUE(syncer.last_was_element_sync());
+  EXPECT_EQ(backend_->last_batch_messages(), 3u);
+  const std::string after = Canonical(ListTable());
+  EXPECT_THAT(after, HasSubstr("10.0.3.77"));
+  auto other = NetlinkBackend::Create();
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->Replace(RenderRuleset(compiler.Snapshot())).ok());
+  EXPECT_EQ(after, Canonical(ListTable()));
 }
 
 }  // namespace

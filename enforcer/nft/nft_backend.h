@@ -25,6 +25,11 @@ class NftBackend {
   // this backend last applied (a full Replace the first time, and after any
   // failure, since the kernel state is then unknown).
   virtual absl::Status Sync(const Ruleset& ruleset) = 0;
+  // Applies element changes to sets of the ruleset last synced, in one
+  // batch. FailedPrecondition when nothing was synced yet or a set is
+  // unknown: the caller then syncs the whole ruleset.
+  virtual absl::Status SyncElements(
+      const std::vector<ElementUpdate>& updates) = 0;
   // Deletes table inet podwall if present; touches nothing else.
   virtual absl::Status DeleteTable() = 0;
 };
@@ -36,6 +41,7 @@ class NetlinkBackend : public NftBackend {
 
   absl::Status Replace(const Ruleset& ruleset) override;
   absl::Status Sync(const Ruleset& ruleset) override;
+  absl::Status SyncElements(const std::vector<ElementUpdate>& updates) override;
   absl::Status DeleteTable() override;
 
   // Number of netlink messages in the last committed batch (0 when a sync

@@ -144,6 +144,44 @@ std::string EndpointChainName(const std::string& endpoint_id,
   return absl::StrCat(prefix, "h", Hash12(endpoint_id));
 }
 
+std::optional<std::vector<ElementUpdate>> RenderElementDelta(
+    const ir::NodePolicyDelta& delta) {
+  if (!delta.endpoints.empty() || !delta.rules.empty() ||
+      !delta.pod_sets_created.empty() || !delta.pod_sets_deleted.empty() ||
+      !delta.cidr_sets_created.empty() || !delta.cidr_sets_deleted.empty() ||
+      !delta.port_sets_created.empty() || !delta.port_sets_deleted.empty()) {
+    return std::nullopt;
+  }
+  std::vector<ElementUpdate> out;
+  for (IpFamily f : kFamilies) {
+    for (const auto& [id, d] : delta.pod_set_elements) {
+      ElementUpdate u{PodSetName(id, f), {}, {}};
+      for (const IpAddress& a : d.added) {
+        if (a.family == f) u.add.push_back({a, a, {}, 0, ""});
+      }
+      for (const IpAddress& a : d.removed) {
+        if (a.family == f) u.remove.push_back({a, a, {}, 0, ""});
+      }
+      if (!u.add.empty() || !u.remove.empty()) out.push_back(std::move(u));
+    }
+    for (const auto& [id, d] : delta.port_set_elements) {
+      ElementUpdate u{PortSetName(id, f), {}, {}};
+      for (const auto& t : d.added) {
+        if (t.address.family == f) {
+          u.add.push_back({t.address, t.address, t.protocol, t.port, ""});
+        }
+      }
+      for (const auto& t : d.removed) {
+        if (t.address.family == f) {
+          u.remove.push_back({t.address, t.address, t.protocol, t.port, ""});
+        }
+      }
+      if (!u.add.empty() || !u.remove.empty()) out.push_back(std::move(u));
+    }
+  }
+  return out;
+}
+
 Ruleset RenderRuleset(const ir::NodePolicy& policy) {
   Ruleset out;
   for (const ir::PodSet& s : policy.pod_sets) {

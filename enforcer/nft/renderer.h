@@ -20,12 +20,22 @@
 // sets for CIDRs, address . protocol . port sets for egress named ports),
 // split by family. Node <-> pod traffic never crosses the forward hook.
 
+#include <optional>
+#include <vector>
+
 #include "enforcer/nft/ruleset.h"
 #include "policy-schema/node_policy.h"
 
 namespace podwall::nft {
 
 Ruleset RenderRuleset(const ir::NodePolicy& policy);
+
+// The element changes a compiler delta makes to the rendered sets, when the
+// delta changes set elements only (the common case: a pod elsewhere comes,
+// goes, is relabelled or moves). nullopt when anything else changed and the
+// ruleset must be rendered whole.
+std::optional<std::vector<ElementUpdate>> RenderElementDelta(
+    const ir::NodePolicyDelta& delta);
 
 // Stable, valid nft identifiers for IR objects.
 std::string PodSetName(const std::string& id, schema::IpFamily family);

@@ -9,4 +9,11 @@ const Set* Ruleset::FindSet(std::string_view name) const {
   return nullptr;
 }
 
+Set* Ruleset::FindSet(std::string_view name) {
+  for (Set& s : sets) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
 }  // namespace podwall::nft

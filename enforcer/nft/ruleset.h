@@ -86,12 +86,20 @@ struct Chain {
   bool operator==(const Chain&) const = default;
 };
 
+// Element changes of one set or map, for syncs that touch nothing else.
+struct ElementUpdate {
+  std::string set;
+  std::vector<SetElement> add;
+  std::vector<SetElement> remove;
+};
+
 struct Ruleset {
   std::vector<Set> sets;      // Sets and maps, maps last.
   std::vector<Chain> chains;  // Regular chains first, the base chain last.
 
   bool operator==(const Ruleset&) const = default;
   const Set* FindSet(std::string_view name) const;
+  Set* FindSet(std::string_view name);
 };
 
 }  // namespace podwall::nft

@@ -1,0 +1,36 @@
+#ifndef PODWALL_ENFORCER_SYNC_NODE_SYNCER_H_
+#define PODWALL_ENFORCER_SYNC_NODE_SYNCER_H_
+
+// NodeSyncer: the one entry point that brings the kernel to the compiler's
+// current IR. When the compiler's delta only moves set elements (a pod
+// elsewhere came, went or changed), it sends just those elements; otherwise
+// it renders the whole ruleset and lets the backend send the difference.
+// Not thread-safe; owned by the sync loop.
+
+#include "absl/status/status.h"
+#include "controller/compiler.h"
+#include "enforcer/nft/nft_backend.h"
+
+namespace podwall::enforcer {
+
+class NodeSyncer {
+ public:
+  // `backend` must outlive the syncer.
+  explicit NodeSyncer(nft::NftBackend& backend) : backend_(backend) {}
+
+  // Consumes the compiler's pending delta. On error the next call renders
+  // and syncs everything.
+  absl::Status Sync(controller::Compiler& compiler);
+
+  // Whether the last Sync took the element-only path.
+  bool last_was_element_sync() const { return last_was_element_sync_; }
+
+ private:
+  nft::NftBackend& backend_;
+  bool synced_once_ = false;
+  bool last_was_element_sync_ = false;
+};
+
+}  // namespace podwall::enforcer
+
+#endif  // PODWALL_ENFORCER_SYNC_NODE_SYNCER_H_
