@@ -7,6 +7,7 @@
 #include "controller/explain.h"
 #include "controller/state_loader.h"
 #include "enforcer/cli/exit_codes.h"
+#include "enforcer/links/veth_discovery.h"
 #include "enforcer/nft/nft_backend.h"
 #include "enforcer/nft/nft_text.h"
 #include "enforcer/nft/renderer.h"
@@ -47,7 +48,25 @@ int RunApply(const ApplyOptions& options, std::ostream& out,
   controller::Compiler compiler(options.node_name.empty() ? Hostname()
                                                           : options.node_name);
   compiler.Rebuild(state);
-  const ir::NodePolicy policy = compiler.Snapshot();
+  ir::NodePolicy policy = compiler.Snapshot();
+  // Host-side interfaces for anti-spoofing, from this network namespace's
+  // routes and neighbours. Unknown ones get no guard (yet).
+  if (!policy.endpoints.empty()) {
+    absl::StatusOr<std::map<schema::IpAddress, std::string>> links =
+        enforcer::DiscoverPodInterfaces();
+    if (!links.ok()) {
+      err << "warning: no anti-spoofing: " << links.status().message() << "\n";
+    } else {
+      for (ir::Endpoint& ep : policy.endpoints) {
+        for (const schema::IpAddress& a : ep.addresses) {
+          if (auto it = links->find(a); it != links->end()) {
+            ep.interface = it->second;
+            break;
+          }
+        }
+      }
+    }
+  }
   if (options.dry_run) {
     if (options.output == "ir") {
       out << PrettyJson(ir::ToJson(policy));

@@ -9,6 +9,7 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
+#include <linux/if_ether.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
@@ -243,13 +244,14 @@ void EncodeRuleExprs(const Rule& rule, nftnl_rule* r) {
 
 // --- messages ----------------------------------------------------------------
 
-void AddTableMsg(NetlinkBatch& batch, uint16_t type, const char* what) {
+void AddTableMsg(NetlinkBatch& batch, uint16_t type, const char* what,
+                 uint16_t family = NFPROTO_INET) {
   TablePtr t(nftnl_table_alloc());
   nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, kTableName);
-  nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
+  nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, family);
   const uint16_t flags = type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0;
   nlmsghdr* nlh =
-      nftnl_nlmsg_build_hdr(batch.Reserve(kMaxMessage), type, NFPROTO_INET,
+      nftnl_nlmsg_build_hdr(batch.Reserve(kMaxMessage), type, family,
                             flags | NLM_F_ACK, batch.NextSeq());
   nftnl_table_nlmsg_build_payload(nlh, t.get());
   batch.Commit(nlh, what, true);
@@ -503,6 +505,140 @@ void EncodeDeleteTable(NetlinkBatch& batch) {
   // Creating first makes the delete succeed whether or not the table exists.
   AddTableMsg(batch, NFT_MSG_NEWTABLE, "add table inet podwall");
   AddTableMsg(batch, NFT_MSG_DELTABLE, "delete table inet podwall");
+  AddTableMsg(batch, NFT_MSG_NEWTABLE, "add table netdev podwall",
+              NFPROTO_NETDEV);
+  AddTableMsg(batch, NFT_MSG_DELTABLE, "delete table netdev podwall",
+              NFPROTO_NETDEV);
+}
+
+void EncodeCreateNetdevTable(NetlinkBatch& batch) {
+  AddTableMsg(batch, NFT_MSG_NEWTABLE, "add table netdev podwall",
+              NFPROTO_NETDEV);
+}
+
+namespace {
+
+std::string GuardChain(const std::string& device) {
+  return kGuardChainPrefix + device;
+}
+
+void AddGuardRule(NetlinkBatch& batch, const SpoofGuard& g, uint16_t ethertype,
+                  const schema::IpAddress* addr, bool link_local, int verdict,
+                  const std::string& comment) {
+  RulePtr r(nftnl_rule_alloc());
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, kTableName);
+  const std::string chain = GuardChain(g.device);
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, chain.c_str());
+  nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_NETDEV);
+  const uint16_t proto = htons(ethertype);
+  Meta(r.get(), NFT_META_PROTOCOL, NFT_REG_1);
+  Cmp(r.get(), NFT_CMP_EQ, &proto, sizeof(proto));
+  if (addr || link_local) {
+    const bool v4 = ethertype == ETH_P_IP;
+    Payload(r.get(), NFT_PAYLOAD_NETWORK_HEADER, v4 ? 12 : 8, v4 ? 4 : 16,
+            NFT_REG_1);
+    if (link_local) {
+      // ip6 saddr fe80::/10, as nft encodes a prefix: mask, then compare.
+      uint8_t mask[16] = {0xff, 0xc0};
+      uint8_t zero[16] = {};
+      uint8_t want[16] = {0xfe, 0x80};
+      nftnl_expr* bw = nftnl_expr_alloc("bitwise");
+      nftnl_expr_set_u32(bw, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+      nftnl_expr_set_u32(bw, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+      nftnl_expr_set_u32(bw, NFTNL_EXPR_BITWISE_LEN, 16);
+      nftnl_expr_set(bw, NFTNL_EXPR_BITWISE_MASK, mask, 16);
+      nftnl_expr_set(bw, NFTNL_EXPR_BITWISE_XOR, zero, 16);
+      AddExpr(r.get(), bw);
+      Cmp(r.get(), NFT_CMP_EQ, want, 16);
+    } else {
+      Cmp(r.get(), NFT_CMP_EQ, addr->bytes.data(), v4 ? 4 : 16);
+    }
+  } else {
+    AddExpr(r.get(), nftnl_expr_alloc("counter"));
+  }
+  Verdict(r.get(), verdict);
+  if (!comment.empty()) {
+    UdataPtr udata(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
+    nftnl_udata_put_strz(udata.get(), NFTNL_UDATA_RULE_COMMENT,
+                         comment.c_str());
+    nftnl_rule_set_data(r.get(), NFTNL_RULE_USERDATA,
+                        nftnl_udata_buf_data(udata.get()),
+                        nftnl_udata_buf_len(udata.get()));
+  }
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(
+      batch.Reserve(kMaxMessage), NFT_MSG_NEWRULE, NFPROTO_NETDEV,
+      NLM_F_APPEND | NLM_F_CREATE | NLM_F_ACK, batch.NextSeq());
+  nftnl_rule_nlmsg_build_payload(nlh, r.get());
+  batch.Commit(nlh, absl::StrCat("add anti-spoofing rule on ", g.device), true);
+}
+
+ChainPtr GuardChainRef(const std::string& device) {
+  ChainPtr c(nftnl_chain_alloc());
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, kTableName);
+  const std::string name = GuardChain(device);
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, name.c_str());
+  nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, NFPROTO_NETDEV);
+  return c;
+}
+
+}  // namespace
+
+void EncodeNewGuard(const SpoofGuard& guard, NetlinkBatch& batch) {
+  ChainPtr c = GuardChainRef(guard.device);
+  nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, NF_NETDEV_INGRESS);
+  nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, -500);
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, "filter");
+  nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_DEV, guard.device.c_str());
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(
+      batch.Reserve(kMaxMessage), NFT_MSG_NEWCHAIN, NFPROTO_NETDEV,
+      NLM_F_CREATE | NLM_F_ACK, batch.NextSeq());
+  nftnl_chain_nlmsg_build_payload(nlh, c.get());
+  batch.Commit(nlh, absl::StrCat("add anti-spoofing chain on ", guard.device),
+               true);
+}
+
+void EncodeGuardRules(const SpoofGuard& g, NetlinkBatch& batch) {
+  for (const auto& a : g.addresses) {
+    if (a.family == schema::IpFamily::kV4) {
+      AddGuardRule(batch, g, ETH_P_IP, &a, false, NF_ACCEPT, "");
+    }
+  }
+  AddGuardRule(batch, g, ETH_P_IPV6, nullptr, true, NF_ACCEPT, "");
+  const schema::IpAddress unspecified = ZeroOf(schema::IpFamily::kV6);
+  AddGuardRule(batch, g, ETH_P_IPV6, &unspecified, false, NF_ACCEPT, "");
+  for (const auto& a : g.addresses) {
+    if (a.family == schema::IpFamily::kV6) {
+      AddGuardRule(batch, g, ETH_P_IPV6, &a, false, NF_ACCEPT, "");
+    }
+  }
+  const std::string comment = "spoofed source from " + g.endpoint;
+  AddGuardRule(batch, g, ETH_P_IP, nullptr, false, NF_DROP, comment);
+  AddGuardRule(batch, g, ETH_P_IPV6, nullptr, false, NF_DROP, comment);
+}
+
+void EncodeFlushGuard(const std::string& device, NetlinkBatch& batch) {
+  RulePtr r(nftnl_rule_alloc());
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, kTableName);
+  const std::string chain = GuardChain(device);
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, chain.c_str());
+  nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_NETDEV);
+  nlmsghdr* nlh =
+      nftnl_nlmsg_build_hdr(batch.Reserve(kMaxMessage), NFT_MSG_DELRULE,
+                            NFPROTO_NETDEV, NLM_F_ACK, batch.NextSeq());
+  nftnl_rule_nlmsg_build_payload(nlh, r.get());
+  batch.Commit(nlh, absl::StrCat("flush anti-spoofing chain on ", device),
+               true);
+}
+
+void EncodeDeleteGuard(const std::string& device, NetlinkBatch& batch) {
+  ChainPtr c = GuardChainRef(device);
+  nlmsghdr* nlh =
+      nftnl_nlmsg_build_hdr(batch.Reserve(kMaxMessage), NFT_MSG_DELCHAIN,
+                            NFPROTO_NETDEV, NLM_F_ACK, batch.NextSeq());
+  nftnl_chain_nlmsg_build_payload(nlh, c.get());
+  batch.Commit(nlh, absl::StrCat("delete anti-spoofing chain on ", device),
+               true);
 }
 
 void EncodeReplace(const Ruleset& ruleset, NetlinkBatch& batch) {
@@ -519,6 +655,13 @@ void EncodeReplace(const Ruleset& ruleset, NetlinkBatch& batch) {
     if (set.verdict_map) EncodeSetElements(set, set.elements, false, batch);
   }
   for (const Chain& chain : ruleset.chains) EncodeChainRules(chain, batch);
+  if (!ruleset.guards.empty()) {
+    EncodeCreateNetdevTable(batch);
+    for (const SpoofGuard& g : ruleset.guards) {
+      EncodeNewGuard(g, batch);
+      EncodeGuardRules(g, batch);
+    }
+  }
 }
 
 }  // namespace podwall::nft

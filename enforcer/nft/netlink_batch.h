@@ -64,12 +64,21 @@ void EncodeChainRules(const Chain& chain, NetlinkBatch& batch);
 void EncodeFlushChain(const std::string& chain_name, NetlinkBatch& batch);
 void EncodeDeleteChain(const std::string& chain_name, NetlinkBatch& batch);
 
+// table netdev podwall: create it if missing, and one guard chain (with its
+// rules) on a device; flush and delete such a chain.
+void EncodeCreateNetdevTable(NetlinkBatch& batch);
+void EncodeNewGuard(const SpoofGuard& guard, NetlinkBatch& batch);
+void EncodeGuardRules(const SpoofGuard& guard, NetlinkBatch& batch);
+void EncodeFlushGuard(const std::string& device, NetlinkBatch& batch);
+void EncodeDeleteGuard(const std::string& device, NetlinkBatch& batch);
+
 // Appends the messages that replace table inet podwall with `ruleset`, in
 // one transaction: create the table if missing, delete it, create it again
 // with every set, chain, element and rule.
 void EncodeReplace(const Ruleset& ruleset, NetlinkBatch& batch);
 
-// Appends the messages that delete table inet podwall if it exists.
+// Appends the messages that delete podwall's tables (inet and netdev) if
+// they exist.
 void EncodeDeleteTable(NetlinkBatch& batch);
 
 }  // namespace podwall::nft

@@ -124,6 +124,35 @@ std::string ToNftText(const Ruleset& ruleset) {
     out += "\t}\n";
   }
   out += "}\n";
+  out +=
+      "table netdev podwall\n"
+      "delete table netdev podwall\n";
+  if (ruleset.guards.empty()) return out;
+  out += "table netdev podwall {\n";
+  for (const SpoofGuard& g : ruleset.guards) {
+    absl::StrAppend(&out, "\t# anti-spoofing for ", g.endpoint, "\n\tchain ",
+                    kGuardChainPrefix, g.device,
+                    " {\n\t\ttype filter hook ingress device \"", g.device,
+                    "\" priority -500; policy accept;\n");
+    for (const auto& a : g.addresses) {
+      if (a.family == schema::IpFamily::kV4) {
+        absl::StrAppend(&out, "\t\tip saddr ", a.ToString(), " accept\n");
+      }
+    }
+    out += "\t\tip6 saddr fe80::/10 accept\n\t\tip6 saddr :: accept\n";
+    for (const auto& a : g.addresses) {
+      if (a.family == schema::IpFamily::kV6) {
+        absl::StrAppend(&out, "\t\tip6 saddr ", a.ToString(), " accept\n");
+      }
+    }
+    absl::StrAppend(
+        &out,
+        "\t\tmeta protocol ip counter drop comment \"spoofed source from ",
+        g.endpoint, "\"\n",
+        "\t\tmeta protocol ip6 counter drop comment \"spoofed source from ",
+        g.endpoint, "\"\n\t}\n");
+  }
+  out += "}\n";
   return out;
 }
 

@@ -275,6 +275,15 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy) {
     }
   }
   out.chains.push_back(std::move(forward));
+
+  for (const ir::Endpoint& ep : policy.endpoints) {
+    if (ep.interface.empty()) continue;
+    out.guards.push_back({ep.interface, ep.id, ep.addresses});
+  }
+  std::sort(out.guards.begin(), out.guards.end(),
+            [](const SpoofGuard& a, const SpoofGuard& b) {
+              return a.device < b.device;
+            });
   return out;
 }
 

@@ -86,6 +86,20 @@ struct Chain {
   bool operator==(const Chain&) const = default;
 };
 
+// Anti-spoofing for one pod's host-side interface, in table netdev podwall
+// (hook ingress on that device, before bridging or routing): IPv4/IPv6
+// packets from the pod must carry one of its addresses. ARP passes, and so
+// do IPv6 link-local and unspecified sources (neighbour discovery, DAD).
+struct SpoofGuard {
+  std::string device;    // Host-side veth.
+  std::string endpoint;  // "namespace/pod", for the comment.
+  std::vector<schema::IpAddress> addresses;
+
+  bool operator==(const SpoofGuard&) const = default;
+};
+
+inline constexpr char kGuardChainPrefix[] = "guard_";
+
 // Element changes of one set or map, for syncs that touch nothing else.
 struct ElementUpdate {
   std::string set;
@@ -94,8 +108,9 @@ struct ElementUpdate {
 };
 
 struct Ruleset {
-  std::vector<Set> sets;      // Sets and maps, maps last.
-  std::vector<Chain> chains;  // Regular chains first, the base chain last.
+  std::vector<Set> sets;           // Sets and maps, maps last.
+  std::vector<Chain> chains;       // Regular chains first, the base chain last.
+  std::vector<SpoofGuard> guards;  // Sorted by device; netdev table.
 
   bool operator==(const Ruleset&) const = default;
   const Set* FindSet(std::string_view name) const;

@@ -10,7 +10,9 @@ bool SyncPlan::empty() const { return operations() == 0; }
 
 std::size_t SyncPlan::operations() const {
   std::size_t n = new_sets.size() + deleted_sets.size() + new_chains.size() +
-                  changed_chains.size() + deleted_chains.size();
+                  changed_chains.size() + deleted_chains.size() +
+                  new_guards.size() + changed_guards.size() +
+                  deleted_guards.size();
   for (const SetChange& c : set_changes) {
     n +=
         c.rewrite ? 1 + c.set->elements.size() : c.add.size() + c.remove.size();
@@ -68,6 +70,21 @@ SyncPlan PlanSync(const Ruleset& applied, const Ruleset& desired) {
   for (const auto& [name, chain] : old_chains) {
     plan.deleted_chains.emplace_back(name);
   }
+
+  std::map<std::string_view, const SpoofGuard*> old_guards;
+  for (const SpoofGuard& g : applied.guards) old_guards[g.device] = &g;
+  for (const SpoofGuard& g : desired.guards) {
+    auto it = old_guards.find(g.device);
+    if (it == old_guards.end()) {
+      plan.new_guards.push_back(&g);
+      continue;
+    }
+    if (!(*it->second == g)) plan.changed_guards.push_back(&g);
+    old_guards.erase(it);
+  }
+  for (const auto& [device, guard] : old_guards) {
+    plan.deleted_guards.emplace_back(device);
+  }
   return plan;
 }
 
@@ -109,6 +126,19 @@ void EncodeSync(const SyncPlan& plan, NetlinkBatch& batch) {
   }
   for (const std::string& name : plan.deleted_sets) {
     EncodeDeleteSet(name, batch);
+  }
+  if (!plan.new_guards.empty()) EncodeCreateNetdevTable(batch);
+  for (const SpoofGuard* g : plan.new_guards) {
+    EncodeNewGuard(*g, batch);
+    EncodeGuardRules(*g, batch);
+  }
+  for (const SpoofGuard* g : plan.changed_guards) {
+    EncodeFlushGuard(g->device, batch);
+    EncodeGuardRules(*g, batch);
+  }
+  for (const std::string& device : plan.deleted_guards) {
+    EncodeFlushGuard(device, batch);
+    EncodeDeleteGuard(device, batch);
   }
 }
 

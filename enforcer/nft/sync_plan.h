@@ -31,6 +31,9 @@ struct SyncPlan {
   std::vector<const Chain*> new_chains;      // Created with their rules.
   std::vector<const Chain*> changed_chains;  // Flushed and refilled.
   std::vector<std::string> deleted_chains;
+  std::vector<const SpoofGuard*> new_guards;
+  std::vector<const SpoofGuard*> changed_guards;  // Same device, new addresses.
+  std::vector<std::string> deleted_guards;        // Devices.
 
   bool empty() const;
   // Objects and elements touched (a measure of the batch).

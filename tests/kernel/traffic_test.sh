@@ -95,9 +95,11 @@ spec:
 YAML
 sleep 0.5  # Let the servers bind.
 
-# Before: everything open.
+# Before: everything open. The node talking to each pod also gives it the
+# neighbour entries that locate bridged veths.
 check allow c tcp a 80
 check allow c udp a 81
+for p in "${pods[@]}"; do check allow node tcp "$p" 80; done
 
 ip netns exec "$node" "$podwall" apply --node-name node-1 -f "$work/pods.yaml" -f "$work/policy.yaml" >/dev/null ||
   { echo "FAIL: podwall apply"; exit 1; }
@@ -116,7 +118,41 @@ check allow a tcp c 80
 check allow node tcp a 80
 check allow node udp a 80
 
+# Anti-spoofing: every pod's veth has a guard; a packet from c with an
+# address that is not c's is dropped at c's veth, and counted there.
+guards=$(ip netns exec "$node" nft list table netdev podwall 2>&1)
+for p in "${pods[@]}"; do
+  [[ "$guards" == *"spoofed source from x/$p"* ]] || { echo "FAIL [$topology]: no anti-spoofing guard for x/$p"; fail=1; }
+done
+spoof=${subnet%.0/24}.250
+ip netns exec "$tag-c" ip addr add "$spoof/32" dev eth0
+if ip netns exec "$tag-c" "$probe" probe tcp "${ip[b]}" 80 0.6 "$spoof"; then
+  echo "FAIL [$topology]: spoofed source $spoof from c reached b"; fail=1
+else
+  echo "ok   [$topology]: spoofed source $spoof from c -> b dropped"
+fi
+dropped=$(ip netns exec "$node" nft list table netdev podwall |
+  grep 'spoofed source from x/c' | grep -o 'packets [0-9]*' | awk '{s+=$2} END {print s+0}')
+[[ $dropped -gt 0 ]] || { echo "FAIL [$topology]: guard on c counted no drop"; fail=1; }
+check allow c tcp b 80
+
+# The guards as the netlink batch wrote them must list exactly as nft(8)
+# loading the dry-run text writes them.
+files=(--node-name node-1 -f "$work/pods.yaml" -f "$work/policy.yaml")
+ip netns exec "$node" "$podwall" apply "${files[@]}" >/dev/null
+via_netlink=$(ip netns exec "$node" nft list table netdev podwall | sed 's/packets [0-9]* bytes [0-9]*//')
+ip netns exec "$node" "$podwall" apply --dry-run "${files[@]}" | ip netns exec "$node" nft -f - ||
+  { echo "FAIL [$topology]: nft rejects the dry-run text with guards"; fail=1; }
+via_nft=$(ip netns exec "$node" nft list table netdev podwall | sed 's/packets [0-9]* bytes [0-9]*//')
+if [[ "$via_netlink" != "$via_nft" ]]; then
+  echo "FAIL [$topology]: guards differ between netlink and nft -f"
+  diff <(echo "$via_netlink") <(echo "$via_nft"); fail=1
+else
+  echo "ok   [$topology]: guards via netlink == via nft -f"
+fi
+
 ip netns exec "$node" "$podwall" uninstall >/dev/null || { echo "FAIL: uninstall"; fail=1; }
+ip netns exec "$node" nft list table netdev podwall >/dev/null 2>&1 && { echo "FAIL: netdev table left"; fail=1; }
 ip netns exec "$node" conntrack -F >/dev/null 2>&1
 check allow c tcp a 80
 exit $fail

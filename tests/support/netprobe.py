@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Test pod traffic: `serve PORT...` answers TCP and UDP echo on each port
-(IPv4 and IPv6) until killed; `probe tcp|udp HOST PORT [TIMEOUT]` exits 0
+(IPv4 and IPv6) until killed; `probe tcp|udp HOST PORT [TIMEOUT [SOURCE]]` exits 0
 when the peer answers, 1 when it does not. Bounded in time by design."""
 
 import select
@@ -54,11 +54,12 @@ def serve(ports):
         t.join()
 
 
-def probe(proto, host, port, timeout):
+def probe(proto, host, port, timeout, source=None):
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     if proto == "tcp":
         try:
-            with socket.create_connection((host, port), timeout=timeout) as c:
+            with socket.create_connection((host, port), timeout=timeout,
+                                          source_address=(source, 0) if source else None) as c:
                 c.sendall(b"ping")
                 c.settimeout(timeout)
                 return c.recv(64) == b"ping"
@@ -84,4 +85,5 @@ if __name__ == "__main__":
         serve([int(p) for p in sys.argv[2:]])
     else:
         timeout = float(sys.argv[5]) if len(sys.argv) > 5 else 1.0
-        sys.exit(0 if probe(sys.argv[2], sys.argv[3], int(sys.argv[4]), timeout) else 1)
+        source = sys.argv[6] if len(sys.argv) > 6 else None
+        sys.exit(0 if probe(sys.argv[2], sys.argv[3], int(sys.argv[4]), timeout, source) else 1)
