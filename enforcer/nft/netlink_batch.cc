@@ -13,6 +13,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
+#include <netinet/in.h>
 
 #include <cstring>
 #include <memory>
@@ -201,6 +202,21 @@ void EncodeRuleExprs(const Rule& rule, nftnl_rule* r) {
       CtStateAny(r, NF_CT_STATE_INVALID_BIT);
       Verdict(r, NF_DROP);
       return;
+    case Rule::Kind::kNeighborDiscoveryAccept: {
+      const uint8_t nfproto = NFPROTO_IPV6;
+      const uint8_t icmpv6 = IPPROTO_ICMPV6;
+      const uint8_t first = 133;  // Router solicitation.
+      const uint8_t last = 137;   // Redirect.
+      Meta(r, NFT_META_NFPROTO, NFT_REG_1);
+      Cmp(r, NFT_CMP_EQ, &nfproto, 1);
+      Meta(r, NFT_META_L4PROTO, NFT_REG_1);
+      Cmp(r, NFT_CMP_EQ, &icmpv6, 1);
+      Payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1);
+      Cmp(r, NFT_CMP_GTE, &first, 1);
+      Cmp(r, NFT_CMP_LTE, &last, 1);
+      Verdict(r, NF_ACCEPT);
+      return;
+    }
     case Rule::Kind::kVmap:
       LoadAddress(r, rule.family, rule.field, NFT_REG_1);
       Lookup(r, rule.set, /*verdict_map=*/true);

@@ -55,6 +55,8 @@ std::string RuleText(const Rule& r) {
       return "ct state established,related accept";
     case Rule::Kind::kCtInvalidDrop:
       return "ct state invalid drop";
+    case Rule::Kind::kNeighborDiscoveryAccept:
+      return "icmpv6 type 133-137 accept";
     case Rule::Kind::kVmap:
       return absl::StrCat(AddressText(r), " vmap @", r.set);
     case Rule::Kind::kMatch:

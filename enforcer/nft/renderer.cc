@@ -263,6 +263,12 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy) {
   Rule established;
   established.kind = Rule::Kind::kCtEstablishedAccept;
   forward.rules.push_back(established);
+  // IPv6 neighbour discovery between bridged pods crosses this hook (with
+  // br_netfilter); like ARP for IPv4 it is link plumbing, not a connection
+  // policy decides, and blocking it would cut allowed IPv6 traffic.
+  Rule nd;
+  nd.kind = Rule::Kind::kNeighborDiscoveryAccept;
+  forward.rules.push_back(nd);
   for (ir::Direction d : {ir::Direction::kEgress, ir::Direction::kIngress}) {
     for (IpFamily f : kFamilies) {
       Rule vmap;

@@ -55,10 +55,11 @@ enum class Verdict : uint8_t { kAccept, kDrop, kReturn };
 
 struct Rule {
   enum class Kind : uint8_t {
-    kCtEstablishedAccept,  // ct state established,related accept
-    kCtInvalidDrop,        // ct state invalid drop
-    kVmap,                 // ip[6] (s|d)addr vmap @set
-    kMatch,                // [addr @set] [l4proto] [dport] counter verdict
+    kCtEstablishedAccept,      // ct state established,related accept
+    kCtInvalidDrop,            // ct state invalid drop
+    kNeighborDiscoveryAccept,  // icmpv6 type 133-137 accept (RS..redirect)
+    kVmap,                     // ip[6] (s|d)addr vmap @set
+    kMatch,                    // [addr @set] [l4proto] [dport] counter verdict
   };
   Kind kind = Kind::kMatch;
   // kVmap and kMatch: which address, of which family, is looked up in `set`.

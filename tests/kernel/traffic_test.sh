@@ -43,23 +43,34 @@ check() {  # check allow|deny FROM(pod|node) PROTO TO PORT
 }
 
 subnet=10.244.$((RANDOM % 200 + 20)).0/24
+subnet6="fd00:$((RANDOM % 9000 + 1000))::/64"
+ranges="[[{\"subnet\":\"$subnet\"}],[{\"subnet\":\"$subnet6\"}]]"
 if [[ $topology == bridge ]]; then
-  CONF="{\"cniVersion\":\"1.0.0\",\"name\":\"$tag\",\"type\":\"bridge\",\"bridge\":\"${tag}br\",\"isGateway\":true,\"ipam\":{\"type\":\"host-local\",\"ranges\":[[{\"subnet\":\"$subnet\"}]],\"dataDir\":\"$work/ipam\"}}"
+  CONF="{\"cniVersion\":\"1.0.0\",\"name\":\"$tag\",\"type\":\"bridge\",\"bridge\":\"${tag}br\",\"isGateway\":true,\"ipam\":{\"type\":\"host-local\",\"ranges\":$ranges,\"dataDir\":\"$work/ipam\"}}"
 else
-  CONF="{\"cniVersion\":\"1.0.0\",\"name\":\"$tag\",\"type\":\"ptp\",\"ipam\":{\"type\":\"host-local\",\"ranges\":[[{\"subnet\":\"$subnet\"}]],\"dataDir\":\"$work/ipam\"}}"
+  CONF="{\"cniVersion\":\"1.0.0\",\"name\":\"$tag\",\"type\":\"ptp\",\"ipam\":{\"type\":\"host-local\",\"ranges\":$ranges,\"dataDir\":\"$work/ipam\"}}"
 fi
 
 ip netns add "$node" || exit 1
 ip netns exec "$node" ip link set lo up
 ip netns exec "$node" sysctl -qw net.ipv4.ip_forward=1
 ip netns exec "$node" sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null
+ip netns exec "$node" sysctl -qw net.bridge.bridge-nf-call-ip6tables=1 2>/dev/null
+# IPv6: forwarding, and no duplicate address detection (its delay would
+# make the first probes fail for reasons that are not podwall's).
+ip netns exec "$node" sysctl -qw net.ipv6.conf.all.forwarding=1
+ip netns exec "$node" sysctl -qw net.ipv6.conf.default.accept_dad=0
+ip netns exec "$node" sysctl -qw net.ipv6.conf.all.accept_dad=0
 for p in "${pods[@]}"; do
   ip netns add "$tag-$p" || exit 1
   ip netns exec "$tag-$p" ip link set lo up
+  ip netns exec "$tag-$p" sysctl -qw net.ipv6.conf.default.accept_dad=0
+  ip netns exec "$tag-$p" sysctl -qw net.ipv6.conf.all.accept_dad=0
   result=$(echo "$CONF" | ip netns exec "$node" env CNI_COMMAND=ADD CNI_CONTAINERID="$tag-$p" \
     CNI_NETNS="/var/run/netns/$tag-$p" CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni "/usr/lib/cni/$topology") ||
     { echo "FAIL: CNI ADD $p: $result"; exit 1; }
   ip[$p]=$(echo "$result" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["ips"][0]["address"].split("/")[0])')
+  ip[$p/6]=$(echo "$result" | /usr/bin/python3 -c 'import json,sys; print([i["address"].split("/")[0] for i in json.load(sys.stdin)["ips"] if ":" in i["address"]][0])')
   ip netns exec "$tag-$p" "$probe" serve 80 81 >/dev/null 2>&1 &
   pids+=($!)
 done
@@ -69,7 +80,7 @@ ip[node]=none
 {
   echo "apiVersion: v1"; echo "kind: List"; echo "items:"
   for p in "${pods[@]}"; do
-    echo "- {apiVersion: v1, kind: Pod, metadata: {name: $p, namespace: x, labels: {pod: $p}}, spec: {nodeName: node-1, containers: [{name: c, ports: [{name: http, containerPort: 80}]}]}, status: {phase: Running, podIP: ${ip[$p]}}}"
+    echo "- {apiVersion: v1, kind: Pod, metadata: {name: $p, namespace: x, labels: {pod: $p}}, spec: {nodeName: node-1, containers: [{name: c, ports: [{name: http, containerPort: 80}]}]}, status: {phase: Running, podIP: ${ip[$p]}, podIPs: [{ip: ${ip[$p]}}, {ip: '${ip[$p/6]}'}]}}"
   done
 } > "$work/pods.yaml"
 cat > "$work/policy.yaml" <<'YAML'
@@ -99,7 +110,7 @@ sleep 0.5  # Let the servers bind.
 # neighbour entries that locate bridged veths.
 check allow c tcp a 80
 check allow c udp a 81
-for p in "${pods[@]}"; do check allow node tcp "$p" 80; done
+for p in "${pods[@]}"; do check allow node tcp "$p" 80; check allow node tcp "$p/6" 80; done
 
 ip netns exec "$node" "$podwall" apply --node-name node-1 -f "$work/pods.yaml" -f "$work/policy.yaml" >/dev/null ||
   { echo "FAIL: podwall apply"; exit 1; }
@@ -115,6 +126,11 @@ check allow a tcp b 80
 check allow c tcp b 81
 check deny  c tcp a 81
 check allow a tcp c 80
+# The same policy over IPv6 (dual-stack pods from host-local).
+check allow b tcp a/6 80
+check deny  c tcp a/6 80
+check deny  c udp a/6 81
+check allow c tcp b/6 81
 check allow node tcp a 80
 check allow node udp a 80
 
