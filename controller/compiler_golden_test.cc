@@ -19,22 +19,13 @@
 #include "gtest/gtest.h"
 #include "policy-schema/json_writer.h"
 #include "policy-schema/manifest.h"
+#include "tests/support/golden_cases.h"
 
 namespace podwall::controller {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kRoot = "tests/golden/ir";
-
-std::vector<std::string> Cases() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(kRoot, ec)) {
-    if (entry.is_directory()) names.push_back(entry.path().filename());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+const fs::path kRoot = testing::kGoldenRoot;
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p);
@@ -131,13 +122,9 @@ TEST_P(CompilerGoldenTest, Compile_Case_MatchesGoldenAndChecks) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, CompilerGoldenTest,
-                         ::testing::ValuesIn(Cases()),
+                         ::testing::ValuesIn(testing::GoldenCaseNames()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param;
-                           for (char& c : name) {
-                             if (c == '-') c = '_';
-                           }
-                           return name;
+                           return testing::GoldenTestName(info.param);
                          });
 
 }  // namespace

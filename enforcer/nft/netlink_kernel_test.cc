@@ -13,7 +13,6 @@
 
 #include "controller/cluster_state.h"
 #include "controller/compiler.h"
-#include "controller/state_loader.h"
 #include "enforcer/nft/netlink_batch.h"
 #include "enforcer/nft/netlink_socket.h"
 #include "enforcer/nft/nft_backend.h"
@@ -22,7 +21,7 @@
 #include "enforcer/sync/node_syncer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "policy-schema/manifest.h"
+#include "tests/support/golden_cases.h"
 
 namespace podwall::nft {
 namespace {
@@ -229,18 +228,11 @@ TEST_F(NetlinkKernelTest, Sync_PodJoinsSet_SendsOneElement) {
 // Walks through every golden ruleset in turn with partial syncs; after each
 // step the kernel must hold exactly what a full replace of it gives.
 TEST_F(NetlinkKernelTest, Sync_ThroughEveryGoldenCase_EqualsFullReplace) {
-  std::vector<std::string> cases;
-  for (const auto& e : std::filesystem::directory_iterator("tests/golden/ir")) {
-    if (e.is_directory()) cases.push_back(e.path().string());
-  }
-  std::sort(cases.begin(), cases.end());
+  const std::vector<std::string> cases = testing::GoldenCaseNames();
   ASSERT_GE(cases.size(), 20u);
   for (const std::string& dir : cases) {
-    auto set = schema::LoadManifests(
-        {"tests/golden/ir/base.yaml", dir + "/policies.yaml"});
-    ASSERT_TRUE(set.ok()) << set.status();
     controller::ClusterState state;
-    controller::LoadIntoState(*set, state);
+    ASSERT_TRUE(testing::LoadGoldenCase(dir, state).ok()) << dir;
     controller::Compiler compiler("node-1");
     compiler.Rebuild(state);
     const Ruleset r = RenderRuleset(compiler.Snapshot());
@@ -258,12 +250,9 @@ TEST_F(NetlinkKernelTest, Sync_ThroughEveryGoldenCase_EqualsFullReplace) {
 }
 
 TEST_F(NetlinkKernelTest, NodeSyncer_PeerPodChange_SendsOnlyElements) {
-  auto set = schema::LoadManifests(
-      {"tests/golden/ir/base.yaml",
-       "tests/golden/ir/13-pod-and-namespace-one-peer/policies.yaml"});
-  ASSERT_TRUE(set.ok()) << set.status();
   controller::ClusterState state;
-  controller::LoadIntoState(*set, state);
+  ASSERT_TRUE(
+      testing::LoadGoldenCase("13-pod-and-namespace-one-peer", state).ok());
   controller::Compiler compiler("node-1");
   compiler.Rebuild(state);
   enforcer::NodeSyncer syncer(*backend_);

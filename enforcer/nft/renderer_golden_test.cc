@@ -10,37 +10,22 @@
 
 #include "controller/cluster_state.h"
 #include "controller/compiler.h"
-#include "controller/state_loader.h"
 #include "enforcer/nft/nft_text.h"
 #include "enforcer/nft/renderer.h"
 #include "gtest/gtest.h"
-#include "policy-schema/manifest.h"
+#include "tests/support/golden_cases.h"
 
 namespace podwall::nft {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kRoot = "tests/golden/ir";
-
-std::vector<std::string> Cases() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(kRoot, ec)) {
-    if (entry.is_directory()) names.push_back(entry.path().filename());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 class RendererGoldenTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RendererGoldenTest, Render_Case_MatchesGolden) {
-  const fs::path dir = kRoot / GetParam();
-  auto set = schema::LoadManifests(
-      {(kRoot / "base.yaml").string(), (dir / "policies.yaml").string()});
-  ASSERT_TRUE(set.ok()) << set.status();
+  const fs::path dir = testing::GoldenCaseDir(GetParam());
   controller::ClusterState state;
-  controller::LoadIntoState(*set, state);
+  ASSERT_TRUE(testing::LoadGoldenCase(GetParam(), state).ok());
   controller::Compiler compiler("node-1");
   compiler.Rebuild(state);
   const std::string got = ToNftText(RenderRuleset(compiler.Snapshot()));
@@ -57,13 +42,9 @@ TEST_P(RendererGoldenTest, Render_Case_MatchesGolden) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, RendererGoldenTest,
-                         ::testing::ValuesIn(Cases()),
+                         ::testing::ValuesIn(testing::GoldenCaseNames()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param;
-                           for (char& c : name) {
-                             if (c == '-') c = '_';
-                           }
-                           return name;
+                           return testing::GoldenTestName(info.param);
                          });
 
 TEST(RendererTest, Names_AreStableAndValid) {
