@@ -18,6 +18,9 @@
 #include <cstring>
 #include <memory>
 
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 namespace podwall::nft {
@@ -104,6 +107,12 @@ std::vector<uint8_t> KeyBytes(const Set& set, const schema::IpAddress& a,
   }
   return key;
 }
+
+struct RawElement {
+  std::vector<uint8_t> key;
+  uint32_t flags = 0;
+  std::string jump;
+};
 
 schema::IpAddress ZeroOf(schema::IpFamily f) {
   schema::IpAddress z;
@@ -318,17 +327,16 @@ void AddElement(nftnl_set* s, const std::vector<uint8_t>& key, uint32_t flags,
 
 }  // namespace
 
-void EncodeSetElements(const Set& set, const std::vector<SetElement>& elements,
-                       bool remove, NetlinkBatch& batch) {
-  if (elements.empty()) return;
-  // Interval sets are sent as nft sends them: boundaries, where an element
-  // flagged INTERVAL_END opens a gap; a leading gap starts at address 0.
-  struct Raw {
-    std::vector<uint8_t> key;
-    uint32_t flags = 0;
-    std::string jump;
-  };
-  std::vector<Raw> raw;
+namespace {
+
+// Elements as the kernel stores them. Interval sets are sent as nft sends
+// them: boundaries, where an element flagged INTERVAL_END opens a gap; a
+// leading gap starts at address 0.
+std::vector<RawElement> RawElements(const Set& set,
+                                    const std::vector<SetElement>& elements,
+                                    bool remove) {
+  std::vector<RawElement> raw;
+  if (elements.empty()) return raw;
   if (set.interval) {
     const schema::IpAddress zero = ZeroOf(elements.front().address.family);
     if (elements.front().address != zero) {
@@ -346,6 +354,14 @@ void EncodeSetElements(const Set& set, const std::vector<SetElement>& elements,
                      remove ? std::string() : e.jump_chain});
     }
   }
+  return raw;
+}
+
+}  // namespace
+
+void EncodeSetElements(const Set& set, const std::vector<SetElement>& elements,
+                       bool remove, NetlinkBatch& batch) {
+  const std::vector<RawElement> raw = RawElements(set, elements, remove);
   for (std::size_t start = 0; start < raw.size();
        start += kElementsPerMessage) {
     SetPtr s = NewSetObject(set, 0);
@@ -451,8 +467,7 @@ void EncodeDeleteChain(const std::string& chain_name, NetlinkBatch& batch) {
 
 namespace {
 
-void AddRuleMsg(NetlinkBatch& batch, const Chain& chain, const Rule& rule,
-                std::size_t index) {
+RulePtr BuildRule(const Chain& chain, const Rule& rule) {
   RulePtr r(nftnl_rule_alloc());
   nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, kTableName);
   nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, chain.name.c_str());
@@ -466,6 +481,12 @@ void AddRuleMsg(NetlinkBatch& batch, const Chain& chain, const Rule& rule,
                         nftnl_udata_buf_data(udata.get()),
                         nftnl_udata_buf_len(udata.get()));
   }
+  return r;
+}
+
+void AddRuleMsg(NetlinkBatch& batch, const Chain& chain, const Rule& rule,
+                std::size_t index) {
+  RulePtr r = BuildRule(chain, rule);
   nlmsghdr* nlh = nftnl_nlmsg_build_hdr(
       batch.Reserve(kMaxMessage), NFT_MSG_NEWRULE, NFPROTO_INET,
       NLM_F_APPEND | NLM_F_CREATE | NLM_F_ACK, batch.NextSeq());
@@ -538,7 +559,7 @@ std::string GuardChain(const std::string& device) {
   return kGuardChainPrefix + device;
 }
 
-void AddGuardRule(NetlinkBatch& batch, const SpoofGuard& g, uint16_t ethertype,
+RulePtr BuildGuardRule(const SpoofGuard& g, uint16_t ethertype,
                   const schema::IpAddress* addr, bool link_local, int verdict,
                   const std::string& comment) {
   RulePtr r(nftnl_rule_alloc());
@@ -581,11 +602,32 @@ void AddGuardRule(NetlinkBatch& batch, const SpoofGuard& g, uint16_t ethertype,
                         nftnl_udata_buf_data(udata.get()),
                         nftnl_udata_buf_len(udata.get()));
   }
-  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(
-      batch.Reserve(kMaxMessage), NFT_MSG_NEWRULE, NFPROTO_NETDEV,
-      NLM_F_APPEND | NLM_F_CREATE | NLM_F_ACK, batch.NextSeq());
-  nftnl_rule_nlmsg_build_payload(nlh, r.get());
-  batch.Commit(nlh, absl::StrCat("add anti-spoofing rule on ", g.device), true);
+  return r;
+}
+
+// The rules of one guard, in order: (ethertype, address, link-local,
+// verdict, comment).
+std::vector<RulePtr> BuildGuardRules(const SpoofGuard& g) {
+  std::vector<RulePtr> rules;
+  for (const auto& a : g.addresses) {
+    if (a.family == schema::IpFamily::kV4) {
+      rules.push_back(BuildGuardRule(g, ETH_P_IP, &a, false, NF_ACCEPT, ""));
+    }
+  }
+  rules.push_back(BuildGuardRule(g, ETH_P_IPV6, nullptr, true, NF_ACCEPT, ""));
+  const schema::IpAddress unspecified = ZeroOf(schema::IpFamily::kV6);
+  rules.push_back(
+      BuildGuardRule(g, ETH_P_IPV6, &unspecified, false, NF_ACCEPT, ""));
+  for (const auto& a : g.addresses) {
+    if (a.family == schema::IpFamily::kV6) {
+      rules.push_back(BuildGuardRule(g, ETH_P_IPV6, &a, false, NF_ACCEPT, ""));
+    }
+  }
+  const std::string comment = "spoofed source from " + g.endpoint;
+  rules.push_back(BuildGuardRule(g, ETH_P_IP, nullptr, false, NF_DROP, comment));
+  rules.push_back(
+      BuildGuardRule(g, ETH_P_IPV6, nullptr, false, NF_DROP, comment));
+  return rules;
 }
 
 ChainPtr GuardChainRef(const std::string& device) {
@@ -615,22 +657,14 @@ void EncodeNewGuard(const SpoofGuard& guard, NetlinkBatch& batch) {
 }
 
 void EncodeGuardRules(const SpoofGuard& g, NetlinkBatch& batch) {
-  for (const auto& a : g.addresses) {
-    if (a.family == schema::IpFamily::kV4) {
-      AddGuardRule(batch, g, ETH_P_IP, &a, false, NF_ACCEPT, "");
-    }
+  for (RulePtr& r : BuildGuardRules(g)) {
+    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(
+        batch.Reserve(kMaxMessage), NFT_MSG_NEWRULE, NFPROTO_NETDEV,
+        NLM_F_APPEND | NLM_F_CREATE | NLM_F_ACK, batch.NextSeq());
+    nftnl_rule_nlmsg_build_payload(nlh, r.get());
+    batch.Commit(nlh, absl::StrCat("add anti-spoofing rule on ", g.device),
+                 true);
   }
-  AddGuardRule(batch, g, ETH_P_IPV6, nullptr, true, NF_ACCEPT, "");
-  const schema::IpAddress unspecified = ZeroOf(schema::IpFamily::kV6);
-  AddGuardRule(batch, g, ETH_P_IPV6, &unspecified, false, NF_ACCEPT, "");
-  for (const auto& a : g.addresses) {
-    if (a.family == schema::IpFamily::kV6) {
-      AddGuardRule(batch, g, ETH_P_IPV6, &a, false, NF_ACCEPT, "");
-    }
-  }
-  const std::string comment = "spoofed source from " + g.endpoint;
-  AddGuardRule(batch, g, ETH_P_IP, nullptr, false, NF_DROP, comment);
-  AddGuardRule(batch, g, ETH_P_IPV6, nullptr, false, NF_DROP, comment);
 }
 
 void EncodeFlushGuard(const std::string& device, NetlinkBatch& batch) {
@@ -678,6 +712,65 @@ void EncodeReplace(const Ruleset& ruleset, NetlinkBatch& batch) {
       EncodeGuardRules(g, batch);
     }
   }
+}
+
+std::string RuleFingerprint(const nftnl_rule* rule) {
+  std::string out;
+  nftnl_expr_iter* it = nftnl_expr_iter_create(rule);
+  char buf[1024];
+  for (nftnl_expr* e = nftnl_expr_iter_next(it); e;
+       e = nftnl_expr_iter_next(it)) {
+    const char* name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+    if (std::strcmp(name, "counter") == 0) {
+      out += "[counter]";  // Its values are the kernel's, not ours.
+      continue;
+    }
+    nftnl_expr_snprintf(buf, sizeof(buf), e, NFTNL_OUTPUT_DEFAULT, 0);
+    absl::StrAppend(&out, "[", name, " ", buf, "]");
+  }
+  nftnl_expr_iter_destroy(it);
+  uint32_t len = 0;
+  if (nftnl_rule_is_set(rule, NFTNL_RULE_USERDATA)) {
+    const void* data = nftnl_rule_get_data(rule, NFTNL_RULE_USERDATA, &len);
+    out.append("|");
+    out.append(static_cast<const char*>(data), len);
+  }
+  return out;
+}
+
+std::vector<std::string> RuleFingerprints(const Chain& chain) {
+  std::vector<std::string> out;
+  for (const Rule& rule : chain.rules) {
+    out.push_back(RuleFingerprint(BuildRule(chain, rule).get()));
+  }
+  return out;
+}
+
+std::vector<std::string> GuardFingerprints(const SpoofGuard& guard) {
+  std::vector<std::string> out;
+  for (RulePtr& r : BuildGuardRules(guard)) {
+    out.push_back(RuleFingerprint(r.get()));
+  }
+  return out;
+}
+
+std::string ElementFingerprint(const void* key, uint32_t key_len,
+                               uint32_t flags, const std::string& jump) {
+  return absl::StrCat(
+      absl::BytesToHexString(absl::string_view(
+          static_cast<const char*>(key), key_len)),
+      "/", flags, "/", jump);
+}
+
+std::vector<std::string> ElementFingerprints(const Set& set) {
+  std::vector<std::string> out;
+  for (const RawElement& r : RawElements(set, set.elements, false)) {
+    out.push_back(ElementFingerprint(r.key.data(),
+                                     static_cast<uint32_t>(r.key.size()),
+                                     r.flags, r.jump));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace podwall::nft

@@ -13,6 +13,7 @@
 #include "enforcer/nft/ruleset.h"
 
 struct nlmsghdr;
+struct nftnl_rule;
 
 namespace podwall::nft {
 
@@ -71,6 +72,16 @@ void EncodeNewGuard(const SpoofGuard& guard, NetlinkBatch& batch);
 void EncodeGuardRules(const SpoofGuard& guard, NetlinkBatch& batch);
 void EncodeFlushGuard(const std::string& device, NetlinkBatch& batch);
 void EncodeDeleteGuard(const std::string& device, NetlinkBatch& batch);
+
+// Fingerprints for drift detection: what podwall would write, in a form the
+// same as what a dump of the kernel gives (counters' values left out).
+std::string RuleFingerprint(const nftnl_rule* rule);
+std::vector<std::string> RuleFingerprints(const Chain& chain);
+std::vector<std::string> GuardFingerprints(const SpoofGuard& guard);
+std::string ElementFingerprint(const void* key, uint32_t key_len,
+                               uint32_t flags, const std::string& jump);
+// Sorted.
+std::vector<std::string> ElementFingerprints(const Set& set);
 
 // Appends the messages that replace table inet podwall with `ruleset`, in
 // one transaction: create the table if missing, delete it, create it again
