@@ -76,9 +76,8 @@ int RunApply(const ApplyOptions& options, std::ostream& out,
     return kExitOk;
   }
   auto backend = nft::NetlinkBackend::Create();
-  absl::Status st = backend.ok()
-                        ? (*backend)->Replace(nft::RenderRuleset(policy))
-                        : backend.status();
+  absl::Status st = backend.ok() ? (*backend)->Sync(nft::RenderRuleset(policy))
+                                 : backend.status();
   if (!st.ok()) {
     err << "podwall apply: " << st.message() << "\n";
     return kExitRuntimeFailure;

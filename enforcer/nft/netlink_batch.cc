@@ -15,10 +15,9 @@
 #include <linux/netfilter/nf_tables.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
-
-#include <algorithm>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -153,6 +152,9 @@ void Lookup(nftnl_rule* r, const std::string& set, bool verdict_map) {
   nftnl_expr* e = nftnl_expr_alloc("lookup");
   nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
   nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set.c_str());
+  // The kernel reports flags on read-back; setting them makes the rule we
+  // build compare equal to the rule it holds (drift detection).
+  nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, 0);
   if (verdict_map)
     nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
   AddExpr(r, e);
@@ -560,8 +562,8 @@ std::string GuardChain(const std::string& device) {
 }
 
 RulePtr BuildGuardRule(const SpoofGuard& g, uint16_t ethertype,
-                  const schema::IpAddress* addr, bool link_local, int verdict,
-                  const std::string& comment) {
+                       const schema::IpAddress* addr, bool link_local,
+                       int verdict, const std::string& comment) {
   RulePtr r(nftnl_rule_alloc());
   nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, kTableName);
   const std::string chain = GuardChain(g.device);
@@ -624,7 +626,8 @@ std::vector<RulePtr> BuildGuardRules(const SpoofGuard& g) {
     }
   }
   const std::string comment = "spoofed source from " + g.endpoint;
-  rules.push_back(BuildGuardRule(g, ETH_P_IP, nullptr, false, NF_DROP, comment));
+  rules.push_back(
+      BuildGuardRule(g, ETH_P_IP, nullptr, false, NF_DROP, comment));
   rules.push_back(
       BuildGuardRule(g, ETH_P_IPV6, nullptr, false, NF_DROP, comment));
   return rules;
@@ -756,18 +759,16 @@ std::vector<std::string> GuardFingerprints(const SpoofGuard& guard) {
 
 std::string ElementFingerprint(const void* key, uint32_t key_len,
                                uint32_t flags, const std::string& jump) {
-  return absl::StrCat(
-      absl::BytesToHexString(absl::string_view(
-          static_cast<const char*>(key), key_len)),
-      "/", flags, "/", jump);
+  return absl::StrCat(absl::BytesToHexString(absl::string_view(
+                          static_cast<const char*>(key), key_len)),
+                      "/", flags, "/", jump);
 }
 
 std::vector<std::string> ElementFingerprints(const Set& set) {
   std::vector<std::string> out;
   for (const RawElement& r : RawElements(set, set.elements, false)) {
-    out.push_back(ElementFingerprint(r.key.data(),
-                                     static_cast<uint32_t>(r.key.size()),
-                                     r.flags, r.jump));
+    out.push_back(ElementFingerprint(
+        r.key.data(), static_cast<uint32_t>(r.key.size()), r.flags, r.jump));
   }
   std::sort(out.begin(), out.end());
   return out;

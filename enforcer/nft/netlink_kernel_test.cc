@@ -277,6 +277,75 @@ TEST_F(NetlinkKernelTest, NodeSyncer_PeerPodChange_SendsOnlyElements) {
   EXPECT_EQ(after, Canonical(ListTable()));
 }
 
+TEST_F(NetlinkKernelTest, InSync_AfterSyncOfEveryGoldenCase_IsTrue) {
+  for (const std::string& name : testing::GoldenCaseNames()) {
+    controller::ClusterState state;
+    ASSERT_TRUE(testing::LoadGoldenCase(name, state).ok()) << name;
+    controller::Compiler compiler("node-1");
+    compiler.Rebuild(state);
+    ASSERT_TRUE(backend_->Sync(RenderRuleset(compiler.Snapshot())).ok());
+    auto in_sync = backend_->InSync();
+    ASSERT_TRUE(in_sync.ok()) << in_sync.status();
+    EXPECT_TRUE(*in_sync) << "a fresh sync must read back identical: " << name;
+  }
+}
+
+TEST_F(NetlinkKernelTest, Sync_NewProcessFindsSameTable_AdoptsWithoutChange) {
+  ASSERT_TRUE(backend_->Sync(SmallRuleset()).ok());
+  auto restarted = NetlinkBackend::Create();
+  ASSERT_TRUE(restarted.ok());
+  ASSERT_TRUE((*restarted)->Sync(SmallRuleset()).ok());
+  EXPECT_EQ((*restarted)->last_batch_messages(), 0u)
+      << "adopted, not rewritten";
+  // A different desired ruleset is not adopted.
+  auto another = NetlinkBackend::Create();
+  ASSERT_TRUE(another.ok());
+  ASSERT_TRUE((*another)->Sync(SmallRuleset("10.0.0.5")).ok());
+  EXPECT_GT((*another)->last_batch_messages(), 3u);
+  EXPECT_THAT(ListTable(), HasSubstr("10.0.0.5"));
+}
+
+TEST_F(NetlinkKernelTest, RepairDrift_EditsByHand_AreUndone) {
+  ASSERT_EQ(Shell("ip link add pwdummy0 type veth peer name pwdummy1 && ip "
+                  "link set pwdummy0 up"),
+            "");
+  Ruleset r = SmallRuleset();
+  r.guards.push_back(
+      {"pwdummy0", "x/a", {*schema::IpAddress::Parse("10.0.0.1")}});
+  ASSERT_TRUE(backend_->Sync(r).ok());
+  const std::string clean = Canonical(ListTable());
+  const std::string clean_guards = Shell("nft list table netdev podwall");
+  auto repaired = backend_->RepairDrift();
+  ASSERT_TRUE(repaired.ok()) << repaired.status();
+  EXPECT_FALSE(*repaired) << "nothing to repair right after a sync";
+
+  const char* edits[] = {
+      "nft flush chain inet podwall forward",
+      "nft add element inet podwall pods_a_v4 { 10.9.9.9 }",
+      "nft delete element inet podwall pods_a_v4 { 10.0.0.2 }",
+      "nft add rule inet podwall in_x/a accept",
+      "nft insert rule inet podwall in_x/a accept",
+      "nft delete element inet podwall ingress_v4 { 10.0.0.1 }",
+      "nft add element inet podwall cidr_a_v4 { 10.7.0.0/16 }",
+      "nft add set inet podwall intruder '{ type ipv4_addr; }'",
+      "nft flush chain netdev podwall guard_pwdummy0",
+      "nft delete table netdev podwall",
+      "nft delete table inet podwall",
+  };
+  for (const char* edit : edits) {
+    ASSERT_EQ(Shell(edit), "") << edit;
+    auto in_sync = backend_->InSync();
+    ASSERT_TRUE(in_sync.ok()) << edit << ": " << in_sync.status();
+    EXPECT_FALSE(*in_sync) << "drift not seen after: " << edit;
+    repaired = backend_->RepairDrift();
+    ASSERT_TRUE(repaired.ok()) << edit << ": " << repaired.status();
+    EXPECT_TRUE(*repaired) << edit;
+    EXPECT_EQ(Canonical(ListTable()), clean) << "after repairing: " << edit;
+    EXPECT_EQ(Shell("nft list table netdev podwall"), clean_guards) << edit;
+  }
+  Shell("ip link del pwdummy0");
+}
+
 }  // namespace
 }  // namespace podwall::nft
 

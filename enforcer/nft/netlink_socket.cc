@@ -1,6 +1,7 @@
 #include "enforcer/nft/netlink_socket.h"
 
 #include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
 #include <linux/netlink.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -67,6 +68,44 @@ NetlinkSocket::NetlinkSocket(mnl_socket* socket)
 NetlinkSocket::~NetlinkSocket() { mnl_socket_close(socket_); }
 
 uint32_t NetlinkSocket::NextSeq() { return seq_; }
+
+namespace {
+
+struct DumpContext {
+  const std::function<void(const nlmsghdr*)>* each;
+};
+
+int DumpCallback(const nlmsghdr* nlh, void* data) {
+  (*static_cast<DumpContext*>(data)->each)(nlh);
+  return MNL_CB_OK;
+}
+
+}  // namespace
+
+absl::Status NetlinkSocket::Dump(
+    uint16_t type, uint16_t family, const std::function<void(nlmsghdr*)>& build,
+    const std::function<void(const nlmsghdr*)>& each) {
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 8);
+  const uint32_t seq = seq_++;
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), type, family,
+                                        NLM_F_DUMP | NLM_F_ACK, seq);
+  build(nlh);
+  if (mnl_socket_sendto(socket_, nlh, nlh->nlmsg_len) < 0) {
+    return Errno("send nftables dump request", errno);
+  }
+  const unsigned portid = mnl_socket_get_portid(socket_);
+  DumpContext ctx{&each};
+  while (true) {
+    const ssize_t n = mnl_socket_recvfrom(socket_, buf.data(), buf.size());
+    if (n < 0) return Errno("receive nftables dump", errno);
+    const int ret = mnl_cb_run(buf.data(), n, seq, portid, DumpCallback, &ctx);
+    if (ret == MNL_CB_STOP) return absl::OkStatus();
+    if (ret < 0) {
+      if (errno == ENOENT) return absl::NotFoundError("no such object");
+      return Errno("nftables dump", errno);
+    }
+  }
+}
 
 absl::Status NetlinkSocket::Commit(const NetlinkBatch& batch) {
   const int fd = mnl_socket_get_fd(socket_);

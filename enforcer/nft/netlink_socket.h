@@ -6,6 +6,7 @@
 // the message that caused it (mapped to its operation through the batch)
 // and the kernel's own explanation when it gives one.
 
+#include <functional>
 #include <memory>
 
 #include "absl/status/status.h"
@@ -34,6 +35,13 @@ class NetlinkSocket {
 
   // A sequence number for the next batch.
   uint32_t NextSeq();
+
+  // Sends one dump request (`type` with NLM_F_DUMP, payload written by
+  // `build`) and calls `each` for every message of the answer. NotFound when
+  // the kernel answers ENOENT (no such table or set).
+  absl::Status Dump(uint16_t type, uint16_t family,
+                    const std::function<void(nlmsghdr*)>& build,
+                    const std::function<void(const nlmsghdr*)>& each);
 
  private:
   explicit NetlinkSocket(mnl_socket* socket);

@@ -22,8 +22,9 @@ class NftBackend {
   // the previous table (or its absence) is unchanged.
   virtual absl::Status Replace(const Ruleset& ruleset) = 0;
   // Makes the table hold `ruleset` by sending only what differs from what
-  // this backend last applied (a full Replace the first time, and after any
-  // failure, since the kernel state is then unknown).
+  // this backend last applied. The first time (and after any failure) it
+  // reads the kernel back: a table that already holds `ruleset` is adopted
+  // untouched, anything else is replaced whole.
   virtual absl::Status Sync(const Ruleset& ruleset) = 0;
   // Applies element changes to sets of the ruleset last synced, in one
   // batch. FailedPrecondition when nothing was synced yet or a set is
@@ -32,6 +33,11 @@ class NftBackend {
       const std::vector<ElementUpdate>& updates) = 0;
   // Deletes table inet podwall if present; touches nothing else.
   virtual absl::Status DeleteTable() = 0;
+  // Reads podwall's tables back from the kernel and, when they differ from
+  // what was last synced (someone edited them, or they are gone), replaces
+  // them. Returns whether a repair was needed. FailedPrecondition before the
+  // first sync.
+  virtual absl::StatusOr<bool> RepairDrift() = 0;
 };
 
 // The real kernel, over one netfilter netlink socket.
@@ -43,6 +49,12 @@ class NetlinkBackend : public NftBackend {
   absl::Status Sync(const Ruleset& ruleset) override;
   absl::Status SyncElements(const std::vector<ElementUpdate>& updates) override;
   absl::Status DeleteTable() override;
+  absl::StatusOr<bool> RepairDrift() override;
+
+  // True when the kernel holds exactly what was last synced. Rules are
+  // compared expression by expression (counter values aside), sets by
+  // name, elements by key, flags and verdict.
+  absl::StatusOr<bool> InSync();
 
   // Number of netlink messages in the last committed batch (0 when a sync
   // found nothing to do), and the objects/elements it touched.
