@@ -6,6 +6,8 @@
 #   Defines a gtest binary <n> whose cases are registered one by one with
 #   ctest. Every test carries the label "unit" unless LABELS says otherwise;
 #   the sanitizer run selects -L unit.
+# podwall_cc_kernel_test(NAME n SRCS ... [DEPS ...])
+#   A gtest binary that runs in its own network namespace (label "kernel").
 # podwall_cc_binary(NAME n SRCS ... [DEPS ...])
 # podwall_cc_fuzzer(NAME n SRCS ... [DEPS ...])
 #   Only built when PODWALL_FUZZ is on (clang, -fsanitize=fuzzer).
@@ -33,6 +35,17 @@ function(podwall_cc_test)
   gtest_discover_tests(${ARG_NAME}
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
     PROPERTIES LABELS "${ARG_LABELS}"
+    DISCOVERY_TIMEOUT 60)
+endfunction()
+
+function(podwall_cc_kernel_test)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} podwall::netns_test_main
+    GTest::gmock GTest::gtest)
+  gtest_discover_tests(${ARG_NAME}
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+    PROPERTIES LABELS "kernel"
     DISCOVERY_TIMEOUT 60)
 endfunction()
 

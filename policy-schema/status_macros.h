@@ -6,28 +6,10 @@
 //   RETURN_IF_ERROR(DoThing());
 //   ASSIGN_OR_RETURN(auto value, ComputeValue());
 //
-// Both return the failed status unchanged; callers that can add context wrap
-// it with podwall::Annotate().
-
-#include <string_view>
+// Both return the failed status unchanged.
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
-
-namespace podwall {
-
-// Returns `status` with "context: " prepended to its message, same code.
-inline absl::Status Annotate(const absl::Status& status,
-                             std::string_view context) {
-  if (status.ok()) return status;
-  return absl::Status(
-      status.code(),
-      absl::StrCat(absl::string_view(context.data(), context.size()), ": ",
-                   status.message()));
-}
-
-}  // namespace podwall
 
 #define PODWALL_STATUS_CONCAT_INNER_(a, b) a##b
 #define PODWALL_STATUS_CONCAT_(a, b) PODWALL_STATUS_CONCAT_INNER_(a, b)

@@ -1,7 +1,7 @@
-// Kernel test: link add/remove events in a private network namespace.
+// Kernel test: link add/remove events, in a private network namespace
+// (tests/support/netns_test_main.cc).
 
 #include <poll.h>
-#include <sched.h>
 
 #include <cstdlib>
 #include <vector>
@@ -47,12 +47,3 @@ TEST(LinkWatcherKernelTest, VethAddAndRemove_AreReported) {
 
 }  // namespace
 }  // namespace podwall::enforcer
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  if (!::testing::GTEST_FLAG(list_tests) && unshare(CLONE_NEWNET) != 0) {
-    std::perror("unshare(CLONE_NEWNET) (kernel tests need root)");
-    return 1;
-  }
-  return RUN_ALL_TESTS();
-}

@@ -1,9 +1,7 @@
-// Kernel tests of the netlink backend. The binary moves itself into a fresh
-// network namespace before any test runs, so nothing here can touch the
-// machine's own ruleset, and the namespace disappears with the process.
+// Kernel tests of the netlink backend, run in a private network namespace
+// (tests/support/netns_test_main.cc), so nothing here can touch the
+// machine's own ruleset.
 // nft(8) is the independent cross-check of what the kernel holds.
-
-#include <sched.h>
 
 #include <algorithm>
 #include <array>
@@ -348,14 +346,3 @@ TEST_F(NetlinkKernelTest, RepairDrift_EditsByHand_AreUndone) {
 
 }  // namespace
 }  // namespace podwall::nft
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  // gtest_discover_tests lists tests without running them; only move into a
-  // private network namespace when tests actually run.
-  if (!::testing::GTEST_FLAG(list_tests) && unshare(CLONE_NEWNET) != 0) {
-    std::perror("unshare(CLONE_NEWNET) (kernel tests need root)");
-    return 1;
-  }
-  return RUN_ALL_TESTS();
-}

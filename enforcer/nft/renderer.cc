@@ -24,6 +24,12 @@ std::string Hash12(std::string_view s) {
   return std::string(buf, 12);
 }
 
+SetElement AddressElement(const IpAddress& a) { return {a, a, {}, 0, ""}; }
+
+SetElement TupleElement(const ir::AddressPortTuple& t) {
+  return {t.address, t.address, t.protocol, t.port, ""};
+}
+
 const char* Suffix(IpFamily f) { return f == IpFamily::kV4 ? "_v4" : "_v6"; }
 
 const char* MapName(ir::Direction d, IpFamily f) {
@@ -157,24 +163,20 @@ std::optional<std::vector<ElementUpdate>> RenderElementDelta(
     for (const auto& [id, d] : delta.pod_set_elements) {
       ElementUpdate u{PodSetName(id, f), {}, {}};
       for (const IpAddress& a : d.added) {
-        if (a.family == f) u.add.push_back({a, a, {}, 0, ""});
+        if (a.family == f) u.add.push_back(AddressElement(a));
       }
       for (const IpAddress& a : d.removed) {
-        if (a.family == f) u.remove.push_back({a, a, {}, 0, ""});
+        if (a.family == f) u.remove.push_back(AddressElement(a));
       }
       if (!u.add.empty() || !u.remove.empty()) out.push_back(std::move(u));
     }
     for (const auto& [id, d] : delta.port_set_elements) {
       ElementUpdate u{PortSetName(id, f), {}, {}};
       for (const auto& t : d.added) {
-        if (t.address.family == f) {
-          u.add.push_back({t.address, t.address, t.protocol, t.port, ""});
-        }
+        if (t.address.family == f) u.add.push_back(TupleElement(t));
       }
       for (const auto& t : d.removed) {
-        if (t.address.family == f) {
-          u.remove.push_back({t.address, t.address, t.protocol, t.port, ""});
-        }
+        if (t.address.family == f) u.remove.push_back(TupleElement(t));
       }
       if (!u.add.empty() || !u.remove.empty()) out.push_back(std::move(u));
     }
@@ -191,7 +193,7 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy) {
       set.comment = s.id;
       set.key = f == IpFamily::kV4 ? KeyType::kIpv4 : KeyType::kIpv6;
       for (const IpAddress& a : s.addresses) {
-        if (a.family == f) set.elements.push_back({a, a, {}, 0, ""});
+        if (a.family == f) set.elements.push_back(AddressElement(a));
       }
       out.sets.push_back(std::move(set));
     }
@@ -219,10 +221,7 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy) {
       set.key = f == IpFamily::kV4 ? KeyType::kIpv4ProtoPort
                                    : KeyType::kIpv6ProtoPort;
       for (const ir::AddressPortTuple& t : s.tuples) {
-        if (t.address.family == f) {
-          set.elements.push_back(
-              {t.address, t.address, t.protocol, t.port, ""});
-        }
+        if (t.address.family == f) set.elements.push_back(TupleElement(t));
       }
       out.sets.push_back(std::move(set));
     }
