@@ -123,17 +123,17 @@ int Main() {
     incremental_ms.push_back(Ms(Clock::now() - t0));
     (local ? local_ms : remote_ms).push_back(incremental_ms.back());
     messages_per_event.push_back((*backend)->last_batch_messages());
-    if (syncer.last_was_element_sync()) ++element_syncs;
+    if (syncer.last_was_patch()) ++element_syncs;
     if (!st.ok()) {
       std::fprintf(stderr, "sync: %s\n", std::string(st.message()).c_str());
       return 1;
     }
   }
-  // The fast path must have kept the kernel exact: a whole sync now finds
+  // The patch path must have kept the kernel exact: a whole sync now finds
   // nothing to do.
   if (!(*backend)->Sync(nft::RenderRuleset(compiler.Snapshot())).ok() ||
       (*backend)->last_batch_messages() != 0) {
-    std::fprintf(stderr, "element-only syncs drifted from the full render\n");
+    std::fprintf(stderr, "patches drifted from the full render\n");
     return 1;
   }
   (void)(*backend)->DeleteTable();
@@ -171,8 +171,8 @@ int Main() {
       "%-32s %10.3f %10.3f %10.3f  (p99 %.3f ms)\n", "  new pod on this node",
       Median(local_ms), *std::min_element(local_ms.begin(), local_ms.end()),
       *std::max_element(local_ms.begin(), local_ms.end()), p99_of(local_ms));
-  std::printf("(%d of %zu events took the element-only path)\n", element_syncs,
-              incremental_ms.size());
+  std::printf("(%d of %zu events took the patch path (no whole render))\n",
+              element_syncs, incremental_ms.size());
   std::printf("\nnft -f / podwall: %.2fx\n", Median(nft_ms) / Median(apply_ms));
   std::printf(
       "{\"apply_full_ms\":%.2f,\"nft_cli_full_ms\":%.2f,"

@@ -169,6 +169,12 @@ void Compiler::RecomputeEndpoint(const ClusterState& state,
     ep->namespace_ = w->namespace_;
     ep->name = w->name;
     ep->addresses = w->addresses;
+    for (const schema::IpAddress& a : ep->addresses) {
+      if (auto it = interfaces_.find(a); it != interfaces_.end()) {
+        ep->interface = it->second;
+        break;
+      }
+    }
     for (const PolicyKey& pkey : state.PoliciesInNamespace(w->namespace_)) {
       const schema::NetworkPolicy* policy = state.FindPolicy(pkey);
       if (!policy || !PolicySelects(*policy, *w)) continue;
@@ -632,18 +638,65 @@ ir::NodePolicy Compiler::Snapshot() const {
   for (const auto& [id, e] : endpoints_) p.endpoints.push_back(e);
   p.rules.reserve(rules_.size());
   for (const auto& [id, r] : rules_) p.rules.push_back(r);
-  for (const auto& [id, s] : pod_sets_) {
-    ir::PodSet& out = p.pod_sets.emplace_back();
-    out.id = id;
-    for (const auto& [a, n] : s.addresses) out.addresses.push_back(a);
-  }
+  for (const auto& [id, s] : pod_sets_) p.pod_sets.push_back(*GetPodSet(id));
   for (const auto& [id, s] : cidr_sets_) p.cidr_sets.push_back({id, s.ranges});
   for (const auto& [id, s] : port_sets_) {
-    ir::PortSet& out = p.port_sets.emplace_back();
-    out.id = id;
-    for (const auto& [t, n] : s.tuples) out.tuples.push_back(t);
+    p.port_sets.push_back(*GetPortSet(id));
   }
   return p;
+}
+
+std::optional<ir::PodSet> Compiler::GetPodSet(const std::string& id) const {
+  auto it = pod_sets_.find(id);
+  if (it == pod_sets_.end()) return std::nullopt;
+  ir::PodSet out;
+  out.id = id;
+  out.addresses.reserve(it->second.addresses.size());
+  for (const auto& [a, n] : it->second.addresses) out.addresses.push_back(a);
+  return out;
+}
+
+std::optional<ir::CidrSet> Compiler::GetCidrSet(const std::string& id) const {
+  auto it = cidr_sets_.find(id);
+  if (it == cidr_sets_.end()) return std::nullopt;
+  return ir::CidrSet{id, it->second.ranges};
+}
+
+std::optional<ir::PortSet> Compiler::GetPortSet(const std::string& id) const {
+  auto it = port_sets_.find(id);
+  if (it == port_sets_.end()) return std::nullopt;
+  ir::PortSet out;
+  out.id = id;
+  out.tuples.reserve(it->second.tuples.size());
+  for (const auto& [t, n] : it->second.tuples) out.tuples.push_back(t);
+  return out;
+}
+
+std::vector<const ir::Endpoint*> Compiler::Endpoints() const {
+  std::vector<const ir::Endpoint*> out;
+  out.reserve(endpoints_.size());
+  for (const auto& [id, e] : endpoints_) out.push_back(&e);
+  return out;
+}
+
+void Compiler::SetInterfaces(
+    const ClusterState& state,
+    std::map<schema::IpAddress, std::string> interfaces) {
+  interfaces_ = std::move(interfaces);
+  std::vector<WorkloadKey> keys;
+  for (const auto& [key, ep] : endpoints_) keys.push_back(key);
+  for (const WorkloadKey& key : keys) RecomputeEndpoint(state, key);
+  ReconcileDirtyPolicies(state);
+}
+
+const ir::Endpoint* Compiler::FindEndpoint(const std::string& id) const {
+  auto it = endpoints_.find(id);
+  return it == endpoints_.end() ? nullptr : &it->second;
+}
+
+const ir::Rule* Compiler::FindRule(const std::string& id) const {
+  auto it = rules_.find(id);
+  return it == rules_.end() ? nullptr : &it->second;
 }
 
 NodePolicyDelta Compiler::TakeDelta() { return std::exchange(delta_, {}); }

@@ -31,7 +31,7 @@ namespace podwall::controller {
 using ir::ElementDelta;
 using ir::NodePolicyDelta;
 
-class Compiler {
+class Compiler : public ir::NodePolicyView {
  public:
   explicit Compiler(std::string node_name);
 
@@ -44,8 +44,21 @@ class Compiler {
   void OnWorkloadChanged(const ClusterState& state, const WorkloadKey& key);
   void OnPolicyChanged(const ClusterState& state, const PolicyKey& key);
 
+  // Host-side interfaces of local pods by address (from veth discovery),
+  // for anti-spoofing; endpoints whose interface changes are recompiled.
+  void SetInterfaces(const ClusterState& state,
+                     std::map<schema::IpAddress, std::string> interfaces);
+
   // The IR as it stands, sorted and deterministic. O(size of the IR).
   ir::NodePolicy Snapshot() const;
+
+  // The IR as it stands, by ID (ir::NodePolicyView).
+  const ir::Endpoint* FindEndpoint(const std::string& id) const override;
+  const ir::Rule* FindRule(const std::string& id) const override;
+  std::optional<ir::PodSet> GetPodSet(const std::string& id) const override;
+  std::optional<ir::CidrSet> GetCidrSet(const std::string& id) const override;
+  std::optional<ir::PortSet> GetPortSet(const std::string& id) const override;
+  std::vector<const ir::Endpoint*> Endpoints() const override;
 
   // Changes since the previous call (or since construction).
   NodePolicyDelta TakeDelta();
@@ -127,6 +140,7 @@ class Compiler {
   std::set<std::string> namespace_selector_sets_;
   std::map<WorkloadKey, std::set<std::string>> member_of_;
   absl::flat_hash_map<std::string, schema::Labels> namespace_labels_;
+  std::map<schema::IpAddress, std::string> interfaces_;
   std::set<PolicyKey> dirty_policies_;
 
   NodePolicyDelta delta_;

@@ -185,6 +185,23 @@ struct NodePolicyDelta {
   std::size_t size() const;
 };
 
+// Read access to an IR by ID. The compiler implements it over its live
+// state, so the enforcer can render what a delta touches without taking a
+// snapshot of the whole IR.
+class NodePolicyView {
+ public:
+  virtual ~NodePolicyView() = default;
+  virtual const Endpoint* FindEndpoint(const std::string& id) const = 0;
+  virtual const Rule* FindRule(const std::string& id) const = 0;
+  // Sets are returned by value (they are built on demand); nullopt when
+  // the ID is unknown.
+  virtual std::optional<PodSet> GetPodSet(const std::string& id) const = 0;
+  virtual std::optional<CidrSet> GetCidrSet(const std::string& id) const = 0;
+  virtual std::optional<PortSet> GetPortSet(const std::string& id) const = 0;
+  // Every endpoint, sorted by ID.
+  virtual std::vector<const Endpoint*> Endpoints() const = 0;
+};
+
 // Deterministic JSON (see policy-schema/schemas/nodepolicy.schema.json).
 std::string ToJson(const NodePolicy& policy);
 

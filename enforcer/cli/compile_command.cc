@@ -48,25 +48,18 @@ int RunApply(const ApplyOptions& options, std::ostream& out,
   controller::Compiler compiler(options.node_name.empty() ? Hostname()
                                                           : options.node_name);
   compiler.Rebuild(state);
-  ir::NodePolicy policy = compiler.Snapshot();
   // Host-side interfaces for anti-spoofing, from this network namespace's
   // routes and neighbours. Unknown ones get no guard (yet).
-  if (!policy.endpoints.empty()) {
+  if (compiler.endpoint_count() > 0) {
     absl::StatusOr<std::map<schema::IpAddress, std::string>> links =
         enforcer::DiscoverPodInterfaces();
     if (!links.ok()) {
       err << "warning: no anti-spoofing: " << links.status().message() << "\n";
     } else {
-      for (ir::Endpoint& ep : policy.endpoints) {
-        for (const schema::IpAddress& a : ep.addresses) {
-          if (auto it = links->find(a); it != links->end()) {
-            ep.interface = it->second;
-            break;
-          }
-        }
-      }
+      compiler.SetInterfaces(state, *std::move(links));
     }
   }
+  const ir::NodePolicy policy = compiler.Snapshot();
   if (options.dry_run) {
     if (options.output == "ir") {
       out << PrettyJson(ir::ToJson(policy));

@@ -67,48 +67,197 @@ absl::Status NetlinkBackend::Sync(const Ruleset& ruleset) {
   return absl::OkStatus();
 }
 
-absl::Status NetlinkBackend::SyncElements(
-    const std::vector<ElementUpdate>& updates) {
+namespace {
+
+// Inserts or erases `e` in the sorted `elements`.
+void AddSorted(std::vector<SetElement>& elements, const SetElement& e) {
+  auto it = std::lower_bound(elements.begin(), elements.end(), e);
+  if (it == elements.end() || !(*it == e)) elements.insert(it, e);
+}
+void EraseSorted(std::vector<SetElement>& elements, const SetElement& e) {
+  auto it = std::lower_bound(elements.begin(), elements.end(), e);
+  if (it != elements.end() && *it == e) elements.erase(it);
+}
+bool ContainsSorted(const std::vector<SetElement>& elements,
+                    const SetElement& e) {
+  return std::binary_search(elements.begin(), elements.end(), e);
+}
+
+}  // namespace
+
+absl::Status NetlinkBackend::ApplyPatch(const RulesetPatch& patch) {
   if (!applied_) {
     return absl::FailedPreconditionError("no ruleset synced yet");
   }
-  for (const ElementUpdate& u : updates) {
-    const Set* set = applied_->FindSet(u.set);
-    if (!set || set->interval) {
+  Ruleset& applied = *applied_;
+  // Plan against the cache: only real differences go into the batch, so a
+  // patch that repeats what the kernel holds sends nothing.
+  SyncPlan plan;
+  std::map<std::string, SetChange> changes;  // By set name.
+  auto change_for = [&](const Set& set) -> SetChange& {
+    SetChange& c = changes[set.name];
+    c.set = &set;
+    return c;
+  };
+  // Sets created whole; one the cache already has (deleted and re-created
+  // by the compiler, or repeated) gets its elements diffed instead.
+  std::set<std::string_view> created;
+  for (const Set& s : patch.sets) {
+    const Set* old = applied.FindSet(s.name);
+    if (!old) {
+      plan.new_sets.push_back(&s);
+      created.insert(s.name);
+      continue;
+    }
+    if (old->key != s.key || old->interval != s.interval) {
+      return absl::FailedPreconditionError("set " + s.name + " changed type");
+    }
+    if (old->elements == s.elements) continue;
+    SetChange& c = change_for(*old);
+    if (s.interval) {
+      c.set = &s;
+      c.rewrite = true;
+      continue;
+    }
+    std::set_difference(s.elements.begin(), s.elements.end(),
+                        old->elements.begin(), old->elements.end(),
+                        std::back_inserter(c.add));
+    std::set_difference(old->elements.begin(), old->elements.end(),
+                        s.elements.begin(), s.elements.end(),
+                        std::back_inserter(c.remove));
+  }
+  for (const std::string& name : patch.deleted_sets) {
+    if (applied.FindSet(name)) plan.deleted_sets.push_back(name);
+  }
+  for (const ElementUpdate& u : patch.elements) {
+    if (created.contains(u.set)) continue;  // Created with its elements.
+    const Set* set = applied.FindSet(u.set);
+    if (!set || set->interval || set->verdict_map) {
       return absl::FailedPreconditionError("set " + u.set +
                                            " cannot take element updates");
     }
+    for (const SetElement& e : u.remove) {
+      if (ContainsSorted(set->elements, e))
+        change_for(*set).remove.push_back(e);
+    }
+    for (const SetElement& e : u.add) {
+      if (!ContainsSorted(set->elements, e)) change_for(*set).add.push_back(e);
+    }
   }
-  last_sync_operations_ = 0;
-  NetlinkBatch batch(socket_->NextSeq());
-  batch.Begin();
-  for (const ElementUpdate& u : updates) {
-    const Set& set = *applied_->FindSet(u.set);
-    EncodeSetElements(set, u.remove, /*remove=*/true, batch);
-    EncodeSetElements(set, u.add, /*remove=*/false, batch);
-    last_sync_operations_ += u.add.size() + u.remove.size();
+  for (const EndpointObjects& ep : patch.endpoints) {
+    for (const std::string& name : ep.chain_names) {
+      const Chain* old = applied.FindChain(name);
+      const Chain* want = nullptr;
+      for (const Chain& c : ep.chains) {
+        if (c.name == name) want = &c;
+      }
+      if (want && !old) plan.new_chains.push_back(want);
+      if (want && old && !(*want == *old)) plan.changed_chains.push_back(want);
+      if (!want && old) plan.deleted_chains.push_back(name);
+    }
+    // Map entries: those that jump to this endpoint's chains, old and new.
+    for (const Set& map : applied.sets) {
+      if (!map.verdict_map) continue;
+      std::vector<SetElement> want;
+      for (const auto& [name, e] : ep.map_entries) {
+        if (name == map.name) want.push_back(e);
+      }
+      std::sort(want.begin(), want.end());
+      for (const SetElement& e : map.elements) {
+        const bool ours =
+            std::find(ep.chain_names.begin(), ep.chain_names.end(),
+                      e.jump_chain) != ep.chain_names.end();
+        if (ours && !std::binary_search(want.begin(), want.end(), e)) {
+          change_for(map).remove.push_back(e);
+        }
+      }
+      for (const SetElement& e : want) {
+        if (!ContainsSorted(map.elements, e)) change_for(map).add.push_back(e);
+      }
+    }
+    const SpoofGuard* old_guard = nullptr;
+    for (const SpoofGuard& g : applied.guards) {
+      if (g.endpoint == ep.endpoint) old_guard = &g;
+    }
+    if (old_guard && (!ep.guard || ep.guard->device != old_guard->device)) {
+      plan.deleted_guards.push_back(old_guard->device);
+    }
+    if (ep.guard) {
+      if (!old_guard || ep.guard->device != old_guard->device) {
+        plan.new_guards.push_back(&*ep.guard);
+      } else if (!(*ep.guard == *old_guard)) {
+        plan.changed_guards.push_back(&*ep.guard);
+      }
+    }
   }
-  batch.End();
-  last_batch_messages_ = batch.messages();
-  if (last_sync_operations_ == 0) {
+  for (auto& [name, c] : changes) {
+    if (c.rewrite || !c.add.empty() || !c.remove.empty()) {
+      plan.set_changes.push_back(std::move(c));
+    }
+  }
+  last_sync_operations_ = plan.operations();
+  if (plan.empty()) {
     last_batch_messages_ = 0;
     return absl::OkStatus();
   }
+  NetlinkBatch batch(socket_->NextSeq());
+  batch.Begin();
+  EncodeSync(plan, batch);
+  batch.End();
+  last_batch_messages_ = batch.messages();
   absl::Status st = socket_->Commit(batch);
   if (!st.ok()) {
-    applied_.reset();
+    applied_.reset();  // Unknown: the next sync replaces everything.
     return st;
   }
+
   // Keep the cache exact: it is what the next partial sync diffs against.
-  for (const ElementUpdate& u : updates) {
-    std::vector<SetElement>& elements = applied_->FindSet(u.set)->elements;
-    for (const SetElement& e : u.remove) {
-      auto it = std::lower_bound(elements.begin(), elements.end(), e);
-      if (it != elements.end() && *it == e) elements.erase(it);
+  for (const SetChange& c : plan.set_changes) {
+    std::vector<SetElement>& elements = applied.FindSet(c.set->name)->elements;
+    if (c.rewrite) {
+      elements = c.set->elements;
+      continue;
     }
-    for (const SetElement& e : u.add) {
-      auto it = std::lower_bound(elements.begin(), elements.end(), e);
-      if (it == elements.end() || !(*it == e)) elements.insert(it, e);
+    for (const SetElement& e : c.remove) EraseSorted(elements, e);
+    for (const SetElement& e : c.add) AddSorted(elements, e);
+  }
+  for (const std::string& name : plan.deleted_sets) {
+    std::erase_if(applied.sets, [&](const Set& s) { return s.name == name; });
+  }
+  // New sets go before the maps, which stay last.
+  for (const Set* s : plan.new_sets) {
+    auto pos = std::find_if(applied.sets.begin(), applied.sets.end(),
+                            [](const Set& x) { return x.verdict_map; });
+    applied.sets.insert(pos, *s);
+  }
+  auto erase_chain = [&](std::string_view name) {
+    std::erase_if(applied.chains,
+                  [&](const Chain& c) { return c.name == name; });
+  };
+  for (const std::string& name : plan.deleted_chains) erase_chain(name);
+  for (const Chain* c : plan.changed_chains) erase_chain(c->name);
+  // Endpoint chains go before the base chain, which stays last.
+  auto insert_chain = [&](const Chain& c) {
+    auto pos = std::find_if(applied.chains.begin(), applied.chains.end(),
+                            [](const Chain& x) { return x.base_forward; });
+    applied.chains.insert(pos, c);
+  };
+  for (const Chain* c : plan.new_chains) insert_chain(*c);
+  for (const Chain* c : plan.changed_chains) insert_chain(*c);
+  auto erase_guard = [&](std::string_view device) {
+    std::erase_if(applied.guards,
+                  [&](const SpoofGuard& g) { return g.device == device; });
+  };
+  for (const std::string& device : plan.deleted_guards) erase_guard(device);
+  for (const SpoofGuard* g : plan.changed_guards) erase_guard(g->device);
+  for (const auto* list : {&plan.new_guards, &plan.changed_guards}) {
+    for (const SpoofGuard* g : *list) {
+      auto pos =
+          std::lower_bound(applied.guards.begin(), applied.guards.end(), *g,
+                           [](const SpoofGuard& a, const SpoofGuard& b) {
+                             return a.device < b.device;
+                           });
+      applied.guards.insert(pos, *g);
     }
   }
   return absl::OkStatus();

@@ -26,11 +26,11 @@ class NftBackend {
   // reads the kernel back: a table that already holds `ruleset` is adopted
   // untouched, anything else is replaced whole.
   virtual absl::Status Sync(const Ruleset& ruleset) = 0;
-  // Applies element changes to sets of the ruleset last synced, in one
-  // batch. FailedPrecondition when nothing was synced yet or a set is
-  // unknown: the caller then syncs the whole ruleset.
-  virtual absl::Status SyncElements(
-      const std::vector<ElementUpdate>& updates) = 0;
+  // Applies a patch to the ruleset last synced, in one batch, sending only
+  // what differs from it. FailedPrecondition when nothing was synced yet or
+  // the patch names a set the ruleset lacks (or an interval set): the caller
+  // then syncs the whole ruleset.
+  virtual absl::Status ApplyPatch(const RulesetPatch& patch) = 0;
   // Deletes table inet podwall if present; touches nothing else.
   virtual absl::Status DeleteTable() = 0;
   // Reads podwall's tables back from the kernel and, when they differ from
@@ -47,7 +47,7 @@ class NetlinkBackend : public NftBackend {
 
   absl::Status Replace(const Ruleset& ruleset) override;
   absl::Status Sync(const Ruleset& ruleset) override;
-  absl::Status SyncElements(const std::vector<ElementUpdate>& updates) override;
+  absl::Status ApplyPatch(const RulesetPatch& patch) override;
   absl::Status DeleteTable() override;
   absl::StatusOr<bool> RepairDrift() override;
 

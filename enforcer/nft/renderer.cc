@@ -1,6 +1,7 @@
 #include "enforcer/nft/renderer.h"
 
 #include <cstdio>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 
@@ -39,11 +40,13 @@ const char* MapName(ir::Direction d, IpFamily f) {
   return f == IpFamily::kV4 ? "egress_v4" : "egress_v6";
 }
 
-void AddSideChain(const ir::NodePolicy& policy, const ir::Endpoint& ep,
-                  ir::Direction dir, Ruleset& out, std::vector<Set*>& maps) {
+// The chain of one direction of an endpoint, or nullopt when that direction
+// is not isolated.
+std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
+                                     const RuleLookup& find_rule) {
   const ir::EndpointSide& side =
       dir == ir::Direction::kIngress ? ep.ingress : ep.egress;
-  if (!side.isolated) return;
+  if (!side.isolated) return std::nullopt;
   Chain chain;
   chain.name = EndpointChainName(ep.id, dir);
   chain.comment = absl::StrCat(ir::DirectionName(dir), " of ", ep.id);
@@ -55,7 +58,7 @@ void AddSideChain(const ir::NodePolicy& policy, const ir::Endpoint& ep,
   invalid.kind = Rule::Kind::kCtInvalidDrop;
   chain.rules.push_back(invalid);
   for (const ir::EndpointRule& binding : side.rules) {
-    const ir::Rule* rule = policy.FindRule(binding.rule_id);
+    const ir::Rule* rule = find_rule(binding.rule_id);
     if (!rule) continue;
     // Peer alternatives: (family, set) or "any".
     std::vector<std::pair<IpFamily, std::string>> peers;
@@ -118,46 +121,87 @@ void AddSideChain(const ir::NodePolicy& policy, const ir::Endpoint& ep,
   deny.verdict = Verdict::kDrop;
   deny.comment = absl::StrCat("deny ", ir::DirectionName(dir), " ", ep.id);
   chain.rules.push_back(std::move(deny));
-  for (const IpAddress& a : ep.addresses) {
-    SetElement e;
-    e.address = a;
-    e.jump_chain = chain.name;
-    maps[(dir == ir::Direction::kIngress ? 0 : 2) +
-         (a.family == IpFamily::kV4 ? 0 : 1)]
-        ->elements.push_back(e);
+  return chain;
+}
+
+// Everything one local endpoint contributes: its chains, its verdict-map
+// entries (map name, element) and its anti-spoofing guard.
+EndpointObjects RenderEndpoint(const ir::Endpoint& ep,
+                               const RuleLookup& find_rule) {
+  EndpointObjects out;
+  out.endpoint = ep.id;
+  for (ir::Direction dir : {ir::Direction::kIngress, ir::Direction::kEgress}) {
+    out.chain_names.push_back(EndpointChainName(ep.id, dir));
+    std::optional<Chain> chain = RenderSideChain(ep, dir, find_rule);
+    if (!chain) continue;
+    for (const IpAddress& a : ep.addresses) {
+      SetElement e;
+      e.address = a;
+      e.jump_chain = chain->name;
+      out.map_entries.emplace_back(MapName(dir, a.family), std::move(e));
+    }
+    out.chains.push_back(std::move(*chain));
   }
-  out.chains.push_back(std::move(chain));
+  if (!ep.interface.empty()) {
+    out.guard = SpoofGuard{ep.interface, ep.id, ep.addresses};
+  }
+  return out;
 }
 
-}  // namespace
-
-std::string PodSetName(const std::string& id, IpFamily family) {
-  return absl::StrCat("pods_", Hash12(id), Suffix(family));
-}
-std::string CidrSetName(const std::string& id, IpFamily family) {
-  return absl::StrCat("cidr_", Hash12(id), Suffix(family));
-}
-std::string PortSetName(const std::string& id, IpFamily family) {
-  return absl::StrCat("named_", Hash12(id), Suffix(family));
-}
-
-std::string EndpointChainName(const std::string& endpoint_id,
-                              ir::Direction direction) {
-  const char* prefix = direction == ir::Direction::kIngress ? "in_" : "out_";
-  // Namespace and pod names are valid nft identifier characters; very long
-  // ones (chain names stop at 255 bytes) fall back to a hash.
-  if (endpoint_id.size() <= 200) return prefix + endpoint_id;
-  return absl::StrCat(prefix, "h", Hash12(endpoint_id));
+// The kernel sets of one IR set, one per family.
+void RenderPodSet(const ir::PodSet& s, std::vector<Set>& out) {
+  for (IpFamily f : kFamilies) {
+    Set set;
+    set.name = PodSetName(s.id, f);
+    set.comment = s.id;
+    set.key = f == IpFamily::kV4 ? KeyType::kIpv4 : KeyType::kIpv6;
+    for (const IpAddress& a : s.addresses) {
+      if (a.family == f) set.elements.push_back(AddressElement(a));
+    }
+    out.push_back(std::move(set));
+  }
 }
 
-std::optional<std::vector<ElementUpdate>> RenderElementDelta(
+void RenderCidrSet(const ir::CidrSet& s, std::vector<Set>& out) {
+  for (IpFamily f : kFamilies) {
+    Set set;
+    set.name = CidrSetName(s.id, f);
+    set.comment = s.id;
+    set.key = f == IpFamily::kV4 ? KeyType::kIpv4 : KeyType::kIpv6;
+    set.interval = true;
+    for (const ir::AddressRange& r : s.ranges) {
+      if (r.first.family == f) {
+        set.elements.push_back({r.first, r.last, {}, 0, ""});
+      }
+    }
+    out.push_back(std::move(set));
+  }
+}
+
+void RenderPortSet(const ir::PortSet& s, std::vector<Set>& out) {
+  for (IpFamily f : kFamilies) {
+    Set set;
+    set.name = PortSetName(s.id, f);
+    set.comment = s.id;
+    set.key =
+        f == IpFamily::kV4 ? KeyType::kIpv4ProtoPort : KeyType::kIpv6ProtoPort;
+    for (const ir::AddressPortTuple& t : s.tuples) {
+      if (t.address.family == f) set.elements.push_back(TupleElement(t));
+    }
+    out.push_back(std::move(set));
+  }
+}
+
+bool BindsAnyRule(const ir::EndpointSide& side,
+                  const std::set<std::string>& rule_ids) {
+  for (const ir::EndpointRule& r : side.rules) {
+    if (rule_ids.contains(r.rule_id)) return true;
+  }
+  return false;
+}
+
+std::vector<ElementUpdate> RenderSetElementUpdates(
     const ir::NodePolicyDelta& delta) {
-  if (!delta.endpoints.empty() || !delta.rules.empty() ||
-      !delta.pod_sets_created.empty() || !delta.pod_sets_deleted.empty() ||
-      !delta.cidr_sets_created.empty() || !delta.cidr_sets_deleted.empty() ||
-      !delta.port_sets_created.empty() || !delta.port_sets_deleted.empty()) {
-    return std::nullopt;
-  }
   std::vector<ElementUpdate> out;
   for (IpFamily f : kFamilies) {
     for (const auto& [id, d] : delta.pod_set_elements) {
@@ -184,54 +228,101 @@ std::optional<std::vector<ElementUpdate>> RenderElementDelta(
   return out;
 }
 
+}  // namespace
+
+std::string PodSetName(const std::string& id, IpFamily family) {
+  return absl::StrCat("pods_", Hash12(id), Suffix(family));
+}
+std::string CidrSetName(const std::string& id, IpFamily family) {
+  return absl::StrCat("cidr_", Hash12(id), Suffix(family));
+}
+std::string PortSetName(const std::string& id, IpFamily family) {
+  return absl::StrCat("named_", Hash12(id), Suffix(family));
+}
+
+std::string EndpointChainName(const std::string& endpoint_id,
+                              ir::Direction direction) {
+  const char* prefix = direction == ir::Direction::kIngress ? "in_" : "out_";
+  // Namespace and pod names are valid nft identifier characters; very long
+  // ones (chain names stop at 255 bytes) fall back to a hash.
+  if (endpoint_id.size() <= 200) return prefix + endpoint_id;
+  return absl::StrCat(prefix, "h", Hash12(endpoint_id));
+}
+
+RulesetPatch RenderPatch(const ir::NodePolicyDelta& delta,
+                         const ir::NodePolicyView& view) {
+  RulesetPatch patch;
+  // Sets that came or went (a set deleted and re-created within the delta
+  // is rendered anew).
+  for (const std::string& id : delta.pod_sets_created) {
+    if (auto set = view.GetPodSet(id)) RenderPodSet(*set, patch.sets);
+  }
+  for (const std::string& id : delta.cidr_sets_created) {
+    if (auto set = view.GetCidrSet(id)) RenderCidrSet(*set, patch.sets);
+  }
+  for (const std::string& id : delta.port_sets_created) {
+    if (auto set = view.GetPortSet(id)) RenderPortSet(*set, patch.sets);
+  }
+  auto deleted = [&](const std::set<std::string>& ids, auto name_of,
+                     auto exists) {
+    for (const std::string& id : ids) {
+      if (exists(id)) continue;
+      for (IpFamily f : kFamilies) {
+        patch.deleted_sets.push_back(name_of(id, f));
+      }
+    }
+  };
+  deleted(delta.pod_sets_deleted, PodSetName, [&](const std::string& id) {
+    return view.GetPodSet(id).has_value();
+  });
+  deleted(delta.cidr_sets_deleted, CidrSetName, [&](const std::string& id) {
+    return view.GetCidrSet(id).has_value();
+  });
+  deleted(delta.port_sets_deleted, PortSetName, [&](const std::string& id) {
+    return view.GetPortSet(id).has_value();
+  });
+
+  // Endpoints: those that changed, and those bound to a rule that changed
+  // (their chains embed the rule).
+  std::set<std::string> endpoints = delta.endpoints;
+  if (!delta.rules.empty()) {
+    for (const ir::Endpoint* ep : view.Endpoints()) {
+      if (BindsAnyRule(ep->ingress, delta.rules) ||
+          BindsAnyRule(ep->egress, delta.rules)) {
+        endpoints.insert(ep->id);
+      }
+    }
+  }
+  const RuleLookup find_rule = [&view](const std::string& id) {
+    return view.FindRule(id);
+  };
+  for (const std::string& id : endpoints) {
+    if (const ir::Endpoint* ep = view.FindEndpoint(id)) {
+      patch.endpoints.push_back(RenderEndpoint(*ep, find_rule));
+    } else {
+      EndpointObjects gone;
+      gone.endpoint = id;
+      for (ir::Direction dir :
+           {ir::Direction::kIngress, ir::Direction::kEgress}) {
+        gone.chain_names.push_back(EndpointChainName(id, dir));
+      }
+      patch.endpoints.push_back(std::move(gone));
+    }
+  }
+  patch.elements = RenderSetElementUpdates(delta);
+  return patch;
+}
+
 Ruleset RenderRuleset(const ir::NodePolicy& policy) {
   Ruleset out;
-  for (const ir::PodSet& s : policy.pod_sets) {
-    for (IpFamily f : kFamilies) {
-      Set set;
-      set.name = PodSetName(s.id, f);
-      set.comment = s.id;
-      set.key = f == IpFamily::kV4 ? KeyType::kIpv4 : KeyType::kIpv6;
-      for (const IpAddress& a : s.addresses) {
-        if (a.family == f) set.elements.push_back(AddressElement(a));
-      }
-      out.sets.push_back(std::move(set));
-    }
-  }
-  for (const ir::CidrSet& s : policy.cidr_sets) {
-    for (IpFamily f : kFamilies) {
-      Set set;
-      set.name = CidrSetName(s.id, f);
-      set.comment = s.id;
-      set.key = f == IpFamily::kV4 ? KeyType::kIpv4 : KeyType::kIpv6;
-      set.interval = true;
-      for (const ir::AddressRange& r : s.ranges) {
-        if (r.first.family == f) {
-          set.elements.push_back({r.first, r.last, {}, 0, ""});
-        }
-      }
-      out.sets.push_back(std::move(set));
-    }
-  }
-  for (const ir::PortSet& s : policy.port_sets) {
-    for (IpFamily f : kFamilies) {
-      Set set;
-      set.name = PortSetName(s.id, f);
-      set.comment = s.id;
-      set.key = f == IpFamily::kV4 ? KeyType::kIpv4ProtoPort
-                                   : KeyType::kIpv6ProtoPort;
-      for (const ir::AddressPortTuple& t : s.tuples) {
-        if (t.address.family == f) set.elements.push_back(TupleElement(t));
-      }
-      out.sets.push_back(std::move(set));
-    }
-  }
+  for (const ir::PodSet& s : policy.pod_sets) RenderPodSet(s, out.sets);
+  for (const ir::CidrSet& s : policy.cidr_sets) RenderCidrSet(s, out.sets);
+  for (const ir::PortSet& s : policy.port_sets) RenderPortSet(s, out.sets);
   std::sort(out.sets.begin(), out.sets.end(),
             [](const Set& a, const Set& b) { return a.name < b.name; });
 
   // Verdict maps, in a fixed order: ingress v4/v6, egress v4/v6.
   std::vector<Set> maps(4);
-  std::vector<Set*> map_ptrs;
   int i = 0;
   for (ir::Direction d : {ir::Direction::kIngress, ir::Direction::kEgress}) {
     for (IpFamily f : kFamilies) {
@@ -240,13 +331,21 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy) {
                                      " chain of each isolated local pod");
       maps[i].key = f == IpFamily::kV4 ? KeyType::kIpv4 : KeyType::kIpv6;
       maps[i].verdict_map = true;
-      map_ptrs.push_back(&maps[i]);
       ++i;
     }
   }
+  const RuleLookup find_rule = [&policy](const std::string& id) {
+    return policy.FindRule(id);
+  };
   for (const ir::Endpoint& ep : policy.endpoints) {
-    AddSideChain(policy, ep, ir::Direction::kIngress, out, map_ptrs);
-    AddSideChain(policy, ep, ir::Direction::kEgress, out, map_ptrs);
+    EndpointObjects objects = RenderEndpoint(ep, find_rule);
+    for (Chain& c : objects.chains) out.chains.push_back(std::move(c));
+    for (auto& [map, e] : objects.map_entries) {
+      for (Set& m : maps) {
+        if (m.name == map) m.elements.push_back(std::move(e));
+      }
+    }
+    if (objects.guard) out.guards.push_back(std::move(*objects.guard));
   }
   for (Set& m : maps) {
     std::sort(m.elements.begin(), m.elements.end());
@@ -281,10 +380,6 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy) {
   }
   out.chains.push_back(std::move(forward));
 
-  for (const ir::Endpoint& ep : policy.endpoints) {
-    if (ep.interface.empty()) continue;
-    out.guards.push_back({ep.interface, ep.id, ep.addresses});
-  }
   std::sort(out.guards.begin(), out.guards.end(),
             [](const SpoofGuard& a, const SpoofGuard& b) {
               return a.device < b.device;

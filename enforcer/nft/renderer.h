@@ -20,7 +20,9 @@
 // sets for CIDRs, address . protocol . port sets for egress named ports),
 // split by family. Node <-> pod traffic never crosses the forward hook.
 
+#include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "enforcer/nft/ruleset.h"
@@ -30,12 +32,14 @@ namespace podwall::nft {
 
 Ruleset RenderRuleset(const ir::NodePolicy& policy);
 
-// The element changes a compiler delta makes to the rendered sets, when the
-// delta changes set elements only (the common case: a pod elsewhere comes,
-// goes, is relabelled or moves). nullopt when anything else changed and the
-// ruleset must be rendered whole.
-std::optional<std::vector<ElementUpdate>> RenderElementDelta(
-    const ir::NodePolicyDelta& delta);
+using RuleLookup = std::function<const ir::Rule*(const std::string& id)>;
+
+// What a compiler delta changes in the rendered ruleset, rendered from the
+// IR as it stands after the delta: sets created and deleted, the endpoints
+// the delta touches (directly, or through a rule they bind), and set
+// element changes. Its cost follows the delta, not the IR.
+RulesetPatch RenderPatch(const ir::NodePolicyDelta& delta,
+                         const ir::NodePolicyView& view);
 
 // Stable, valid nft identifiers for IR objects.
 std::string PodSetName(const std::string& id, schema::IpFamily family);

@@ -16,4 +16,11 @@ Set* Ruleset::FindSet(std::string_view name) {
   return nullptr;
 }
 
+const Chain* Ruleset::FindChain(std::string_view name) const {
+  for (const Chain& c : chains) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
 }  // namespace podwall::nft

@@ -108,6 +108,27 @@ struct ElementUpdate {
   std::vector<SetElement> remove;
 };
 
+// The desired objects of one local endpoint, for a sync that touches only
+// it and set elements.
+struct EndpointObjects {
+  std::string endpoint;                  // "namespace/pod".
+  std::vector<std::string> chain_names;  // Its chains in both directions.
+  std::vector<Chain> chains;             // Those of isolated directions.
+  std::vector<std::pair<std::string, SetElement>> map_entries;  // Map, entry.
+  std::optional<SpoofGuard> guard;
+};
+
+// A change to the ruleset last synced: sets created (whole) and deleted,
+// the endpoints it touches as they should now be (an endpoint with no
+// chains and no guard is gone), and element changes of existing hash sets
+// (verdict maps follow the endpoints).
+struct RulesetPatch {
+  std::vector<Set> sets;
+  std::vector<std::string> deleted_sets;
+  std::vector<EndpointObjects> endpoints;
+  std::vector<ElementUpdate> elements;
+};
+
 struct Ruleset {
   std::vector<Set> sets;           // Sets and maps, maps last.
   std::vector<Chain> chains;       // Regular chains first, the base chain last.
@@ -116,6 +137,7 @@ struct Ruleset {
   bool operator==(const Ruleset&) const = default;
   const Set* FindSet(std::string_view name) const;
   Set* FindSet(std::string_view name);
+  const Chain* FindChain(std::string_view name) const;
 };
 
 }  // namespace podwall::nft

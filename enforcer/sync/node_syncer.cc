@@ -6,20 +6,18 @@ namespace podwall::enforcer {
 
 absl::Status NodeSyncer::Sync(controller::Compiler& compiler) {
   const ir::NodePolicyDelta delta = compiler.TakeDelta();
-  last_was_element_sync_ = false;
+  last_was_patch_ = false;
   if (synced_once_) {
-    if (auto updates = nft::RenderElementDelta(delta)) {
-      absl::Status st = backend_.SyncElements(*updates);
-      if (st.ok()) {
-        last_was_element_sync_ = true;
-        return st;
-      }
-      if (!absl::IsFailedPrecondition(st)) {
-        synced_once_ = false;
-        return st;
-      }
-      // The cache cannot take it: fall through to a whole render.
+    absl::Status st = backend_.ApplyPatch(nft::RenderPatch(delta, compiler));
+    if (st.ok()) {
+      last_was_patch_ = true;
+      return st;
     }
+    if (!absl::IsFailedPrecondition(st)) {
+      synced_once_ = false;
+      return st;
+    }
+    // The cache cannot take it: fall through to a whole render.
   }
   absl::Status st = backend_.Sync(nft::RenderRuleset(compiler.Snapshot()));
   synced_once_ = st.ok();

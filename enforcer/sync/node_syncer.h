@@ -2,9 +2,10 @@
 #define PODWALL_ENFORCER_SYNC_NODE_SYNCER_H_
 
 // NodeSyncer: the one entry point that brings the kernel to the compiler's
-// current IR. When the compiler's delta only moves set elements (a pod
-// elsewhere came, went or changed), it sends just those elements; otherwise
-// it renders the whole ruleset and lets the backend send the difference.
+// current IR. When the compiler's delta only touches local endpoints and set
+// elements (pods here or elsewhere come, go, change), it renders just those
+// endpoints and sends what differs; otherwise (policies changed) it renders
+// the whole ruleset and lets the backend send the difference.
 // Not thread-safe; owned by the sync loop.
 
 #include "absl/status/status.h"
@@ -22,13 +23,13 @@ class NodeSyncer {
   // and syncs everything.
   absl::Status Sync(controller::Compiler& compiler);
 
-  // Whether the last Sync took the element-only path.
-  bool last_was_element_sync() const { return last_was_element_sync_; }
+  // Whether the last Sync took the patch path (no whole render).
+  bool last_was_patch() const { return last_was_patch_; }
 
  private:
   nft::NftBackend& backend_;
   bool synced_once_ = false;
-  bool last_was_element_sync_ = false;
+  bool last_was_patch_ = false;
 };
 
 }  // namespace podwall::enforcer
