@@ -1,5 +1,6 @@
 #include "policy-schema/decode.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "policy-schema/object_decoder.h"
 
@@ -47,8 +48,16 @@ absl::StatusOr<DecodeResult> DecodeManifest(std::string_view text,
                                             std::string_view source) {
   for (char c : text) {
     if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
-    if (c == '{') return DecodeJson(text, source);
-    break;
+    if (c != '{') break;
+    absl::StatusOr<DecodeResult> json = DecodeJson(text, source);
+    // A YAML flow mapping also starts with '{' ({kind: Namespace, ...}):
+    // when the text is not JSON, it may still be YAML.
+    if (json.ok() ||
+        !absl::StrContains(json.status().message(), ": invalid JSON: ")) {
+      return json;
+    }
+    absl::StatusOr<DecodeResult> yaml = DecodeYaml(text, source);
+    return yaml.ok() ? yaml : json;
   }
   return DecodeYaml(text, source);
 }

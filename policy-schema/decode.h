@@ -67,7 +67,9 @@ absl::StatusOr<DecodeResult> DecodeJson(std::string_view text,
                                         std::string_view source);
 
 // Picks JSON when the first non-blank character is '{', YAML otherwise
-// (YAML is a superset of JSON, but the JSON decoder is much faster).
+// (YAML is a superset of JSON, but the JSON decoder is much faster). Text
+// starting with '{' that is not JSON is read as YAML (a flow mapping); when
+// neither reads, the JSON error is returned.
 absl::StatusOr<DecodeResult> DecodeManifest(std::string_view text,
                                             std::string_view source);
 

@@ -398,6 +398,20 @@ TEST(DecodeTest, DecodeManifest_SniffsJsonAndYaml) {
   EXPECT_EQ(json->objects[0].object, yaml->objects[0].object);
 }
 
+TEST(DecodeTest, DecodeManifest_YamlFlowMapping_IsReadAsYaml) {
+  auto flow = DecodeManifest(
+      "{apiVersion: v1, kind: Namespace, metadata: {name: a}}\n", "ns.yaml");
+  ASSERT_TRUE(flow.ok()) << flow.status();
+  ASSERT_EQ(flow->objects.size(), 1u);
+  EXPECT_EQ(std::get<Namespace>(flow->objects[0].object).metadata.name, "a");
+}
+
+TEST(DecodeTest, DecodeManifest_BrokenJson_ReportsTheJsonError) {
+  auto broken = DecodeManifest("{\"kind\": \"Namespace\",", "ns.json");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_THAT(broken.status().message(), HasSubstr("ns.json: invalid JSON"));
+}
+
 TEST(WatchEventTest, DecodeWatchEvent_Added_CarriesObject) {
   auto event = DecodeWatchEvent(
       R"({"type":"ADDED","object":{"kind":"Pod","apiVersion":"v1",
