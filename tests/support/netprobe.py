@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """Test pod traffic: `serve PORT...` answers TCP and UDP echo on each port
 (IPv4 and IPv6) until killed; `probe tcp|udp HOST PORT [TIMEOUT [SOURCE]]` exits 0
-when the peer answers, 1 when it does not. Bounded in time by design."""
+when the peer answers, 1 when it does not; `probe-many` reads a JSON list of
+{"id", "proto", "host", "port", "timeout"} on stdin, runs them all at once and
+prints {"<id>": true|false} as JSON. Bounded in time by design."""
 
+import json
 import select
 import socket
 import sys
@@ -80,8 +83,25 @@ def probe(proto, host, port, timeout, source=None):
         s.close()
 
 
+def probe_many(specs):
+    results = {}
+
+    def run(spec):
+        results[spec["id"]] = probe(spec["proto"], spec["host"], spec["port"],
+                                    spec.get("timeout", 1.0))
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in specs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "serve":
+    if sys.argv[1] == "probe-many":
+        print(json.dumps(probe_many(json.load(sys.stdin))))
+    elif sys.argv[1] == "serve":
         serve([int(p) for p in sys.argv[2:]])
     else:
         timeout = float(sys.argv[5]) if len(sys.argv) > 5 else 1.0
