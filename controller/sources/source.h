@@ -1,0 +1,76 @@
+#ifndef PODWALL_CONTROLLER_SOURCES_SOURCE_H_
+#define PODWALL_CONTROLLER_SOURCES_SOURCE_H_
+
+// Sources feed the cluster state: manifest files today, the Kubernetes API
+// and the Docker Engine later. Each is driven by the daemon's single-threaded
+// loop: it polls fd(), calls ProcessEvents() when the fd is readable, and
+// OnDeadline() once deadline() has passed (debouncing). A source reports
+// objects that appeared, changed or went away to a ChangeSink.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "policy-schema/api_types.h"
+
+namespace podwall::controller {
+
+using SteadyClock = std::chrono::steady_clock;
+
+struct ObjectChange {
+  enum class Type { kUpsert, kDelete };
+  Type type = Type::kUpsert;
+  // For deletes only the kind and metadata (namespace/name) matter.
+  schema::Object object;
+};
+
+// Receives what sources find: object changes, and notes for the log (an
+// input rejected, a warning, a recovery).
+class ChangeSink {
+ public:
+  enum class Severity { kInfo, kWarning, kError };
+  virtual ~ChangeSink() = default;
+  virtual void Apply(const ObjectChange& change) = 0;
+  virtual void Note(Severity severity, const std::string& source,
+                    const std::string& message) = 0;
+};
+
+// What `podwall status` shows for a source.
+struct SourceStatus {
+  std::string name;    // "manifests"
+  std::string target;  // The directory, URL or socket it reads.
+  bool ok = true;      // False while some input is rejected or unreachable.
+  std::size_t objects = 0;
+  // Problems now in force, one line each (file:line: field: message).
+  std::vector<std::string> errors;
+  std::vector<std::string> warnings;
+  std::size_t invalid_inputs_total = 0;  // Rejected loads since start.
+  std::optional<std::chrono::system_clock::time_point> last_change;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+
+  // Loads everything the source holds now (blocking) and starts watching.
+  // An error here is fatal for the daemon's start-up.
+  virtual absl::Status Start(ChangeSink& sink) = 0;
+  // Readable when events are pending; -1 when the source has no fd.
+  virtual int fd() const = 0;
+  virtual void ProcessEvents(ChangeSink& sink) = 0;
+  // When the source wants OnDeadline() called (debounced work), if ever.
+  virtual std::optional<SteadyClock::time_point> deadline() const = 0;
+  virtual void OnDeadline(ChangeSink& sink) = 0;
+  // Re-reads everything (SIGHUP).
+  virtual void Reload(ChangeSink& sink) = 0;
+  virtual SourceStatus status() const = 0;
+};
+
+// "Kind/namespace/name": identifies an object across sources and files.
+std::string ObjectKey(const schema::Object& object);
+
+}  // namespace podwall::controller
+
+#endif  // PODWALL_CONTROLLER_SOURCES_SOURCE_H_
