@@ -90,8 +90,9 @@ void ManifestSource::ProcessEvents(ChangeSink& sink) {
       }
       if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
         sink.Note(ChangeSink::Severity::kError, "manifests",
-                  directory_ + " was removed or moved; its last content "
-                               "stays in force");
+                  directory_ +
+                      " was removed or moved; its last content "
+                      "stays in force");
         continue;
       }
       if (ev->len > 0) MarkDirty(ev->name);
@@ -135,11 +136,11 @@ void ManifestSource::ReadFile(const std::string& name, ChangeSink& sink) {
     FileState& state = files_[name];
     const bool had_content = !state.objects.empty();
     state.error = error;
-    sink.Note(ChangeSink::Severity::kError, "manifests",
-              absl::StrCat(error, had_content
-                                      ? " (the file's previous content stays "
-                                        "in force)"
-                                      : " (nothing from this file applies)"));
+    sink.Note(
+        ChangeSink::Severity::kError, "manifests",
+        absl::StrCat(error, had_content ? " (the file's previous content stays "
+                                          "in force)"
+                                        : " (nothing from this file applies)"));
     return;
   }
   for (const std::string& w : set->warnings) {

@@ -159,7 +159,8 @@ TEST_F(ManifestSourceTest, SameObjectInTwoFiles_FirstFileWins) {
 TEST_F(ManifestSourceTest, BurstOfWrites_IsReadOnce) {
   ManifestSource source(dir_.string());
   ASSERT_TRUE(source.Start(sink_).ok());
-  for (int i = 0; i < 20; ++i) Write("a.yaml", Ns("a", "t" + std::to_string(i)));
+  for (int i = 0; i < 20; ++i)
+    Write("a.yaml", Ns("a", "t" + std::to_string(i)));
   Pump(source);
   EXPECT_THAT(sink_.changes, ElementsAre("upsert Namespace//a"));
   EXPECT_EQ(sink_.last_labels.at("team"), "t19");

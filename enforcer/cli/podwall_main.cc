@@ -6,6 +6,7 @@
 
 #include "enforcer/cli/compile_command.h"
 #include "enforcer/cli/exit_codes.h"
+#include "enforcer/cli/status_command.h"
 #include "enforcer/cli/validate_command.h"
 
 int main(int argc, char** argv) {
@@ -67,6 +68,16 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("-o,--output", explain_output, "table or json")
       ->check(CLI::IsMember({"table", "json"}));
 
+  StatusOptions status;
+  std::string status_output = "table";
+  CLI::App* status_cmd = app.add_subcommand(
+      "status", "What podwalld reports: synced?, generation, sources, counts");
+  status_cmd->add_option("--socket", status.socket_path,
+                         "podwalld's control socket (default "
+                         "/run/podwall/podwall.sock)");
+  status_cmd->add_option("-o,--output", status_output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -80,6 +91,10 @@ int main(int argc, char** argv) {
   }
   if (apply_cmd->parsed()) return RunApply(apply, std::cout, std::cerr);
   if (uninstall_cmd->parsed()) return RunUninstall(std::cout, std::cerr);
+  if (status_cmd->parsed()) {
+    status.json_output = status_output == "json";
+    return RunStatus(status, std::cout, std::cerr);
+  }
   if (explain_cmd->parsed()) {
     explain.json_output = explain_output == "json";
     if (family != 0) explain.family = family;

@@ -390,6 +390,17 @@ absl::StatusOr<bool> NetlinkBackend::RepairDrift() {
   return true;
 }
 
+NetlinkBackend::Counts NetlinkBackend::applied_counts() const {
+  Counts c;
+  if (!applied_) return c;
+  c.chains = applied_->chains.size();
+  for (const Chain& chain : applied_->chains) c.rules += chain.rules.size();
+  c.sets = applied_->sets.size();
+  for (const Set& s : applied_->sets) c.elements += s.elements.size();
+  c.guards = applied_->guards.size();
+  return c;
+}
+
 absl::Status NetlinkBackend::DeleteTable() {
   applied_.reset();
   NetlinkBatch batch(socket_->NextSeq());

@@ -59,6 +59,16 @@ class NetlinkBackend : public NftBackend {
   // Number of netlink messages in the last committed batch (0 when a sync
   // found nothing to do), and the objects/elements it touched.
   std::size_t last_batch_messages() const { return last_batch_messages_; }
+  // What the kernel holds as far as this backend knows (all zero before the
+  // first sync).
+  struct Counts {
+    std::size_t chains = 0;
+    std::size_t rules = 0;
+    std::size_t sets = 0;
+    std::size_t elements = 0;
+    std::size_t guards = 0;
+  };
+  Counts applied_counts() const;
   std::size_t last_sync_operations() const { return last_sync_operations_; }
 
  private:

@@ -43,7 +43,8 @@ const char* MapName(ir::Direction d, IpFamily f) {
 // The chain of one direction of an endpoint, or nullopt when that direction
 // is not isolated.
 std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
-                                     const RuleLookup& find_rule) {
+                                     const RuleLookup& find_rule,
+                                     const RenderOptions& options) {
   const ir::EndpointSide& side =
       dir == ir::Direction::kIngress ? ep.ingress : ep.egress;
   if (!side.isolated) return std::nullopt;
@@ -54,9 +55,11 @@ std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
   const AddressField peer_field = dir == ir::Direction::kIngress
                                       ? AddressField::kSource
                                       : AddressField::kDestination;
-  Rule invalid;
-  invalid.kind = Rule::Kind::kCtInvalidDrop;
-  chain.rules.push_back(invalid);
+  if (!options.audit) {
+    Rule invalid;
+    invalid.kind = Rule::Kind::kCtInvalidDrop;
+    chain.rules.push_back(invalid);
+  }
   for (const ir::EndpointRule& binding : side.rules) {
     const ir::Rule* rule = find_rule(binding.rule_id);
     if (!rule) continue;
@@ -118,8 +121,9 @@ std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
   Rule deny;
   deny.kind = Rule::Kind::kMatch;
   deny.counter = true;
-  deny.verdict = Verdict::kDrop;
-  deny.comment = absl::StrCat("deny ", ir::DirectionName(dir), " ", ep.id);
+  deny.verdict = options.audit ? Verdict::kReturn : Verdict::kDrop;
+  deny.comment = absl::StrCat(options.audit ? "audit: would deny " : "deny ",
+                              ir::DirectionName(dir), " ", ep.id);
   chain.rules.push_back(std::move(deny));
   return chain;
 }
@@ -127,12 +131,13 @@ std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
 // Everything one local endpoint contributes: its chains, its verdict-map
 // entries (map name, element) and its anti-spoofing guard.
 EndpointObjects RenderEndpoint(const ir::Endpoint& ep,
-                               const RuleLookup& find_rule) {
+                               const RuleLookup& find_rule,
+                               const RenderOptions& options) {
   EndpointObjects out;
   out.endpoint = ep.id;
   for (ir::Direction dir : {ir::Direction::kIngress, ir::Direction::kEgress}) {
     out.chain_names.push_back(EndpointChainName(ep.id, dir));
-    std::optional<Chain> chain = RenderSideChain(ep, dir, find_rule);
+    std::optional<Chain> chain = RenderSideChain(ep, dir, find_rule, options);
     if (!chain) continue;
     for (const IpAddress& a : ep.addresses) {
       SetElement e;
@@ -250,7 +255,8 @@ std::string EndpointChainName(const std::string& endpoint_id,
 }
 
 RulesetPatch RenderPatch(const ir::NodePolicyDelta& delta,
-                         const ir::NodePolicyView& view) {
+                         const ir::NodePolicyView& view,
+                         const RenderOptions& options) {
   RulesetPatch patch;
   // Sets that came or went (a set deleted and re-created within the delta
   // is rendered anew).
@@ -298,7 +304,7 @@ RulesetPatch RenderPatch(const ir::NodePolicyDelta& delta,
   };
   for (const std::string& id : endpoints) {
     if (const ir::Endpoint* ep = view.FindEndpoint(id)) {
-      patch.endpoints.push_back(RenderEndpoint(*ep, find_rule));
+      patch.endpoints.push_back(RenderEndpoint(*ep, find_rule, options));
     } else {
       EndpointObjects gone;
       gone.endpoint = id;
@@ -313,7 +319,8 @@ RulesetPatch RenderPatch(const ir::NodePolicyDelta& delta,
   return patch;
 }
 
-Ruleset RenderRuleset(const ir::NodePolicy& policy) {
+Ruleset RenderRuleset(const ir::NodePolicy& policy,
+                      const RenderOptions& options) {
   Ruleset out;
   for (const ir::PodSet& s : policy.pod_sets) RenderPodSet(s, out.sets);
   for (const ir::CidrSet& s : policy.cidr_sets) RenderCidrSet(s, out.sets);
@@ -338,7 +345,7 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy) {
     return policy.FindRule(id);
   };
   for (const ir::Endpoint& ep : policy.endpoints) {
-    EndpointObjects objects = RenderEndpoint(ep, find_rule);
+    EndpointObjects objects = RenderEndpoint(ep, find_rule, options);
     for (Chain& c : objects.chains) out.chains.push_back(std::move(c));
     for (auto& [map, e] : objects.map_entries) {
       for (Set& m : maps) {

@@ -30,7 +30,15 @@
 
 namespace podwall::nft {
 
-Ruleset RenderRuleset(const ir::NodePolicy& policy);
+struct RenderOptions {
+  // Audit mode: nothing is dropped. An endpoint chain's final rule counts
+  // and returns instead of dropping (the other side's checks still run),
+  // and invalid packets are left alone.
+  bool audit = false;
+};
+
+Ruleset RenderRuleset(const ir::NodePolicy& policy,
+                      const RenderOptions& options = {});
 
 using RuleLookup = std::function<const ir::Rule*(const std::string& id)>;
 
@@ -39,7 +47,8 @@ using RuleLookup = std::function<const ir::Rule*(const std::string& id)>;
 // the delta touches (directly, or through a rule they bind), and set
 // element changes. Its cost follows the delta, not the IR.
 RulesetPatch RenderPatch(const ir::NodePolicyDelta& delta,
-                         const ir::NodePolicyView& view);
+                         const ir::NodePolicyView& view,
+                         const RenderOptions& options = {});
 
 // Stable, valid nft identifiers for IR objects.
 std::string PodSetName(const std::string& id, schema::IpFamily family);

@@ -8,7 +8,8 @@ absl::Status NodeSyncer::Sync(controller::Compiler& compiler) {
   const ir::NodePolicyDelta delta = compiler.TakeDelta();
   last_was_patch_ = false;
   if (synced_once_) {
-    absl::Status st = backend_.ApplyPatch(nft::RenderPatch(delta, compiler));
+    absl::Status st =
+        backend_.ApplyPatch(nft::RenderPatch(delta, compiler, options_));
     if (st.ok()) {
       last_was_patch_ = true;
       return st;
@@ -19,7 +20,8 @@ absl::Status NodeSyncer::Sync(controller::Compiler& compiler) {
     }
     // The cache cannot take it: fall through to a whole render.
   }
-  absl::Status st = backend_.Sync(nft::RenderRuleset(compiler.Snapshot()));
+  absl::Status st =
+      backend_.Sync(nft::RenderRuleset(compiler.Snapshot(), options_));
   synced_once_ = st.ok();
   return st;
 }

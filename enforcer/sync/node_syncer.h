@@ -11,13 +11,15 @@
 #include "absl/status/status.h"
 #include "controller/compiler.h"
 #include "enforcer/nft/nft_backend.h"
+#include "enforcer/nft/renderer.h"
 
 namespace podwall::enforcer {
 
 class NodeSyncer {
  public:
   // `backend` must outlive the syncer.
-  explicit NodeSyncer(nft::NftBackend& backend) : backend_(backend) {}
+  explicit NodeSyncer(nft::NftBackend& backend, nft::RenderOptions options = {})
+      : backend_(backend), options_(options) {}
 
   // Consumes the compiler's pending delta. On error the next call renders
   // and syncs everything.
@@ -28,6 +30,7 @@ class NodeSyncer {
 
  private:
   nft::NftBackend& backend_;
+  nft::RenderOptions options_;
   bool synced_once_ = false;
   bool last_was_patch_ = false;
 };

@@ -1,0 +1,60 @@
+#include "enforcer/cli/daemon_client.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace podwall::cli {
+
+absl::StatusOr<DaemonReply> DaemonGet(const std::string& socket_path,
+                                      const std::string& target) {
+  sockaddr_un addr{};
+  if (socket_path.size() >= sizeof(addr.sun_path)) {
+    return absl::InvalidArgumentError(socket_path + ": path too long");
+  }
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
+  }
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size());
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const int e = errno;
+    close(fd);
+    return absl::UnavailableError(absl::StrCat(
+        "cannot reach podwalld at ", socket_path, ": ", strerror(e),
+        " (is podwalld running? --socket changes "
+        "the path)"));
+  }
+  const std::string request =
+      absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: podwalld\r\n\r\n");
+  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return absl::UnavailableError("podwalld closed the connection");
+  }
+  std::string raw;
+  char buf[8192];
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) raw.append(buf, n);
+  close(fd);
+  const std::size_t head_end = raw.find("\r\n\r\n");
+  DaemonReply reply;
+  if (!raw.starts_with("HTTP/1.1 ") || head_end == std::string::npos ||
+      !absl::SimpleAtoi(absl::string_view(raw.data() + 9, 3), &reply.status)) {
+    return absl::InternalError("malformed reply from podwalld");
+  }
+  reply.body = raw.substr(head_end + 4);
+  return reply;
+}
+
+}  // namespace podwall::cli

@@ -1,0 +1,27 @@
+#ifndef PODWALL_ENFORCER_CLI_DAEMON_CLIENT_H_
+#define PODWALL_ENFORCER_CLI_DAEMON_CLIENT_H_
+
+// Talks to podwalld's control socket (HTTP over a unix socket): every
+// `podwall` query of the daemon goes through here.
+
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace podwall::cli {
+
+inline constexpr char kDefaultSocket[] = "/run/podwall/podwall.sock";
+
+struct DaemonReply {
+  int status = 0;
+  std::string body;
+};
+
+// GET `target` ("/v1/status"). Unavailable when the daemon is not running
+// (no socket, or nobody listening), with a message that says so.
+absl::StatusOr<DaemonReply> DaemonGet(const std::string& socket_path,
+                                      const std::string& target);
+
+}  // namespace podwall::cli
+
+#endif  // PODWALL_ENFORCER_CLI_DAEMON_CLIENT_H_

@@ -1,0 +1,39 @@
+#include "enforcer/cli/status_command.h"
+
+#include <sstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace podwall::cli {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(StatusCommandTest, FormatStatus_SaysWhatMatters) {
+  const std::string text = FormatStatus(
+      R"({"node":"node-1","ready":true,"synced":false,"generation":7,
+          "last_sync_time":"2026-11-22T13:45:01.123Z",
+          "last_error":"chain in_x/a: Invalid argument","audit":false,
+          "sources":[{"name":"manifests","target":"/etc/podwall","ok":false,
+                      "objects":12,"errors":["a.yaml:3: metadata.name: bad"]}],
+          "counts":{"namespaces":3,"pods":9,"policies":2,"local_endpoints":6,
+                    "compiled_rules":4,"chains":7,"rules":30,"sets":12,
+                    "set_elements":40,"guarded_interfaces":6}})");
+  EXPECT_THAT(text, HasSubstr("podwalld on node-1: ready, NOT synced "
+                              "(generation 7"));
+  EXPECT_THAT(text, HasSubstr("last error: chain in_x/a: Invalid argument"));
+  EXPECT_THAT(text, HasSubstr("manifests /etc/podwall: INVALID INPUT, 12"));
+  EXPECT_THAT(text, HasSubstr("    a.yaml:3: metadata.name: bad\n"));
+  EXPECT_THAT(text, HasSubstr("6 local pods"));
+  EXPECT_THAT(text, HasSubstr("30 nft rules"));
+}
+
+TEST(StatusCommandTest, NoDaemon_ExitsOneWithAHint) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunStatus({"/nonexistent/podwall.sock", false}, out, err), 1);
+  EXPECT_THAT(err.str(), HasSubstr("is podwalld running?"));
+}
+
+}  // namespace
+}  // namespace podwall::cli

@@ -1,0 +1,476 @@
+#include "enforcer/daemon/daemon.h"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "absl/strings/str_cat.h"
+#include "controller/sources/manifest_source.h"
+#include "controller/state_loader.h"
+#include "enforcer/links/veth_discovery.h"
+#include "policy-schema/json_writer.h"
+
+namespace podwall::enforcer {
+namespace {
+
+using Clock = EventLoop::Clock;
+using std::chrono::duration;
+using std::chrono::milliseconds;
+
+std::string Rfc3339(std::chrono::system_clock::time_point t) {
+  const std::time_t s = std::chrono::system_clock::to_time_t(t);
+  const auto ms =
+      std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count() %
+      1000;
+  std::tm tm;
+  gmtime_r(&s, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<long long>(ms));
+  return buf;
+}
+
+std::string Ms(Clock::duration d) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.3f",
+                duration<double, std::milli>(d).count());
+  return buf;
+}
+
+// Sync latency buckets, seconds: 100 us .. 10 s.
+const std::vector<double> kSyncBuckets = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+    0.05,   0.1,     0.25,   0.5,   1,      2.5,   10};
+
+constexpr auto kMaxBackoff = std::chrono::seconds(30);
+constexpr auto kInterfaceRetry = std::chrono::seconds(1);
+
+}  // namespace
+
+Daemon::Daemon(DaemonOptions options, Logger logger)
+    : options_(std::move(options)),
+      log_(logger),
+      compiler_(options_.node_name) {}
+
+Daemon::~Daemon() {
+  control_server_.reset();
+  metrics_server_.reset();
+  if (signal_fd_ >= 0) close(signal_fd_);
+}
+
+absl::Status Daemon::Start() {
+  auto loop = EventLoop::Create();
+  if (!loop.ok()) return loop.status();
+  loop_ = *std::move(loop);
+
+  auto backend = nft::NetlinkBackend::Create();
+  if (!backend.ok()) {
+    return absl::Status(
+        backend.status().code(),
+        absl::StrCat("nftables netlink socket: ", backend.status().message()));
+  }
+  backend_ = *std::move(backend);
+  syncer_ = std::make_unique<NodeSyncer>(
+      *backend_, nft::RenderOptions{.audit = options_.audit});
+
+  // Signals arrive as loop events; blocking them here covers this thread,
+  // the only one.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGHUP);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd_ < 0) {
+    return absl::InternalError(absl::StrCat("signalfd: ", strerror(errno)));
+  }
+  if (auto st = loop_->Watch(signal_fd_, [this] { OnSignal(); }); !st.ok()) {
+    return st;
+  }
+
+  // Sockets first: status answers (not ready) while sources load.
+  auto control = HttpServer::ListenUnix(
+      *loop_, options_.socket_path,
+      [this](const HttpRequest& r) { return HandleControl(r); });
+  if (!control.ok()) return control.status();
+  control_server_ = *std::move(control);
+  if (!options_.metrics_address.empty()) {
+    auto metrics = HttpServer::ListenTcp(
+        *loop_, options_.metrics_address,
+        [this](const HttpRequest& r) { return HandleMetrics(r); });
+    if (!metrics.ok()) return metrics.status();
+    metrics_server_ = *std::move(metrics);
+  }
+  log_.Info("listening",
+            {{"socket", control_server_->address()},
+             {"metrics", metrics_server_ ? metrics_server_->address() : ""}});
+
+  for (const std::string& dir : options_.manifest_dirs) {
+    sources_.push_back(std::make_unique<controller::ManifestSource>(dir));
+  }
+  for (std::size_t i = 0; i < sources_.size(); ++i) {
+    controller::Source& source = *sources_[i];
+    if (auto st = source.Start(*this); !st.ok()) {
+      return absl::Status(
+          st.code(),
+          absl::StrCat("source ", source.status().name, ": ", st.message()));
+    }
+    source_timers_.push_back(0);
+    if (source.fd() >= 0) {
+      auto st = loop_->Watch(source.fd(), [this, i] {
+        sources_[i]->ProcessEvents(*this);
+        ArmSourceTimer(i);
+      });
+      if (!st.ok()) return st;
+    }
+    const controller::SourceStatus s = source.status();
+    log_.Info("source loaded", {{"source", s.name},
+                                {"target", s.target},
+                                {"objects", std::to_string(s.objects)},
+                                {"errors", std::to_string(s.errors.size())}});
+  }
+
+  // Links: a veth coming or going re-runs discovery (debounced).
+  auto watcher =
+      LinkWatcher::Create([this](LinkEvent, const std::string&, int) {
+        if (interfaces_timer_ != 0) loop_->Cancel(interfaces_timer_);
+        interfaces_timer_ = loop_->After(milliseconds(20), [this] {
+          interfaces_timer_ = 0;
+          RefreshInterfaces();
+        });
+      });
+  if (watcher.ok()) {
+    link_watcher_ = *std::move(watcher);
+    (void)loop_->Watch(link_watcher_->fd(),
+                       [this] { (void)link_watcher_->ProcessEvents(); });
+  } else {
+    log_.Warn("no link events; interfaces are re-discovered periodically",
+              {{"error", std::string(watcher.status().message())}});
+  }
+
+  // The whole input at once, then the first sync.
+  starting_ = false;
+  compiler_.Rebuild(state_);
+  (void)compiler_.TakeDelta();
+  RefreshInterfaces();
+  pending_ = true;
+  DoSync();
+  loop_->After(options_.verify_interval, [this] { Verify(); });
+  return absl::OkStatus();
+}
+
+void Daemon::Run() { loop_->Run(); }
+
+void Daemon::Stop() {
+  if (loop_) loop_->Stop();
+}
+
+void Daemon::Apply(const controller::ObjectChange& change) {
+  if (starting_) {
+    // Only the state: the compiler is rebuilt once everything is loaded.
+    const schema::ObjectMeta& meta = schema::MetadataOf(change.object);
+    const std::string key = meta.namespace_ + "/" + meta.name;
+    const bool up = change.type == controller::ObjectChange::Type::kUpsert;
+    if (const auto* ns = std::get_if<schema::Namespace>(&change.object)) {
+      up ? state_.UpsertNamespace(*ns) : state_.DeleteNamespace(meta.name);
+    } else if (const auto* pod = std::get_if<schema::Pod>(&change.object)) {
+      up ? state_.UpsertWorkload(controller::WorkloadFromPod(*pod))
+         : state_.DeleteWorkload(key);
+    } else if (const auto* np =
+                   std::get_if<schema::NetworkPolicy>(&change.object)) {
+      up ? state_.UpsertPolicy(*np) : state_.DeletePolicy(key);
+    }
+    return;
+  }
+  if (controller::ApplyChange(change, state_, compiler_)) {
+    pending_ = true;
+    ScheduleSync();
+  }
+}
+
+void Daemon::Note(Severity severity, const std::string& source,
+                  const std::string& message) {
+  const LogLevel level = severity == Severity::kError     ? LogLevel::kError
+                         : severity == Severity::kWarning ? LogLevel::kWarning
+                                                          : LogLevel::kInfo;
+  log_.Log(level, message, {{"source", source}});
+  if (severity == Severity::kError) {
+    metrics_
+        .GetCounter("podwall_invalid_inputs_total",
+                    "Inputs rejected by a source (invalid files, objects).",
+                    {{"source", source}})
+        .Inc();
+  }
+}
+
+void Daemon::ArmSourceTimer(std::size_t i) {
+  if (source_timers_[i] != 0) {
+    loop_->Cancel(source_timers_[i]);
+    source_timers_[i] = 0;
+  }
+  if (auto when = sources_[i]->deadline()) {
+    source_timers_[i] = loop_->At(*when, [this, i] {
+      source_timers_[i] = 0;
+      sources_[i]->OnDeadline(*this);
+      ArmSourceTimer(i);
+    });
+  }
+}
+
+void Daemon::ScheduleSync() {
+  if (sync_timer_ != 0) return;  // Coalesced into the sync already due.
+  const auto when = std::max(
+      {Clock::now(), last_sync_end_ + options_.min_sync_interval, not_before_});
+  sync_timer_ = loop_->At(when, [this] {
+    sync_timer_ = 0;
+    DoSync();
+  });
+}
+
+void Daemon::DoSync() {
+  const auto t0 = Clock::now();
+  absl::Status st = syncer_->Sync(compiler_);
+  const auto t1 = Clock::now();
+  last_sync_end_ = t1;
+  const double seconds = duration<double>(t1 - t0).count();
+  metrics_
+      .GetHistogram("podwall_sync_duration_seconds",
+                    "Time from the compiler's delta to the kernel's ack.",
+                    kSyncBuckets)
+      .Observe(seconds);
+  metrics_
+      .GetCounter("podwall_syncs_total", "Syncs by result.",
+                  {{"result", st.ok() ? "ok" : "error"}})
+      .Inc();
+  if (!st.ok()) {
+    synced_ = false;
+    last_error_ = std::string(st.message());
+    ++consecutive_failures_;
+    metrics_
+        .GetCounter("podwall_kernel_errors_total",
+                    "Batches the kernel rejected or that could not be sent.")
+        .Inc();
+    const auto backoff = std::min<Clock::duration>(
+        milliseconds(100) * (1 << std::min(consecutive_failures_ - 1, 9)),
+        kMaxBackoff);
+    not_before_ = t1 + backoff;
+    log_.Error("sync failed; retrying with a full resync",
+               {{"error", last_error_},
+                {"retry_in_ms", Ms(backoff)},
+                {"failures", std::to_string(consecutive_failures_)}});
+    ScheduleSync();
+    UpdateGauges();
+    return;
+  }
+  if (consecutive_failures_ > 0) {
+    log_.Info("sync recovered",
+              {{"after_failures", std::to_string(consecutive_failures_)}});
+  }
+  consecutive_failures_ = 0;
+  not_before_ = {};
+  last_error_.clear();
+  synced_ = true;
+  if (pending_) {
+    ++generation_;
+    pending_ = false;
+    last_sync_time_ = std::chrono::system_clock::now();
+    log_.Info("synced",
+              {{"generation", std::to_string(generation_)},
+               {"duration_ms", Ms(t1 - t0)},
+               {"messages", std::to_string(backend_->last_batch_messages())},
+               {"patch", syncer_->last_was_patch() ? "true" : "false"},
+               {"endpoints", std::to_string(compiler_.endpoint_count())}});
+  }
+  if (!ready_) {
+    ready_ = true;
+    log_.Info("ready", {{"node", options_.node_name},
+                        {"audit", options_.audit ? "true" : "false"}});
+  }
+  UpdateGauges();
+  if (on_synced_) on_synced_(generation_);
+}
+
+void Daemon::RefreshInterfaces() {
+  absl::StatusOr<std::map<schema::IpAddress, std::string>> found =
+      DiscoverPodInterfaces();
+  if (!found.ok()) {
+    log_.Warn("veth discovery failed",
+              {{"error", std::string(found.status().message())}});
+    return;
+  }
+  // Keep only local pods' addresses: the map is compared as a whole.
+  std::map<schema::IpAddress, std::string> local;
+  bool missing = false;
+  for (const ir::Endpoint* ep : compiler_.Endpoints()) {
+    bool any = false;
+    for (const schema::IpAddress& a : ep->addresses) {
+      if (auto it = found->find(a); it != found->end()) {
+        local.insert(*it);
+        any = true;
+      }
+    }
+    missing |= !any;
+  }
+  if (local != interfaces_) {
+    interfaces_ = local;
+    compiler_.SetInterfaces(state_, local);
+    if (!starting_) {
+      pending_ = true;
+      ScheduleSync();
+    }
+  }
+  // Bridged pods are located once they have sent a packet (neighbour and
+  // FDB entries); until then, look again shortly.
+  if (missing && interfaces_timer_ == 0) {
+    interfaces_timer_ = loop_->After(kInterfaceRetry, [this] {
+      interfaces_timer_ = 0;
+      RefreshInterfaces();
+    });
+  }
+}
+
+void Daemon::Verify() {
+  loop_->After(options_.verify_interval, [this] { Verify(); });
+  RefreshInterfaces();
+  if (!ready_ || !synced_) return;  // The retry path resyncs anyway.
+  absl::StatusOr<bool> repaired = backend_->RepairDrift();
+  if (!repaired.ok()) {
+    log_.Error("verification failed",
+               {{"error", std::string(repaired.status().message())}});
+    synced_ = false;
+    last_error_ = std::string(repaired.status().message());
+    pending_ = true;
+    ScheduleSync();
+    return;
+  }
+  if (*repaired) {
+    metrics_
+        .GetCounter("podwall_drift_repairs_total",
+                    "Times the kernel's tables differed from what podwall "
+                    "applied and were rewritten.")
+        .Inc();
+    log_.Warn(
+        "drift repaired: the kernel's podwall tables had been changed "
+        "by someone else");
+  }
+}
+
+void Daemon::OnSignal() {
+  signalfd_siginfo info;
+  while (read(signal_fd_, &info, sizeof(info)) == sizeof(info)) {
+    if (info.ssi_signo == SIGHUP) {
+      log_.Info("SIGHUP: re-reading sources");
+      for (std::size_t i = 0; i < sources_.size(); ++i) {
+        sources_[i]->Reload(*this);
+        ArmSourceTimer(i);
+      }
+      continue;
+    }
+    log_.Info(
+        "stopping; the rules stay in the kernel (podwall uninstall "
+        "removes them)",
+        {{"signal", strsignal(static_cast<int>(info.ssi_signo))}});
+    loop_->Stop();
+    return;
+  }
+}
+
+void Daemon::UpdateGauges() {
+  const nft::NetlinkBackend::Counts c = backend_->applied_counts();
+  metrics_.GetGauge("podwall_rules", "Rules in podwall's tables.")
+      .Set(static_cast<double>(c.rules));
+  metrics_.GetGauge("podwall_set_elements", "Elements in podwall's sets/maps.")
+      .Set(static_cast<double>(c.elements));
+  metrics_.GetGauge("podwall_local_endpoints", "Local pods on this node.")
+      .Set(static_cast<double>(compiler_.endpoint_count()));
+  metrics_.GetGauge("podwall_policies", "NetworkPolicies known.")
+      .Set(static_cast<double>(state_.policies().size()));
+  metrics_.GetGauge("podwall_generation", "Applied input generation.")
+      .Set(static_cast<double>(generation_));
+  metrics_.GetGauge("podwall_synced", "1 when the kernel holds the input.")
+      .Set(synced_ ? 1 : 0);
+}
+
+std::string Daemon::StatusJson() const {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("node").String(options_.node_name);
+  w.Key("ready").Bool(ready_);
+  w.Key("synced").Bool(synced_);
+  w.Key("generation").Uint(generation_);
+  w.Key("last_sync_time");
+  if (last_sync_time_) {
+    w.String(Rfc3339(*last_sync_time_));
+  } else {
+    w.Null();
+  }
+  w.Key("last_error").String(last_error_);
+  w.Key("audit").Bool(options_.audit);
+  w.Key("sources").BeginArray();
+  for (const auto& source : sources_) {
+    const controller::SourceStatus s = source->status();
+    w.BeginObject();
+    w.Key("name").String(s.name);
+    w.Key("target").String(s.target);
+    w.Key("ok").Bool(s.ok);
+    w.Key("objects").Uint(s.objects);
+    w.Key("errors").BeginArray();
+    for (const std::string& e : s.errors) w.String(e);
+    w.EndArray();
+    w.Key("invalid_inputs_total").Uint(s.invalid_inputs_total);
+    w.Key("last_change");
+    if (s.last_change) {
+      w.String(Rfc3339(*s.last_change));
+    } else {
+      w.Null();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  const nft::NetlinkBackend::Counts c = backend_->applied_counts();
+  w.Key("counts").BeginObject();
+  w.Key("namespaces").Uint(state_.NamespaceNames().size());
+  w.Key("pods").Uint(state_.workloads().size());
+  w.Key("policies").Uint(state_.policies().size());
+  w.Key("local_endpoints").Uint(compiler_.endpoint_count());
+  w.Key("compiled_rules").Uint(compiler_.rule_count());
+  w.Key("chains").Uint(c.chains);
+  w.Key("rules").Uint(c.rules);
+  w.Key("sets").Uint(c.sets);
+  w.Key("set_elements").Uint(c.elements);
+  w.Key("guarded_interfaces").Uint(c.guards);
+  w.EndObject();
+  w.EndObject();
+  return w.Take();
+}
+
+HttpResponse Daemon::HandleControl(const HttpRequest& req) {
+  if (req.path == "/v1/status") {
+    if (req.method != "GET") return {405, "text/plain", "GET only\n"};
+    return {200, "application/json", StatusJson() + "\n"};
+  }
+  return {404, "text/plain", "no such endpoint: " + req.path + "\n"};
+}
+
+HttpResponse Daemon::HandleMetrics(const HttpRequest& req) {
+  if (req.path == "/metrics") {
+    UpdateGauges();
+    return {200, "text/plain; version=0.0.4", metrics_.Render()};
+  }
+  if (req.path == "/healthz") return {200, "text/plain", "ok\n"};
+  if (req.path == "/readyz") {
+    if (ready_ && synced_) return {200, "text/plain", "ready\n"};
+    return {503, "text/plain",
+            ready_ ? "not synced: " + last_error_ + "\n" : "starting\n"};
+  }
+  return {404, "text/plain", "no such endpoint: " + req.path + "\n"};
+}
+
+}  // namespace podwall::enforcer

@@ -1,0 +1,121 @@
+#ifndef PODWALL_ENFORCER_DAEMON_DAEMON_H_
+#define PODWALL_ENFORCER_DAEMON_DAEMON_H_
+
+// podwalld: the node agent. One thread, one event loop:
+//
+//   sources (inotify, ...) --changes--> ClusterState + Compiler (incremental)
+//        --> sync loop: NodeSyncer (patch or whole ruleset, one batch each)
+//   link watcher --> veth discovery --> anti-spoofing guards
+//   timers: debounce, sync coalescing and retry backoff, drift repair
+//   HTTP: control socket (/v1/status), metrics (/metrics, /healthz, /readyz)
+//   signals: SIGTERM/SIGINT stop (rules stay), SIGHUP re-reads sources
+//
+// Start-up loads every source before the first sync, so the first batch
+// already holds the whole policy; an existing podwall table is adopted
+// (unchanged) or replaced in that one atomic batch, never left open.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "controller/cluster_state.h"
+#include "controller/compiler.h"
+#include "controller/sources/source.h"
+#include "enforcer/daemon/event_loop.h"
+#include "enforcer/daemon/http_server.h"
+#include "enforcer/daemon/logger.h"
+#include "enforcer/daemon/metrics.h"
+#include "enforcer/links/link_watcher.h"
+#include "enforcer/nft/nft_backend.h"
+#include "enforcer/sync/node_syncer.h"
+
+namespace podwall::enforcer {
+
+struct DaemonOptions {
+  std::string node_name;
+  std::vector<std::string> manifest_dirs;
+  std::string socket_path = "/run/podwall/podwall.sock";
+  std::string metrics_address = "127.0.0.1:9750";
+  bool audit = false;
+  // Syncs are at least this far apart; changes in between are coalesced.
+  std::chrono::milliseconds min_sync_interval{10};
+  // How often the kernel is read back and drift repaired.
+  std::chrono::milliseconds verify_interval{60000};
+};
+
+class Daemon : private controller::ChangeSink {
+ public:
+  explicit Daemon(DaemonOptions options, Logger logger = Logger());
+  ~Daemon() override;
+
+  // Opens the sockets, loads the sources, compiles and applies the first
+  // ruleset. Errors here end the daemon (exit 1); a failing first sync does
+  // not (it is retried, and /readyz says so).
+  absl::Status Start();
+  // Runs until SIGTERM/SIGINT or Stop().
+  void Run();
+  void Stop();
+
+  // For benchmarks and tests: called after every successful sync.
+  void set_on_synced(std::function<void(uint64_t generation)> fn) {
+    on_synced_ = std::move(fn);
+  }
+
+  // GET /v1/status as JSON.
+  std::string StatusJson() const;
+
+ private:
+  // ChangeSink.
+  void Apply(const controller::ObjectChange& change) override;
+  void Note(Severity severity, const std::string& source,
+            const std::string& message) override;
+
+  void ArmSourceTimer(std::size_t index);
+  void ScheduleSync();
+  void DoSync();
+  void RefreshInterfaces();
+  void Verify();
+  void OnSignal();
+  HttpResponse HandleControl(const HttpRequest& req);
+  HttpResponse HandleMetrics(const HttpRequest& req);
+  void UpdateGauges();
+
+  DaemonOptions options_;
+  Logger log_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<EventLoop> loop_;
+  controller::ClusterState state_;
+  controller::Compiler compiler_;
+  std::unique_ptr<nft::NetlinkBackend> backend_;
+  std::unique_ptr<NodeSyncer> syncer_;
+  std::vector<std::unique_ptr<controller::Source>> sources_;
+  std::vector<EventLoop::TimerId> source_timers_;
+  std::unique_ptr<LinkWatcher> link_watcher_;
+  std::unique_ptr<HttpServer> control_server_;
+  std::unique_ptr<HttpServer> metrics_server_;
+  int signal_fd_ = -1;
+
+  bool starting_ = true;  // Changes go to the state only; Rebuild follows.
+  bool pending_ = false;  // Input changed since the last good sync.
+  bool ready_ = false;    // The first sync succeeded.
+  bool synced_ = false;   // The kernel holds the current input.
+  uint64_t generation_ = 0;
+  std::string last_error_;
+  std::optional<std::chrono::system_clock::time_point> last_sync_time_;
+  EventLoop::TimerId sync_timer_ = 0;
+  EventLoop::TimerId interfaces_timer_ = 0;
+  EventLoop::Clock::time_point last_sync_end_{};
+  EventLoop::Clock::time_point not_before_{};  // Retry backoff.
+  int consecutive_failures_ = 0;
+  std::map<schema::IpAddress, std::string> interfaces_;
+  std::function<void(uint64_t)> on_synced_;
+};
+
+}  // namespace podwall::enforcer
+
+#endif  // PODWALL_ENFORCER_DAEMON_DAEMON_H_

@@ -1,0 +1,60 @@
+#ifndef PODWALL_ENFORCER_DAEMON_EVENT_LOOP_H_
+#define PODWALL_ENFORCER_DAEMON_EVENT_LOOP_H_
+
+// The daemon's single thread: epoll over file descriptors plus one-shot
+// timers. Callbacks run on the loop; they may add or remove watches and
+// timers (also their own).
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "absl/status/statusor.h"
+
+namespace podwall::enforcer {
+
+class EventLoop {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using TimerId = uint64_t;
+
+  static absl::StatusOr<std::unique_ptr<EventLoop>> Create();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Calls `on_readable` whenever `fd` is readable (level-triggered).
+  absl::Status Watch(int fd, std::function<void()> on_readable);
+  void Unwatch(int fd);
+
+  TimerId At(Clock::time_point when, std::function<void()> fn);
+  TimerId After(Clock::duration delay, std::function<void()> fn) {
+    return At(Clock::now() + delay, std::move(fn));
+  }
+  void Cancel(TimerId id);
+
+  // Runs until Stop() (from a callback).
+  void Run();
+  void Stop() { stopped_ = true; }
+
+ private:
+  explicit EventLoop(int epfd) : epfd_(epfd) {}
+  void RunDueTimers();
+
+  int epfd_;
+  bool stopped_ = false;
+  // shared_ptr: a callback may Unwatch its own fd while it runs.
+  std::map<int, std::shared_ptr<std::function<void()>>> watches_;
+  struct Timer {
+    Clock::time_point when;
+    std::function<void()> fn;
+  };
+  std::map<TimerId, Timer> timers_;
+  std::multimap<Clock::time_point, TimerId> by_time_;
+  TimerId next_timer_ = 1;
+};
+
+}  // namespace podwall::enforcer
+
+#endif  // PODWALL_ENFORCER_DAEMON_EVENT_LOOP_H_

@@ -1,0 +1,316 @@
+#include "enforcer/daemon/http_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace podwall::enforcer {
+namespace {
+
+constexpr std::size_t kMaxRequest = 64 * 1024;
+constexpr auto kIdleTimeout = std::chrono::seconds(5);
+
+absl::Status Errno(const std::string& what) {
+  return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(
+          std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+const char* Reason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 413:
+      return "Content Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// Splits `s` at each `sep`.
+std::vector<std::string_view> Split(std::string_view s, std::string_view sep) {
+  std::vector<std::string_view> out;
+  while (true) {
+    const std::size_t i = s.find(sep);
+    out.push_back(s.substr(0, i));
+    if (i == std::string_view::npos) return out;
+    s.remove_prefix(i + sep.size());
+  }
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<HttpRequest>> ParseHttpRequest(
+    std::string_view data) {
+  const std::size_t end = data.find("\r\n\r\n");
+  if (end == std::string_view::npos) {
+    if (data.size() > kMaxRequest) {
+      return absl::InvalidArgumentError("request header too large");
+    }
+    return std::nullopt;
+  }
+  const std::vector<std::string_view> lines =
+      Split(data.substr(0, end), "\r\n");
+  const std::vector<std::string_view> start = Split(lines[0], " ");
+  if (start.size() != 3 || !start[2].starts_with("HTTP/1.")) {
+    return absl::InvalidArgumentError("malformed request line");
+  }
+  HttpRequest req;
+  req.method = std::string(start[0]);
+  std::string_view target = start[1];
+  const std::size_t q = target.find('?');
+  req.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) {
+    for (std::string_view kv : Split(target.substr(q + 1), "&")) {
+      if (kv.empty()) continue;
+      const std::size_t eq = kv.find('=');
+      req.query[PercentDecode(kv.substr(0, eq))] =
+          eq == std::string_view::npos ? "" : PercentDecode(kv.substr(eq + 1));
+    }
+  }
+  std::size_t length = 0;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const std::size_t colon = lines[i].find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string name(lines[i].substr(0, colon));
+    absl::AsciiStrToLower(&name);
+    if (name != "content-length") continue;
+    const std::string_view v = Trim(lines[i].substr(colon + 1));
+    if (!absl::SimpleAtoi(absl::string_view(v.data(), v.size()), &length)) {
+      return absl::InvalidArgumentError("bad Content-Length");
+    }
+  }
+  if (length > kMaxRequest) {
+    return absl::InvalidArgumentError("request body too large");
+  }
+  if (data.size() < end + 4 + length) return std::nullopt;
+  req.body = std::string(data.substr(end + 4, length));
+  return req;
+}
+
+std::string SerializeHttpResponse(const HttpResponse& r) {
+  return absl::StrCat("HTTP/1.1 ", r.status, " ", Reason(r.status),
+                      "\r\nContent-Type: ", r.content_type,
+                      "\r\nContent-Length: ", r.body.size(),
+                      "\r\nConnection: close\r\n\r\n", r.body);
+}
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::ListenUnix(
+    EventLoop& loop, const std::string& path, Handler handler) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof(addr.sun_path)) {
+    return absl::InvalidArgumentError(path + ": socket path too long");
+  }
+  std::error_code ec;
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  // A socket left by a previous daemon (crash, kill -9) is replaced; any
+  // other kind of file is not.
+  struct stat st;
+  if (lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      return absl::FailedPreconditionError(path +
+                                           " exists and is not a socket");
+    }
+    unlink(path.c_str());
+  }
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Errno("socket(AF_UNIX)");
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  const mode_t old_mask = umask(0117);  // Socket mode 0660.
+  const int rc = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  umask(old_mask);
+  if (rc != 0 || listen(fd, 64) != 0) {
+    absl::Status st = Errno(absl::StrCat("bind/listen ", path));
+    close(fd);
+    return st;
+  }
+  auto server = std::unique_ptr<HttpServer>(
+      new HttpServer(loop, fd, path, std::move(handler)));
+  server->unix_path_ = path;
+  if (absl::Status s = server->Start(); !s.ok()) return s;
+  return server;
+}
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::ListenTcp(
+    EventLoop& loop, const std::string& host_port, Handler handler) {
+  const std::size_t colon = host_port.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(host_port.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad address ", host_port, " (want HOST:PORT)"));
+  }
+  std::string host = host_port.substr(0, colon);
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  int family = AF_INET;
+  if (auto* a4 = reinterpret_cast<sockaddr_in*>(&ss);
+      inet_pton(AF_INET, host.c_str(), &a4->sin_addr) == 1) {
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons(port);
+    len = sizeof(sockaddr_in);
+  } else if (auto* a6 = reinterpret_cast<sockaddr_in6*>(&ss);
+             inet_pton(AF_INET6, host.c_str(), &a6->sin6_addr) == 1) {
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons(port);
+    len = sizeof(sockaddr_in6);
+    family = AF_INET6;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad address ", host_port, ": host must be an IP"));
+  }
+  const int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Errno("socket");
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ||
+      listen(fd, 64) != 0) {
+    absl::Status st = Errno(absl::StrCat("bind/listen ", host_port));
+    close(fd);
+    return st;
+  }
+  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  const int real_port = ntohs(
+      family == AF_INET ? reinterpret_cast<sockaddr_in*>(&ss)->sin_port
+                        : reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  const std::string address = family == AF_INET
+                                  ? absl::StrCat(host, ":", real_port)
+                                  : absl::StrCat("[", host, "]:", real_port);
+  auto server = std::unique_ptr<HttpServer>(
+      new HttpServer(loop, fd, address, std::move(handler)));
+  if (absl::Status s = server->Start(); !s.ok()) return s;
+  return server;
+}
+
+absl::Status HttpServer::Start() {
+  return loop_.Watch(fd_, [this] { OnAccept(); });
+}
+
+HttpServer::~HttpServer() {
+  while (!connections_.empty()) Close(connections_.begin()->first);
+  loop_.Unwatch(fd_);
+  close(fd_);
+  if (!unix_path_.empty()) unlink(unix_path_.c_str());
+}
+
+void HttpServer::OnAccept() {
+  while (true) {
+    const int c = accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c < 0) return;  // EAGAIN, or a transient error: try next time.
+    Connection& conn = connections_[c];
+    conn.timeout = loop_.After(kIdleTimeout, [this, c] {
+      connections_[c].timeout = 0;
+      Close(c);
+    });
+    if (!loop_.Watch(c, [this, c] { OnReadable(c); }).ok()) Close(c);
+  }
+}
+
+void HttpServer::Close(int fd) {
+  auto it = connections_.find(fd);
+  if (it == connections_.end()) return;
+  if (it->second.timeout != 0) loop_.Cancel(it->second.timeout);
+  connections_.erase(it);
+  loop_.Unwatch(fd);
+  close(fd);
+}
+
+void HttpServer::OnReadable(int fd) {
+  Connection& conn = connections_[fd];
+  char buf[4096];
+  bool eof = false;
+  while (true) {
+    const ssize_t n = read(fd, buf, sizeof(buf));
+    if (n > 0) {
+      conn.in.append(buf, n);
+      if (conn.in.size() > kMaxRequest + 8192) break;
+      continue;
+    }
+    if (n == 0 || (errno != EAGAIN && errno != EINTR)) eof = true;
+    break;
+  }
+  absl::StatusOr<std::optional<HttpRequest>> req = ParseHttpRequest(conn.in);
+  HttpResponse resp;
+  if (!req.ok()) {
+    resp = {400, "text/plain", std::string(req.status().message()) + "\n"};
+  } else if (!req->has_value()) {
+    if (eof) Close(fd);
+    return;  // Wait for the rest.
+  } else {
+    resp = handler_(**req);
+  }
+  // Small responses to local clients: write them out with a bounded wait.
+  const std::string wire = SerializeHttpResponse(resp);
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  timeval tv{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  std::size_t off = 0;
+  while (off < wire.size()) {
+    const ssize_t n =
+        send(fd, wire.data() + off, wire.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    off += n;
+  }
+  Close(fd);
+}
+
+}  // namespace podwall::enforcer

@@ -1,0 +1,86 @@
+#ifndef PODWALL_ENFORCER_DAEMON_HTTP_SERVER_H_
+#define PODWALL_ENFORCER_DAEMON_HTTP_SERVER_H_
+
+// A small HTTP/1.1 server on the daemon's event loop, for the control
+// socket (unix) and the metrics endpoint (TCP). One request per connection
+// (Connection: close); requests are read without blocking the loop, and
+// a connection idle for 5 s or sending more than 64 KiB is dropped.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "enforcer/daemon/event_loop.h"
+
+namespace podwall::enforcer {
+
+struct HttpRequest {
+  std::string method;
+  std::string path;                          // Without the query.
+  std::map<std::string, std::string> query;  // Decoded.
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+class HttpServer {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+  // Listens on a unix socket at `path` (a stale socket file is replaced,
+  // the parent directory created). The file is removed on destruction.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> ListenUnix(
+      EventLoop& loop, const std::string& path, Handler handler);
+  // Listens on "HOST:PORT" over TCP; port 0 picks a free port.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> ListenTcp(
+      EventLoop& loop, const std::string& host_port, Handler handler);
+  ~HttpServer();
+
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // "HOST:PORT" with the real port, or the unix socket path.
+  const std::string& address() const { return address_; }
+
+ private:
+  HttpServer(EventLoop& loop, int fd, std::string address, Handler handler)
+      : loop_(loop),
+        fd_(fd),
+        address_(std::move(address)),
+        handler_(std::move(handler)) {}
+  absl::Status Start();
+  void OnAccept();
+  void OnReadable(int fd);
+  void Close(int fd);
+
+  struct Connection {
+    std::string in;
+    EventLoop::TimerId timeout = 0;
+  };
+
+  EventLoop& loop_;
+  int fd_;
+  std::string address_;
+  std::string unix_path_;
+  Handler handler_;
+  std::map<int, Connection> connections_;
+};
+
+// Parses a complete request from `data`: nullopt while more bytes are
+// needed, an error for malformed input.
+absl::StatusOr<std::optional<HttpRequest>> ParseHttpRequest(
+    std::string_view data);
+
+// The response as sent on the wire.
+std::string SerializeHttpResponse(const HttpResponse& response);
+
+}  // namespace podwall::enforcer
+
+#endif  // PODWALL_ENFORCER_DAEMON_HTTP_SERVER_H_

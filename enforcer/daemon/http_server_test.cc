@@ -1,0 +1,153 @@
+// HttpServer over real sockets (a unix socket in a temp dir, TCP on
+// loopback with a kernel-chosen port).
+
+#include "enforcer/daemon/http_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace podwall::enforcer {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+TEST(HttpParseTest, Request_PathQueryAndBody) {
+  auto r = ParseHttpRequest(
+      "POST /v1/flows?follow=1&pod=x%2Fa HTTP/1.1\r\nHost: x\r\n"
+      "Content-Length: 4\r\n\r\nbody");
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((*r)->method, "POST");
+  EXPECT_EQ((*r)->path, "/v1/flows");
+  EXPECT_EQ((*r)->query.at("follow"), "1");
+  EXPECT_EQ((*r)->query.at("pod"), "x/a");
+  EXPECT_EQ((*r)->body, "body");
+}
+
+TEST(HttpParseTest, Incomplete_NeedsMore) {
+  auto r = ParseHttpRequest("GET /v1/status HTTP/1.1\r\nHost:");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
+  auto body =
+      ParseHttpRequest("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nshort");
+  ASSERT_TRUE(body.ok());
+  EXPECT_FALSE(body->has_value());
+}
+
+TEST(HttpParseTest, Malformed_IsError) {
+  EXPECT_FALSE(ParseHttpRequest("NONSENSE\r\n\r\n").ok());
+  EXPECT_FALSE(
+      ParseHttpRequest("GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n").ok());
+}
+
+// Sends `request` to `fd` and reads the whole response.
+std::string Exchange(int fd, const std::string& request) {
+  EXPECT_EQ(send(fd, request.data(), request.size(), 0),
+            static_cast<ssize_t>(request.size()));
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) out.append(buf, n);
+  close(fd);
+  return out;
+}
+
+// Runs the loop on this thread until `client` (on another) finishes and
+// says so through a pipe (the loop is not thread-safe).
+void Serve(EventLoop& loop, const std::function<void()>& client) {
+  int done[2];
+  ASSERT_EQ(pipe(done), 0);
+  ASSERT_TRUE(loop.Watch(done[0], [&] { loop.Stop(); }).ok());
+  std::thread t([&] {
+    client();
+    (void)!write(done[1], "x", 1);
+  });
+  loop.Run();
+  t.join();
+  loop.Unwatch(done[0]);
+  close(done[0]);
+  close(done[1]);
+}
+
+TEST(HttpServerTest, Unix_ServesHandlerAndRemovesSocket) {
+  auto loop = EventLoop::Create();
+  ASSERT_TRUE(loop.ok());
+  const std::string path =
+      (std::filesystem::temp_directory_path() /
+       ("podwall-http-" + std::to_string(getpid())) / "ctl.sock")
+          .string();
+  {
+    auto server =
+        HttpServer::ListenUnix(**loop, path, [](const HttpRequest& r) {
+          return HttpResponse{200, "application/json",
+                              "{\"path\":\"" + r.path + "\"}"};
+        });
+    ASSERT_TRUE(server.ok()) << server.status();
+    std::string response;
+    Serve(**loop, [&] {
+      const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+      sockaddr_un addr{};
+      addr.sun_family = AF_UNIX;
+      std::strcpy(addr.sun_path, path.c_str());
+      ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
+                0);
+      // The request in two pieces: the server waits for the rest.
+      send(fd, "GET /v1/st", 10, 0);
+      usleep(20000);
+      response = Exchange(fd, "atus HTTP/1.1\r\nHost: podwall\r\n\r\n");
+    });
+    EXPECT_THAT(response, StartsWith("HTTP/1.1 200 OK\r\n"));
+    EXPECT_THAT(response, HasSubstr("Content-Length: 21\r\n"));
+    EXPECT_THAT(response, HasSubstr("\r\n\r\n{\"path\":\"/v1/status\"}"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path());
+}
+
+TEST(HttpServerTest, Tcp_PortZeroPicksAPortAndBadRequestIs400) {
+  auto loop = EventLoop::Create();
+  ASSERT_TRUE(loop.ok());
+  auto server =
+      HttpServer::ListenTcp(**loop, "127.0.0.1:0", [](const HttpRequest&) {
+        return HttpResponse{200, "text/plain", "ok\n"};
+      });
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string address = (*server)->address();
+  const int port = std::stoi(address.substr(address.rfind(':') + 1));
+  EXPECT_GT(port, 0);
+  std::string bad;
+  Serve(**loop, [&] {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    bad = Exchange(fd, "BROKEN\r\n\r\n");
+  });
+  EXPECT_THAT(bad, StartsWith("HTTP/1.1 400 Bad Request\r\n"));
+}
+
+TEST(HttpServerTest, Tcp_BadAddress_IsInvalidArgument) {
+  auto loop = EventLoop::Create();
+  ASSERT_TRUE(loop.ok());
+  auto handler = [](const HttpRequest&) { return HttpResponse{}; };
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      HttpServer::ListenTcp(**loop, "localhost", handler).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      HttpServer::ListenTcp(**loop, "example.com:80", handler).status()));
+}
+
+}  // namespace
+}  // namespace podwall::enforcer
