@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 """End-to-end NetworkPolicy suite: real pods, real packets, full matrices.
 
-    run_e2e.py PODWALL bridge|ptp [--scenarios DIR] [--only NAME_GLOB]...
+    run_e2e.py PODWALL bridge|ptp [--via apply|daemon] [--scenarios DIR]
+               [--only NAME_GLOB]...
 
 Builds a throwaway node network namespace with 3 namespaces x 3 pods (x/a ..
 z/c), each a network namespace whose dual-stack veth the real CNI plugin
 (`bridge` or `ptp`, IPAM `host-local`) makes, serving TCP and UDP echo on
 ports 80 and 81. Then, for each step of each scenario in tests/e2e/scenarios:
 writes the Namespace, Pod and NetworkPolicy manifests, applies them with
-`podwall apply`, flushes conntrack, probes every pod (and the node) to every
+`podwall apply` (or, with --via daemon, renames them into the directory a
+`podwalld --manifests` follows and waits for the new generation), flushes
+conntrack, probes every pod (and the node) to every
 other pod on the scenario's probes, and compares the matrix with the
 expected one. Everything it made is removed at exit, pass or fail.
 
@@ -23,6 +26,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -299,17 +303,30 @@ def cluster_manifests(cluster, pod_labels, ns_labels, pod_ports):
 # --- running -----------------------------------------------------------------
 
 class Runner:
+    """Applies steps with `podwall apply`."""
+
     def __init__(self, podwall, cluster, verbose):
         self.podwall = podwall
         self.cluster = cluster
         self.verbose = verbose
+        self.steps = 0
 
-    def apply(self, scenario_dir, manifests):
+    def start(self):
+        pass
+
+    def stop(self):
+        pass
+
+    def apply(self, manifests):
+        d = os.path.join(self.cluster.work, "manifests")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        with open(os.path.join(d, "all.yaml"), "w") as f:
+            f.write(manifests)
         r = run(in_ns(self.cluster.node, self.podwall, "apply", "--node-name", "node-1",
-                      "-f", scenario_dir), check=False)
+                      "-f", d), check=False)
         if r.returncode != 0:
             raise RuntimeError(f"podwall apply failed ({r.returncode}): {r.stderr.strip()}")
-        run(in_ns(self.cluster.node, "conntrack", "-F"), check=False)
 
     def measure(self, probes, sources, timeout, only=None):
         """{probe: {(src, dst): '.'|'X'}} for every pair (or only `only`)."""
@@ -359,15 +376,10 @@ class Runner:
             state["ns_labels"][ns] = labels
         if "policies" in step:
             state["policies"] = step["policies"] or ""
-        d = os.path.join(cluster.work, "manifests")
-        shutil.rmtree(d, ignore_errors=True)
-        os.makedirs(d)
-        with open(os.path.join(d, "cluster.yaml"), "w") as f:
-            f.write(cluster_manifests(cluster, state["pod_labels"], state["ns_labels"],
-                                      state["pod_ports"]))
-        with open(os.path.join(d, "policies.yaml"), "w") as f:
-            f.write(substitute(state["policies"], cluster))
-        self.apply(d, state)
+        self.apply(cluster_manifests(cluster, state["pod_labels"], state["ns_labels"],
+                                     state["pod_ports"])
+                   + "---\n" + substitute(state["policies"], cluster))
+        run(in_ns(cluster.node, "conntrack", "-F"), check=False)
         probes = step.get("probes") or scenario.get("probes") or ["tcp/80"]
         sources = [NODE] + ALL
         want = {p: expected_matrix(step.get("expect"), p, sources) for p in probes}
@@ -394,6 +406,70 @@ class Runner:
             if self.cluster.moved:
                 self.cluster.restore()
         return failures
+
+
+class DaemonRunner(Runner):
+    """Applies steps through `podwalld --manifests DIR`: each step's
+    manifests are renamed into the directory in one piece, with a marker
+    namespace that makes every step a change, and the step waits until the
+    daemon reports a new generation, synced."""
+
+    def start(self):
+        self.dir = os.path.join(self.cluster.work, "watched")
+        os.makedirs(self.dir, exist_ok=True)
+        self.socket = os.path.join(self.cluster.work, "podwall.sock")
+        self.log = open(os.path.join(self.cluster.work, "podwalld.log"), "w")
+        podwalld = os.path.join(os.path.dirname(os.path.dirname(self.podwall)),
+                                "daemon", "podwalld")
+        self.proc = subprocess.Popen(
+            in_ns(self.cluster.node, podwalld, "--node-name", "node-1", "--manifests",
+                  self.dir, "--socket", self.socket, "--metrics-address", "127.0.0.1:0"),
+            stdout=self.log, stderr=self.log)
+        self.wait(lambda s: s["ready"], "ready")
+
+    def stop(self):
+        if getattr(self, "proc", None):
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.log.close()
+
+    def status(self):
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+                c.settimeout(5)
+                c.connect(self.socket)
+                c.sendall(b"GET /v1/status HTTP/1.1\r\nHost: podwalld\r\n\r\n")
+                data = b""
+                while chunk := c.recv(65536):
+                    data += chunk
+            return json.loads(data.split(b"\r\n\r\n", 1)[1])
+        except OSError:
+            return None
+
+    def wait(self, done, what, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"podwalld exited ({self.proc.returncode}); see its log")
+            s = self.status()
+            if s and done(s):
+                return s
+            time.sleep(0.01)
+        raise RuntimeError(f"podwalld not {what} within {timeout} s: {self.status()}")
+
+    def apply(self, manifests):
+        self.steps += 1
+        marker = (f"---\napiVersion: v1\nkind: Namespace\n"
+                  f"metadata: {{name: e2e-step-{self.steps}}}\n")
+        before = self.status()["generation"]
+        tmp = os.path.join(self.dir, ".all.yaml.new")
+        with open(tmp, "w") as f:
+            f.write(manifests + marker)
+        os.rename(tmp, os.path.join(self.dir, "all.yaml"))
+        s = self.wait(lambda s: s["generation"] > before and s["synced"], "synced")
+        errors = [e for src in s["sources"] for e in src["errors"]]
+        if errors:
+            raise RuntimeError(f"podwalld rejected the manifests: {errors}")
 
 
 def load_scenarios(directory, only):
@@ -428,6 +504,8 @@ def main():
     ap.add_argument("--scenarios", default=os.path.join(HERE, "scenarios"))
     ap.add_argument("--only", action="append", default=[],
                     help="run scenarios whose name matches this glob")
+    ap.add_argument("--via", choices=["apply", "daemon"], default="apply",
+                    help="how manifests reach the kernel")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     try:
@@ -439,15 +517,18 @@ def main():
         print("error: no scenarios", file=sys.stderr)
         return 2
 
-    tag = f"pwe{os.getpid() % 100000}{args.topology[0]}"
+    tag = f"pwe{os.getpid() % 100000}{args.topology[0]}{args.via[0]}"
     cluster = Cluster(args.topology, tag)
     # Ctrl-C and ctest's timeout (SIGTERM) still clean up.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     started = time.monotonic()
     failed = []
+    runner = None
     try:
         cluster.setup()
-        runner = Runner(os.path.abspath(args.podwall), cluster, args.verbose)
+        kind = DaemonRunner if args.via == "daemon" else Runner
+        runner = kind(os.path.abspath(args.podwall), cluster, args.verbose)
+        runner.start()
         for s in scenarios:
             t0 = time.monotonic()
             try:
@@ -456,15 +537,18 @@ def main():
                 failures = [f"error: {e}"]
             took = time.monotonic() - t0
             status = "ok  " if not failures else "FAIL"
-            print(f"{status} [{args.topology}] {s['name']} ({took:.1f} s)", flush=True)
+            print(f"{status} [{args.topology}, {args.via}] {s['name']} ({took:.1f} s)",
+                  flush=True)
             if failures:
                 failed.append(s["name"])
                 for f in failures:
                     print(f, flush=True)
     finally:
+        if runner:
+            runner.stop()
         run(in_ns(cluster.node, os.path.abspath(args.podwall), "uninstall"), check=False)
         cluster.cleanup()
-    print(f"\n[{args.topology}] {len(scenarios) - len(failed)}/{len(scenarios)} scenarios "
+    print(f"\n[{args.topology}, via {args.via}] {len(scenarios) - len(failed)}/{len(scenarios)} scenarios "
           f"passed in {time.monotonic() - started:.0f} s"
           + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
