@@ -419,8 +419,7 @@ class DaemonRunner(Runner):
         os.makedirs(self.dir, exist_ok=True)
         self.socket = os.path.join(self.cluster.work, "podwall.sock")
         self.log = open(os.path.join(self.cluster.work, "podwalld.log"), "w")
-        podwalld = os.path.join(os.path.dirname(os.path.dirname(self.podwall)),
-                                "daemon", "podwalld")
+        podwalld = self.podwalld
         self.proc = subprocess.Popen(
             in_ns(self.cluster.node, podwalld, "--node-name", "node-1", "--manifests",
                   self.dir, "--socket", self.socket, "--metrics-address", "127.0.0.1:0"),
@@ -506,6 +505,8 @@ def main():
                     help="run scenarios whose name matches this glob")
     ap.add_argument("--via", choices=["apply", "daemon"], default="apply",
                     help="how manifests reach the kernel")
+    ap.add_argument("--podwalld", help="the daemon binary (default: beside "
+                    "PODWALL in the build tree)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     try:
@@ -528,6 +529,9 @@ def main():
         cluster.setup()
         kind = DaemonRunner if args.via == "daemon" else Runner
         runner = kind(os.path.abspath(args.podwall), cluster, args.verbose)
+        runner.podwalld = os.path.abspath(args.podwalld or os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(args.podwall))),
+            "daemon", "podwalld"))
         runner.start()
         for s in scenarios:
             t0 = time.monotonic()

@@ -3,7 +3,10 @@
 (IPv4 and IPv6) until killed; `probe tcp|udp HOST PORT [TIMEOUT [SOURCE]]` exits 0
 when the peer answers, 1 when it does not; `probe-many` reads a JSON list of
 {"id", "proto", "host", "port", "timeout"} on stdin, runs them all at once and
-prints {"<id>": true|false} as JSON. Bounded in time by design."""
+prints {"<id>": true|false} as JSON; `loop tcp|udp HOST PORT SECONDS` probes
+every 50 ms for SECONDS and prints {"ok": N, "failed": N}; `hold HOST PORT
+SECONDS` keeps one TCP connection and exchanges a message on it every 100 ms,
+printing {"exchanges": N, "broken": true|false}. Bounded in time by design."""
 
 import json
 import select
@@ -19,16 +22,24 @@ def serve_tcp(port, family, addr):
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     s.bind((addr, port))
     s.listen(64)
-    while True:
-        c, _ = s.accept()
+
+    def echo(c):
+        # Echo every message until the peer closes (or is idle for 5 s).
         try:
-            c.settimeout(2)
-            data = c.recv(64)
-            c.sendall(data or b"pong")
+            c.settimeout(5)
+            while True:
+                data = c.recv(64)
+                if not data:
+                    break
+                c.sendall(data)
         except OSError:
             pass
         finally:
             c.close()
+
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=echo, args=(c,), daemon=True).start()
 
 
 def serve_udp(port, family, addr):
@@ -98,8 +109,45 @@ def probe_many(specs):
     return results
 
 
+def loop(proto, host, port, seconds):
+    import time
+    ok = failed = 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if probe(proto, host, port, 1.0):
+            ok += 1
+        else:
+            failed += 1
+        time.sleep(0.05)
+    return {"ok": ok, "failed": failed}
+
+
+def hold(host, port, seconds):
+    import time
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    exchanges = 0
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as c:
+            c.settimeout(2)
+            c.connect((host, port))
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                c.sendall(b"ping")
+                if c.recv(64) != b"ping":
+                    return {"exchanges": exchanges, "broken": True}
+                exchanges += 1
+                time.sleep(0.1)
+    except OSError:
+        return {"exchanges": exchanges, "broken": True}
+    return {"exchanges": exchanges, "broken": False}
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "probe-many":
+    if sys.argv[1] == "loop":
+        print(json.dumps(loop(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))))
+    elif sys.argv[1] == "hold":
+        print(json.dumps(hold(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))))
+    elif sys.argv[1] == "probe-many":
         print(json.dumps(probe_many(json.load(sys.stdin))))
     elif sys.argv[1] == "serve":
         serve([int(p) for p in sys.argv[2:]])
