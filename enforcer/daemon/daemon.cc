@@ -76,8 +76,9 @@ absl::Status Daemon::Start() {
         absl::StrCat("nftables netlink socket: ", backend.status().message()));
   }
   backend_ = *std::move(backend);
-  syncer_ = std::make_unique<NodeSyncer>(
-      *backend_, nft::RenderOptions{.audit = options_.audit});
+  nft::RenderOptions render;
+  render.audit = options_.audit;
+  syncer_ = std::make_unique<NodeSyncer>(*backend_, render);
 
   // Signals arrive as loop events; blocking them here covers this thread,
   // the only one.

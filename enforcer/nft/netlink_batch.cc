@@ -202,6 +202,32 @@ void LoadAddress(nftnl_rule* r, schema::IpFamily family, AddressField field,
   Payload(r, NFT_PAYLOAD_NETWORK_HEADER, offset, len, dreg);
 }
 
+void CtMark(nftnl_rule* r, bool set) {
+  nftnl_expr* ct = nftnl_expr_alloc("ct");
+  nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+  nftnl_expr_set_u32(ct, set ? NFTNL_EXPR_CT_SREG : NFTNL_EXPR_CT_DREG,
+                     NFT_REG_1);
+  AddExpr(r, ct);
+}
+
+// limit rate R/second burst R packets; log prefix P group G.
+void RateLimitedLog(nftnl_rule* r, const LogAction& log) {
+  nftnl_expr* limit = nftnl_expr_alloc("limit");
+  nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_RATE, log.rate_per_second);
+  nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_UNIT, 1);
+  nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_BURST, log.rate_per_second);
+  nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+  nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_FLAGS, 0);
+  AddExpr(r, limit);
+  nftnl_expr* e = nftnl_expr_alloc("log");
+  nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, log.prefix.c_str());
+  nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, log.group);
+  // The kernel reports a zero queue threshold on read-back; snaplen stays
+  // unset (whole packet), as nft leaves it.
+  nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_QTHRESHOLD, 0);
+  AddExpr(r, e);
+}
+
 void EncodeRuleExprs(const Rule& rule, nftnl_rule* r) {
   switch (rule.kind) {
     case Rule::Kind::kCtEstablishedAccept:
@@ -232,6 +258,14 @@ void EncodeRuleExprs(const Rule& rule, nftnl_rule* r) {
       LoadAddress(r, rule.family, rule.field, NFT_REG_1);
       Lookup(r, rule.set, /*verdict_map=*/true);
       return;
+    case Rule::Kind::kFlowLogNew: {
+      CtStateAny(r, NF_CT_STATE_BIT(IP_CT_NEW));
+      CtMark(r, /*set=*/false);
+      const uint32_t zero = 0;
+      Cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+      RateLimitedLog(r, *rule.log);
+      return;
+    }
     case Rule::Kind::kMatch:
       break;
   }
@@ -263,7 +297,22 @@ void EncodeRuleExprs(const Rule& rule, nftnl_rule* r) {
       Cmp(r, NFT_CMP_LTE, &last, 2);
     }
   }
+  if (rule.set_ct_mark) {
+    CtMark(r, /*set=*/false);
+    nftnl_expr* bw = nftnl_expr_alloc("bitwise");
+    const uint32_t mask = rule.set_ct_mark->first;
+    const uint32_t value = rule.set_ct_mark->second;
+    nftnl_expr_set_u32(bw, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+    nftnl_expr_set_u32(bw, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+    nftnl_expr_set_u32(bw, NFTNL_EXPR_BITWISE_LEN, sizeof(uint32_t));
+    nftnl_expr_set(bw, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
+    nftnl_expr_set(bw, NFTNL_EXPR_BITWISE_XOR, &value, sizeof(value));
+    AddExpr(r, bw);
+    CtMark(r, /*set=*/true);
+  }
   if (rule.counter) AddExpr(r, nftnl_expr_alloc("counter"));
+  if (rule.log) RateLimitedLog(r, *rule.log);
+  if (rule.verdict == Verdict::kContinue) return;
   Verdict(r, rule.verdict == Verdict::kAccept ? NF_ACCEPT
              : rule.verdict == Verdict::kDrop ? NF_DROP
                                               : NFT_RETURN);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "controller/cluster_state.h"
@@ -164,6 +165,48 @@ TEST_F(NetlinkKernelTest, Replace_ListsLikeNftLoadingTheSameText) {
   fwrite(text.data(), 1, text.size(), p);
   ASSERT_EQ(pclose(p), 0) << text;
   EXPECT_EQ(via_netlink, ListTable());
+}
+
+// Flow-log statements (ct mark set, rate-limited log) and audit mode,
+// over every golden case: the netlink encoding lists exactly like nft(8)
+// loading the dry-run text, and reads back as in sync.
+TEST_F(NetlinkKernelTest,
+       FlowLogAndAuditRulesets_ListLikeNftAndReadBackInSync) {
+  for (const bool audit : {false, true}) {
+    for (const std::string& name : testing::GoldenCaseNames()) {
+      SCOPED_TRACE(name + (audit ? " (audit)" : ""));
+      controller::ClusterState state;
+      ASSERT_TRUE(testing::LoadGoldenCase(name, state).ok());
+      controller::Compiler compiler("node-1");
+      compiler.Rebuild(state);
+      RenderOptions options;
+      options.audit = audit;
+      options.flow_log = FlowLogOptions();
+      std::map<std::string, uint16_t> numbers;
+      options.flow_log->rule_number = [&numbers](const std::string& id) {
+        auto [it, added] = numbers.try_emplace(id, numbers.size() + 1);
+        return it->second;
+      };
+      const Ruleset r = RenderRuleset(compiler.Snapshot(), options);
+      ASSERT_TRUE(backend_->Replace(r).ok());
+      auto in_sync = backend_->InSync();
+      ASSERT_TRUE(in_sync.ok()) << in_sync.status();
+      EXPECT_TRUE(*in_sync);
+      const std::string via_netlink = ListTable();
+      ASSERT_TRUE(backend_->DeleteTable().ok());
+      FILE* p = popen("nft -f - 2>&1", "w");
+      ASSERT_NE(p, nullptr);
+      const std::string text = ToNftText(r);
+      fwrite(text.data(), 1, text.size(), p);
+      ASSERT_EQ(pclose(p), 0) << text;
+      EXPECT_EQ(via_netlink, ListTable());
+      if (!numbers.empty()) {
+        EXPECT_THAT(via_netlink, HasSubstr("ct mark set ct mark & 0x"));
+        EXPECT_THAT(via_netlink,
+                    HasSubstr(audit ? "podwall audit" : "podwall deny"));
+      }
+    }
+  }
 }
 
 TEST_F(NetlinkKernelTest, RejectedBatch_LeavesPreviousRuleset) {

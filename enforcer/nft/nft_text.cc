@@ -1,5 +1,7 @@
 #include "enforcer/nft/nft_text.h"
 
+#include <cstdio>
+
 #include "absl/strings/str_cat.h"
 
 namespace podwall::nft {
@@ -49,6 +51,12 @@ std::string AddressText(const Rule& r) {
                       r.field == AddressField::kSource ? "saddr" : "daddr");
 }
 
+std::string LogText(const LogAction& l) {
+  return absl::StrCat("limit rate ", l.rate_per_second, "/second burst ",
+                      l.rate_per_second, " packets log prefix \"", l.prefix,
+                      "\" group ", l.group);
+}
+
 std::string RuleText(const Rule& r) {
   switch (r.kind) {
     case Rule::Kind::kCtEstablishedAccept:
@@ -59,6 +67,8 @@ std::string RuleText(const Rule& r) {
       return "icmpv6 type 133-137 accept";
     case Rule::Kind::kVmap:
       return absl::StrCat(AddressText(r), " vmap @", r.set);
+    case Rule::Kind::kFlowLogNew:
+      return absl::StrCat("ct state new ct mark != 0 ", LogText(*r.log));
     case Rule::Kind::kMatch:
       break;
   }
@@ -78,10 +88,19 @@ std::string RuleText(const Rule& r) {
             ? absl::StrCat("th dport ", r.dport->first)
             : absl::StrCat("th dport ", r.dport->first, "-", r.dport->second));
   }
+  if (r.set_ct_mark) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "ct mark set ct mark & 0x%08x | 0x%08x",
+                  r.set_ct_mark->first, r.set_ct_mark->second);
+    parts.push_back(buf);
+  }
   if (r.counter) parts.push_back("counter");
-  parts.push_back(r.verdict == Verdict::kAccept ? "accept"
-                  : r.verdict == Verdict::kDrop ? "drop"
-                                                : "return");
+  if (r.log) parts.push_back(LogText(*r.log));
+  if (r.verdict != Verdict::kContinue) {
+    parts.push_back(r.verdict == Verdict::kAccept ? "accept"
+                    : r.verdict == Verdict::kDrop ? "drop"
+                                                  : "return");
+  }
   if (!r.comment.empty()) parts.push_back("comment \"" + r.comment + "\"");
   std::string out;
   for (const auto& p : parts) {

@@ -63,6 +63,15 @@ std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
   for (const ir::EndpointRule& binding : side.rules) {
     const ir::Rule* rule = find_rule(binding.rule_id);
     if (!rule) continue;
+    // Flow logs: the rule's number on the connection's mark, in this
+    // direction's half.
+    std::optional<std::pair<uint32_t, uint32_t>> mark;
+    if (options.flow_log) {
+      const uint32_t n = options.flow_log->rule_number(rule->id);
+      mark = dir == ir::Direction::kEgress
+                 ? std::make_pair(0x0000ffffu, n << 16)
+                 : std::make_pair(0xffff0000u, n);
+    }
     // Peer alternatives: (family, set) or "any".
     std::vector<std::pair<IpFamily, std::string>> peers;
     if (rule->any_peer) {
@@ -97,6 +106,7 @@ std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
             r.dport = {port->first, port->last};
           }
         }
+        r.set_ct_mark = mark;
         r.counter = true;
         r.verdict = Verdict::kReturn;
         r.comment = rule->id;
@@ -111,12 +121,23 @@ std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
         r.field = peer_field;
         r.set = PortSetName(rule->port_set_id, f);
         r.tuple = true;
+        r.set_ct_mark = mark;
         r.counter = true;
         r.verdict = Verdict::kReturn;
         r.comment = rule->id;
         chain.rules.push_back(std::move(r));
       }
     }
+  }
+  if (options.flow_log) {
+    Rule log;
+    log.kind = Rule::Kind::kMatch;
+    log.log =
+        LogAction{options.flow_log->deny_rate, options.flow_log->deny_group,
+                  absl::StrCat(options.audit ? kAuditLogPrefix : kDenyLogPrefix,
+                               ir::DirectionName(dir))};
+    log.verdict = Verdict::kContinue;
+    chain.rules.push_back(std::move(log));
   }
   Rule deny;
   deny.kind = Rule::Kind::kMatch;
@@ -384,6 +405,15 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy,
       vmap.set = MapName(d, f);
       forward.rules.push_back(std::move(vmap));
     }
+  }
+  if (options.flow_log) {
+    // Reached by new connections every isolating side allowed (the mark
+    // says which rules did); unisolated traffic carries no mark.
+    Rule log;
+    log.kind = Rule::Kind::kFlowLogNew;
+    log.log = LogAction{options.flow_log->allow_rate,
+                        options.flow_log->allow_group, kAllowLogPrefix};
+    forward.rules.push_back(std::move(log));
   }
   out.chains.push_back(std::move(forward));
 

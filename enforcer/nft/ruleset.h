@@ -51,7 +51,17 @@ struct Set {
 };
 
 enum class AddressField : uint8_t { kSource, kDestination };
-enum class Verdict : uint8_t { kAccept, kDrop, kReturn };
+enum class Verdict : uint8_t { kAccept, kDrop, kReturn, kContinue };
+
+// A rate-limited NFLOG statement: limit rate R/second burst R packets
+// log prefix "P" group G (for flow logs).
+struct LogAction {
+  uint32_t rate_per_second = 0;
+  uint16_t group = 0;
+  std::string prefix;
+
+  bool operator==(const LogAction&) const = default;
+};
 
 struct Rule {
   enum class Kind : uint8_t {
@@ -59,7 +69,9 @@ struct Rule {
     kCtInvalidDrop,            // ct state invalid drop
     kNeighborDiscoveryAccept,  // icmpv6 type 133-137 accept (RS..redirect)
     kVmap,                     // ip[6] (s|d)addr vmap @set
-    kMatch,                    // [addr @set] [l4proto] [dport] counter verdict
+    kMatch,       // [addr @set] [l4proto] [dport] [ct mark set] [counter]
+                  // [log] verdict
+    kFlowLogNew,  // ct state new ct mark != 0 log (allowed connections)
   };
   Kind kind = Kind::kMatch;
   // kVmap and kMatch: which address, of which family, is looked up in `set`.
@@ -71,7 +83,11 @@ struct Rule {
   bool tuple = false;
   std::optional<ir::Protocol> protocol;                // meta l4proto
   std::optional<std::pair<uint16_t, uint16_t>> dport;  // th dport a[-b]
+  // ct mark set ct mark & keep | value: records the allowing rule on the
+  // connection (flow logs).
+  std::optional<std::pair<uint32_t, uint32_t>> set_ct_mark;  // (keep, value)
   bool counter = false;
+  std::optional<LogAction> log;
   Verdict verdict = Verdict::kAccept;
   std::string comment;
 

@@ -1,0 +1,230 @@
+// FlowLogger's logic with a fake cluster context (the kernel side has its
+// own tests with real pods in tests/flowlog).
+
+#include "enforcer/flowlog/flow_logger.h"
+
+#include <netinet/in.h>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace podwall::enforcer {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using Time = std::chrono::system_clock::time_point;
+
+schema::IpAddress Ip(const char* s) { return *schema::IpAddress::Parse(s); }
+
+class FakeContext : public FlowContext {
+ public:
+  FlowEndpoint Describe(const schema::IpAddress& ip,
+                        uint16_t port) const override {
+    FlowEndpoint e;
+    e.ip = ip.ToString();
+    e.port = port;
+    if (e.ip == "10.0.0.1") {
+      e.namespace_ = "x";
+      e.pod = pod_a_name;
+      e.labels = {{"pod", "a"}};
+    } else if (e.ip == "10.0.0.2") {
+      e.namespace_ = "y";
+      e.pod = "b";
+    } else {
+      e.kind = "external";
+    }
+    return e;
+  }
+  std::optional<PolicyRef> RuleByNumber(uint16_t n) const override {
+    if (n == 7) return PolicyRef{"NetworkPolicy", "x", "allow-y", "ingress[0]"};
+    if (n == 9) return PolicyRef{"NetworkPolicy", "y", "to-x", "egress[1]"};
+    return std::nullopt;
+  }
+  std::vector<std::string> IsolatingPolicies(const schema::IpAddress&,
+                                             bool ingress) const override {
+    if (ingress) return {"x/default-deny", "x/allow-y"};
+    return {};
+  }
+  std::string pod_a_name = "a";
+};
+
+class Collect : public FlowSink {
+ public:
+  void Emit(const FlowRecord& r) override { records.push_back(r); }
+  std::vector<FlowRecord> records;
+};
+
+PacketEvent Packet(const std::string& prefix, uint32_t mark, uint32_t id,
+                   uint16_t sport, Time t) {
+  PacketEvent e;
+  e.prefix = prefix;
+  e.tuple = {Ip("10.0.0.2"), Ip("10.0.0.1"), IPPROTO_TCP, sport, 80};
+  e.has_ct = true;
+  e.ct_mark = mark;
+  e.ct_id = id;
+  e.time = t;
+  return e;
+}
+
+TEST(FlowLoggerTest, AllowedConnection_NewPerSideThenClosedWithCounts) {
+  FakeContext ctx;
+  Collect sink;
+  FlowLogger logger({"node-1"}, ctx, sink);
+  const Time t0 = std::chrono::system_clock::now();
+  // Egress rule 9 at the client, ingress rule 7 at the server.
+  logger.OnPacket(Packet("podwall allow", (9u << 16) | 7u, 42, 41234, t0));
+  ASSERT_EQ(sink.records.size(), 2u);
+  EXPECT_EQ(sink.records[0].direction, "egress");
+  EXPECT_EQ(sink.records[0].policy->name, "to-x");
+  EXPECT_EQ(sink.records[1].direction, "ingress");
+  EXPECT_EQ(sink.records[1].policy->rule, "ingress[0]");
+  EXPECT_EQ(sink.records[1].state, "new");
+  EXPECT_EQ(FlowRecordJson(sink.records[1]),
+            "{\"time\":\"" + FlowTime(t0) +
+                "\",\"node\":\"node-1\",\"verdict\":\"allow\","
+                "\"direction\":\"ingress\",\"proto\":\"TCP\",\"family\":4,"
+                "\"src\":{\"ip\":\"10.0.0.2\",\"port\":41234,\"namespace\":"
+                "\"y\",\"pod\":\"b\",\"labels\":{}},\"dst\":{\"ip\":"
+                "\"10.0.0.1\",\"port\":80,\"namespace\":\"x\",\"pod\":\"a\","
+                "\"labels\":{\"pod\":\"a\"}},\"policy\":{\"kind\":"
+                "\"NetworkPolicy\",\"namespace\":\"x\",\"name\":\"allow-y\","
+                "\"rule\":\"ingress[0]\"},\"state\":\"new\",\"packets\":0,"
+                "\"bytes\":0,\"duration_ms\":0,\"count\":1}");
+
+  // The pod is renamed before the connection ends: the closed record still
+  // names the pod as it was.
+  ctx.pod_a_name = "renamed";
+  ConntrackEnd end;
+  end.tuple = Packet("", 0, 0, 41234, t0).tuple;
+  end.ct_mark = (9u << 16) | 7u;
+  end.ct_id = 42;
+  end.packets = 12;
+  end.bytes = 3400;
+  end.start_ns = 1'000'000'000;
+  end.stop_ns = 1'035'000'000;
+  end.time = t0 + std::chrono::milliseconds(35);
+  logger.OnConntrackEnd(end);
+  ASSERT_EQ(sink.records.size(), 4u);
+  const FlowRecord& closed = sink.records[3];
+  EXPECT_EQ(closed.state, "closed");
+  EXPECT_EQ(closed.packets, 12u);
+  EXPECT_EQ(closed.bytes, 3400u);
+  EXPECT_EQ(closed.duration_ms, 35u);
+  EXPECT_EQ(*closed.dst.pod, "a");
+  EXPECT_EQ(logger.stats().tracked, 0u);
+}
+
+TEST(FlowLoggerTest, Denials_AggregatedPerTupleAndSecond) {
+  FakeContext ctx;
+  Collect sink;
+  FlowLogger logger({"node-1"}, ctx, sink);
+  const Time t0 = std::chrono::system_clock::now();
+  for (int i = 0; i < 100; ++i) {
+    logger.OnPacket(Packet("podwall deny ingress", 0, 0, 5555, t0));
+  }
+  logger.OnPacket(Packet("podwall deny ingress", 0, 0, 6666, t0));
+  logger.Flush(t0 + std::chrono::milliseconds(500));
+  EXPECT_TRUE(sink.records.empty()) << "the second is not over";
+  logger.Flush(t0 + std::chrono::seconds(1));
+  ASSERT_EQ(sink.records.size(), 2u);
+  EXPECT_EQ(sink.records[0].count, 100u);
+  EXPECT_EQ(sink.records[0].verdict, "deny");
+  EXPECT_EQ(sink.records[0].state, "denied");
+  EXPECT_THAT(sink.records[0].isolated_by,
+              ElementsAre("x/default-deny", "x/allow-y"));
+  EXPECT_EQ(sink.records[0].policy->name, "default-deny");
+  EXPECT_FALSE(sink.records[0].policy->rule.has_value());
+  EXPECT_THAT(FlowRecordJson(sink.records[0]),
+              HasSubstr("\"isolated_by\":[\"x/default-deny\",\"x/allow-y\"]"));
+  EXPECT_EQ(sink.records[1].count, 1u);
+}
+
+TEST(FlowLoggerTest, DenialFlood_BoundedAndLossCounted) {
+  FakeContext ctx;
+  Collect sink;
+  FlowLogger logger({"node-1", 10, 100}, ctx, sink);
+  const Time t0 = std::chrono::system_clock::now();
+  for (int port = 1; port <= 1000; ++port) {
+    logger.OnPacket(
+        Packet("podwall deny ingress", 0, 0, static_cast<uint16_t>(port), t0));
+  }
+  EXPECT_EQ(logger.stats().pending_denials, 100u);
+  EXPECT_EQ(logger.stats().lost_denials, 900u);
+  logger.Flush(t0, /*all=*/true);
+  EXPECT_EQ(sink.records.size(), 100u);
+}
+
+TEST(FlowLoggerTest, TrackedConnections_Bounded) {
+  FakeContext ctx;
+  Collect sink;
+  FlowLogger logger({"node-1", 10, 100}, ctx, sink);
+  const Time t0 = std::chrono::system_clock::now();
+  for (uint32_t id = 1; id <= 25; ++id) {
+    logger.OnPacket(Packet("podwall allow", 7, id, 1000 + id, t0));
+  }
+  EXPECT_EQ(logger.stats().tracked, 10u);
+  EXPECT_EQ(logger.stats().lost_tracking, 15u);
+}
+
+TEST(FlowLoggerTest, UnmarkedOrForeignPackets_Ignored) {
+  FakeContext ctx;
+  Collect sink;
+  FlowLogger logger({"node-1"}, ctx, sink);
+  logger.OnPacket(Packet("podwall allow", 0, 1, 1, {}));
+  logger.OnPacket(Packet("someone else", 7, 2, 1, {}));
+  logger.Flush({}, true);
+  EXPECT_TRUE(sink.records.empty());
+}
+
+TEST(FlowFilterTest, Filters_MatchEitherSideAndPolicy) {
+  FlowRecord r;
+  r.verdict = "deny";
+  r.proto = "UDP";
+  r.src = {"10.0.0.2", 5000, "y", "b", {}, "pod"};
+  r.dst = {"10.0.0.1", 53, "x", "a", {}, "pod"};
+  r.isolated_by = {"x/default-deny"};
+  const auto now = std::chrono::system_clock::now();
+  r.time = now;
+  auto match = [&](std::map<std::string, std::string> q) {
+    auto f = ParseFlowQuery(q, now);
+    EXPECT_TRUE(f.ok()) << f.status();
+    return f->Matches(r);
+  };
+  EXPECT_TRUE(match({{"namespace", "x"}}));
+  EXPECT_TRUE(match({{"pod", "y/b"}}));
+  EXPECT_TRUE(match({{"from", "y/"}, {"to", "10.0.0.1"}}));
+  EXPECT_FALSE(match({{"from", "x/a"}}));
+  EXPECT_TRUE(match({{"verdict", "deny"}, {"proto", "udp"}, {"port", "53"}}));
+  EXPECT_FALSE(match({{"verdict", "allow"}}));
+  EXPECT_TRUE(match({{"policy", "x/default-deny"}}));
+  EXPECT_FALSE(match({{"policy", "x/other"}}));
+  EXPECT_TRUE(match({{"since", "5m"}}));
+  EXPECT_FALSE(ParseFlowQuery({{"colour", "red"}}, now).ok());
+  EXPECT_FALSE(ParseFlowQuery({{"since", "5 minutes"}}, now).ok());
+  EXPECT_EQ(FlowQueryString({{"pod", "x/a"}, {"last", "10"}}),
+            "?last=10&pod=x%2Fa");
+}
+
+TEST(FlowRecordTest, Json_RoundTripsThroughParse) {
+  FlowRecord r;
+  r.time = std::chrono::system_clock::now();
+  r.node = "n";
+  r.verdict = "allow";
+  r.direction = "egress";
+  r.proto = "TCP";
+  r.src = {"10.0.0.2", 5000, "y", "b", {{"app", "web"}}, "pod"};
+  r.dst = {"1.1.1.1", 443, std::nullopt, std::nullopt, {}, "external"};
+  r.policy = PolicyRef{"NetworkPolicy", "y", "egress", "egress[2]"};
+  r.state = "closed";
+  r.packets = 10;
+  r.bytes = 999;
+  auto parsed = ParseFlowRecordJson(FlowRecordJson(r));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(FlowRecordJson(parsed->record).substr(60),
+            FlowRecordJson(r).substr(60));
+  EXPECT_EQ(parsed->time_text, FlowTime(r.time));
+}
+
+}  // namespace
+}  // namespace podwall::enforcer

@@ -1,0 +1,301 @@
+#include "enforcer/flowlog/netfilter_events.h"
+
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netfilter/nfnetlink_log.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace podwall::enforcer {
+namespace {
+
+constexpr int kRcvBuf = 16 << 20;  // Room for bursts between loop turns.
+
+absl::Status Errno(const std::string& what) {
+  return absl::InternalError(absl::StrCat(what, ": ", strerror(errno)));
+}
+
+absl::StatusOr<mnl_socket*> OpenSocket(unsigned groups) {
+  mnl_socket* nl =
+      mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (!nl) return Errno("netlink socket");
+  if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
+    absl::Status st = Errno("netlink bind");
+    mnl_socket_close(nl);
+    return st;
+  }
+  const int fd = mnl_socket_get_fd(nl);
+  // FORCE needs CAP_NET_ADMIN, which the daemon has; fall back otherwise.
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &kRcvBuf, sizeof(kRcvBuf)) !=
+      0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kRcvBuf, sizeof(kRcvBuf));
+  }
+  // Overruns are reported (ENOBUFS) rather than silently lost.
+  const int one = 1;
+  setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, 0);
+  return nl;
+}
+
+// Reads every pending datagram and hands each message to `cb`; ENOBUFS is
+// counted. Returns when the socket would block.
+template <typename Fn>
+void DrainSocket(mnl_socket* nl, uint64_t& overruns, Fn&& cb) {
+  alignas(nlmsghdr) char buf[MNL_SOCKET_BUFFER_SIZE * 4];
+  while (true) {
+    const ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == ENOBUFS) {
+        ++overruns;
+        continue;
+      }
+      return;  // EAGAIN (drained) or an error the next turn sees again.
+    }
+    int len = static_cast<int>(n);
+    for (const nlmsghdr* nlh = reinterpret_cast<const nlmsghdr*>(buf);
+         mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+      cb(nlh);
+    }
+  }
+}
+
+struct Attrs {
+  const nlattr* at[64] = {};
+};
+
+int CollectAttr(const nlattr* a, void* data) {
+  auto* attrs = static_cast<Attrs*>(data);
+  const int type = mnl_attr_get_type(a);
+  if (type >= 0 && type < 64) attrs->at[type] = a;
+  return MNL_CB_OK;
+}
+
+Attrs Nested(const nlattr* parent) {
+  Attrs a;
+  if (parent) mnl_attr_parse_nested(parent, CollectAttr, &a);
+  return a;
+}
+
+uint32_t Be32(const nlattr* a) { return a ? ntohl(mnl_attr_get_u32(a)) : 0; }
+uint64_t Be64(const nlattr* a) { return a ? be64toh(mnl_attr_get_u64(a)) : 0; }
+
+// CTA_TUPLE_ORIG (or REPLY) -> FiveTuple.
+bool ParseCtTuple(const nlattr* tuple, FiveTuple& out) {
+  const Attrs t = Nested(tuple);
+  const Attrs ip = Nested(t.at[CTA_TUPLE_IP]);
+  const Attrs proto = Nested(t.at[CTA_TUPLE_PROTO]);
+  if (ip.at[CTA_IP_V4_SRC] && ip.at[CTA_IP_V4_DST]) {
+    out.src = {schema::IpFamily::kV4, {}};
+    out.dst = {schema::IpFamily::kV4, {}};
+    std::memcpy(out.src.bytes.data(),
+                mnl_attr_get_payload(ip.at[CTA_IP_V4_SRC]), 4);
+    std::memcpy(out.dst.bytes.data(),
+                mnl_attr_get_payload(ip.at[CTA_IP_V4_DST]), 4);
+  } else if (ip.at[CTA_IP_V6_SRC] && ip.at[CTA_IP_V6_DST]) {
+    out.src = {schema::IpFamily::kV6, {}};
+    out.dst = {schema::IpFamily::kV6, {}};
+    std::memcpy(out.src.bytes.data(),
+                mnl_attr_get_payload(ip.at[CTA_IP_V6_SRC]), 16);
+    std::memcpy(out.dst.bytes.data(),
+                mnl_attr_get_payload(ip.at[CTA_IP_V6_DST]), 16);
+  } else {
+    return false;
+  }
+  out.proto =
+      proto.at[CTA_PROTO_NUM] ? mnl_attr_get_u8(proto.at[CTA_PROTO_NUM]) : 0;
+  out.sport = proto.at[CTA_PROTO_SRC_PORT]
+                  ? ntohs(mnl_attr_get_u16(proto.at[CTA_PROTO_SRC_PORT]))
+                  : 0;
+  out.dport = proto.at[CTA_PROTO_DST_PORT]
+                  ? ntohs(mnl_attr_get_u16(proto.at[CTA_PROTO_DST_PORT]))
+                  : 0;
+  return true;
+}
+
+}  // namespace
+
+// --- NFLOG
+// --------------------------------------------------------------------
+
+absl::StatusOr<std::unique_ptr<NflogSocket>> NflogSocket::Create(
+    const std::vector<uint16_t>& groups) {
+  auto s = std::unique_ptr<NflogSocket>(new NflogSocket());
+  absl::StatusOr<mnl_socket*> nl = OpenSocket(0);
+  if (!nl.ok()) return nl.status();
+  s->nl_ = *nl;
+  for (uint16_t g : groups) {
+    if (absl::Status st = s->Configure(g); !st.ok()) return st;
+    s->groups_.push_back(g);
+  }
+  return s;
+}
+
+NflogSocket::~NflogSocket() {
+  if (nl_) mnl_socket_close(nl_);
+}
+
+int NflogSocket::fd() const { return mnl_socket_get_fd(nl_); }
+
+absl::Status NflogSocket::Configure(uint16_t group) {
+  // Each step is a config message to the group's instance, acked.
+  auto send = [&](auto&& add_attrs, const char* what) -> absl::Status {
+    alignas(nlmsghdr) char buf[MNL_SOCKET_BUFFER_SIZE];
+    nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    nlh->nlmsg_seq = seq_++;
+    auto* nfg = static_cast<nfgenmsg*>(
+        mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
+    nfg->nfgen_family = AF_UNSPEC;
+    nfg->version = NFNETLINK_V0;
+    nfg->res_id = htons(group);
+    add_attrs(nlh);
+    if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0) {
+      return Errno(absl::StrCat("NFLOG group ", group, ": ", what));
+    }
+    // Wait for the ack (the socket is non-blocking: poll briefly).
+    for (int i = 0; i < 1000; ++i) {
+      const ssize_t n = mnl_socket_recvfrom(nl_, buf, sizeof(buf));
+      if (n < 0 && errno == EAGAIN) {
+        usleep(1000);
+        continue;
+      }
+      if (n < 0) return Errno(absl::StrCat("NFLOG group ", group, ": ", what));
+      if (mnl_cb_run(buf, n, nlh->nlmsg_seq, mnl_socket_get_portid(nl_),
+                     nullptr, nullptr) < 0) {
+        return absl::Status(
+            errno == EBUSY ? absl::StatusCode::kAlreadyExists
+                           : absl::StatusCode::kInternal,
+            absl::StrCat("NFLOG group ", group, ": ", what, ": ",
+                         strerror(errno),
+                         errno == EBUSY ? " (another process listens on "
+                                          "this group)"
+                                        : ""));
+      }
+      return absl::OkStatus();
+    }
+    return absl::DeadlineExceededError(
+        absl::StrCat("NFLOG group ", group, ": no ack for ", what));
+  };
+  if (auto st = send(
+          [](nlmsghdr* nlh) {
+            nfulnl_msg_config_cmd cmd{NFULNL_CFG_CMD_BIND};
+            mnl_attr_put(nlh, NFULA_CFG_CMD, sizeof(cmd), &cmd);
+          },
+          "bind");
+      !st.ok()) {
+    return st;
+  }
+  return send(
+      [](nlmsghdr* nlh) {
+        // Headers are enough: addresses and ports.
+        nfulnl_msg_config_mode mode{};
+        mode.copy_range = htonl(128);
+        mode.copy_mode = NFULNL_COPY_PACKET;
+        mnl_attr_put(nlh, NFULA_CFG_MODE, sizeof(mode), &mode);
+        mnl_attr_put_u16(nlh, NFULA_CFG_FLAGS, htons(NFULNL_CFG_F_CONNTRACK));
+        // Batch up to 64 packets or 10 ms per netlink message.
+        mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(64));
+        mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl(1));
+        mnl_attr_put_u32(nlh, NFULA_CFG_NLBUFSIZ, htonl(64 * 1024));
+      },
+      "configure");
+}
+
+std::size_t NflogSocket::Drain(
+    const std::function<void(const PacketEvent&)>& on_event) {
+  std::size_t delivered = 0;
+  DrainSocket(nl_, overruns_, [&](const nlmsghdr* nlh) {
+    if (nlh->nlmsg_type != ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET)) {
+      return;
+    }
+    Attrs a;
+    mnl_attr_parse(nlh, sizeof(nfgenmsg), CollectAttr, &a);
+    if (!a.at[NFULA_PAYLOAD]) return;
+    PacketEvent ev;
+    ev.time = std::chrono::system_clock::now();
+    if (a.at[NFULA_PREFIX]) ev.prefix = mnl_attr_get_str(a.at[NFULA_PREFIX]);
+    const auto* payload =
+        static_cast<const uint8_t*>(mnl_attr_get_payload(a.at[NFULA_PAYLOAD]));
+    if (!ParsePacketTuple(
+            payload, mnl_attr_get_payload_len(a.at[NFULA_PAYLOAD]), ev.tuple)) {
+      return;
+    }
+    if (a.at[NFULA_CT]) {
+      const Attrs ct = Nested(a.at[NFULA_CT]);
+      ev.has_ct = true;
+      ev.ct_mark = Be32(ct.at[CTA_MARK]);
+      ev.ct_id = Be32(ct.at[CTA_ID]);
+    }
+    on_event(ev);
+    ++delivered;
+  });
+  return delivered;
+}
+
+// --- conntrack
+// ----------------------------------------------------------------
+
+absl::StatusOr<std::unique_ptr<ConntrackEvents>> ConntrackEvents::Create() {
+  auto s = std::unique_ptr<ConntrackEvents>(new ConntrackEvents());
+  absl::StatusOr<mnl_socket*> nl =
+      OpenSocket(1u << (NFNLGRP_CONNTRACK_DESTROY - 1));
+  if (!nl.ok()) return nl.status();
+  s->nl_ = *nl;
+  return s;
+}
+
+ConntrackEvents::~ConntrackEvents() {
+  if (nl_) mnl_socket_close(nl_);
+}
+
+int ConntrackEvents::fd() const { return mnl_socket_get_fd(nl_); }
+
+std::size_t ConntrackEvents::Drain(
+    const std::function<void(const ConntrackEnd&)>& on_end) {
+  std::size_t delivered = 0;
+  DrainSocket(nl_, overruns_, [&](const nlmsghdr* nlh) {
+    if (nlh->nlmsg_type !=
+        ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE)) {
+      return;
+    }
+    Attrs a;
+    mnl_attr_parse(nlh, sizeof(nfgenmsg), CollectAttr, &a);
+    ConntrackEnd end;
+    end.time = std::chrono::system_clock::now();
+    end.ct_mark = Be32(a.at[CTA_MARK]);
+    if (end.ct_mark == 0) return;  // Not a connection podwall decided.
+    if (!ParseCtTuple(a.at[CTA_TUPLE_ORIG], end.tuple)) return;
+    end.ct_id = Be32(a.at[CTA_ID]);
+    for (int dir : {CTA_COUNTERS_ORIG, CTA_COUNTERS_REPLY}) {
+      const Attrs c = Nested(a.at[dir]);
+      end.packets += Be64(c.at[CTA_COUNTERS_PACKETS]);
+      end.bytes += Be64(c.at[CTA_COUNTERS_BYTES]);
+    }
+    const Attrs ts = Nested(a.at[CTA_TIMESTAMP]);
+    end.start_ns = Be64(ts.at[CTA_TIMESTAMP_START]);
+    end.stop_ns = Be64(ts.at[CTA_TIMESTAMP_STOP]);
+    on_end(end);
+    ++delivered;
+  });
+  return delivered;
+}
+
+absl::Status EnableConntrackAccounting() {
+  for (const char* knob : {"/proc/sys/net/netfilter/nf_conntrack_acct",
+                           "/proc/sys/net/netfilter/nf_conntrack_timestamp"}) {
+    std::ofstream f(knob);
+    f << "1\n";
+    f.flush();
+    if (!f) return absl::InternalError(absl::StrCat("cannot write ", knob));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace podwall::enforcer

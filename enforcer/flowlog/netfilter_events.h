@@ -1,0 +1,73 @@
+#ifndef PODWALL_ENFORCER_FLOWLOG_NETFILTER_EVENTS_H_
+#define PODWALL_ENFORCER_FLOWLOG_NETFILTER_EVENTS_H_
+
+// The kernel side of flow logs, over netfilter netlink (libmnl):
+//   NflogSocket        packets the log statements send to NFLOG groups,
+//                      with the conntrack entry's mark and id attached;
+//   ConntrackEvents    conntrack entries that ended (ctnetlink DESTROY),
+//                      with packet and byte counts.
+// Both are non-blocking and drained by the daemon's loop. A receive
+// buffer overrun (ENOBUFS: the kernel dropped messages) is counted and the
+// socket keeps working.
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "enforcer/flowlog/flow_event.h"
+
+struct mnl_socket;
+
+namespace podwall::enforcer {
+
+class NflogSocket {
+ public:
+  // Binds `groups` (they must not be bound by another process).
+  static absl::StatusOr<std::unique_ptr<NflogSocket>> Create(
+      const std::vector<uint16_t>& groups);
+  ~NflogSocket();
+  NflogSocket(const NflogSocket&) = delete;
+  NflogSocket& operator=(const NflogSocket&) = delete;
+
+  int fd() const;
+  // Handles every pending message; returns how many events were delivered.
+  std::size_t Drain(const std::function<void(const PacketEvent&)>& on_event);
+  uint64_t overruns() const { return overruns_; }
+
+ private:
+  NflogSocket() = default;
+  absl::Status Configure(uint16_t group);
+
+  mnl_socket* nl_ = nullptr;
+  uint32_t seq_ = 1;
+  uint64_t overruns_ = 0;
+  std::vector<uint16_t> groups_;
+};
+
+class ConntrackEvents {
+ public:
+  // Subscribes to conntrack DESTROY events in this network namespace.
+  static absl::StatusOr<std::unique_ptr<ConntrackEvents>> Create();
+  ~ConntrackEvents();
+  ConntrackEvents(const ConntrackEvents&) = delete;
+  ConntrackEvents& operator=(const ConntrackEvents&) = delete;
+
+  int fd() const;
+  std::size_t Drain(const std::function<void(const ConntrackEnd&)>& on_end);
+  uint64_t overruns() const { return overruns_; }
+
+ private:
+  ConntrackEvents() = default;
+  mnl_socket* nl_ = nullptr;
+  uint64_t overruns_ = 0;
+};
+
+// Turns on conntrack accounting and timestamps in this network namespace
+// (per-namespace sysctls), so that ended connections carry counts and
+// durations.
+absl::Status EnableConntrackAccounting();
+
+}  // namespace podwall::enforcer
+
+#endif  // PODWALL_ENFORCER_FLOWLOG_NETFILTER_EVENTS_H_
