@@ -4,7 +4,9 @@
 // Talks to podwalld's control socket (HTTP over a unix socket): every
 // `podwall` query of the daemon goes through here.
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -21,6 +23,13 @@ struct DaemonReply {
 // (no socket, or nobody listening), with a message that says so.
 absl::StatusOr<DaemonReply> DaemonGet(const std::string& socket_path,
                                       const std::string& target);
+
+// GET `target` and hand each line of the body to `on_line` as it arrives,
+// until the daemon closes the stream (or `on_line` returns false). For
+// endpoints that stream (GET /v1/flows?follow=1). Returns the HTTP status.
+absl::StatusOr<int> DaemonStreamLines(
+    const std::string& socket_path, const std::string& target,
+    const std::function<bool(std::string_view line)>& on_line);
 
 }  // namespace podwall::cli
 

@@ -1,11 +1,14 @@
 // podwall: the operator's command line. Sub-commands arrive with the pieces
 // they drive; see README.md for what works today.
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "enforcer/cli/compile_command.h"
 #include "enforcer/cli/exit_codes.h"
+#include "enforcer/cli/flows_command.h"
 #include "enforcer/cli/status_command.h"
 #include "enforcer/cli/validate_command.h"
 
@@ -78,6 +81,35 @@ int main(int argc, char** argv) {
   status_cmd->add_option("-o,--output", status_output, "table or json")
       ->check(CLI::IsMember({"table", "json"}));
 
+  FlowsOptions flows;
+  std::string flows_output = "table";
+  std::map<std::string, std::string> flow_filters;
+  CLI::App* flows_cmd = app.add_subcommand(
+      "flows",
+      "Who talked to whom, and which policy allowed it or why it was denied "
+      "(from podwalld)");
+  flows_cmd->add_flag("-f,--follow", flows.follow, "stream new records");
+  auto filter = [&](const char* flag, const char* key, const char* help) {
+    flows_cmd->add_option_function<std::string>(
+        flag,
+        [&flow_filters, key](const std::string& v) { flow_filters[key] = v; },
+        help);
+  };
+  filter("--since", "since", "only records newer than this (30s, 5m, 2h)");
+  filter("--last", "last", "at most the N newest records");
+  filter("-n,--namespace", "namespace", "either side in NAMESPACE");
+  filter("--pod", "pod", "either side is NAMESPACE/POD");
+  filter("--from", "from", "source NAMESPACE/POD, NAMESPACE/ or IP");
+  filter("--to", "to", "destination NAMESPACE/POD, NAMESPACE/ or IP");
+  filter("--verdict", "verdict", "allow, deny or audit");
+  filter("--policy", "policy", "records naming NAMESPACE/NAME");
+  filter("--port", "port", "destination port");
+  filter("--proto", "proto", "TCP, UDP, SCTP, ...");
+  flows_cmd->add_option("--socket", flows.socket_path,
+                        "podwalld's control socket");
+  flows_cmd->add_option("-o,--output", flows_output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -91,6 +123,12 @@ int main(int argc, char** argv) {
   }
   if (apply_cmd->parsed()) return RunApply(apply, std::cout, std::cerr);
   if (uninstall_cmd->parsed()) return RunUninstall(std::cout, std::cerr);
+  if (flows_cmd->parsed()) {
+    flows.json_output = flows_output == "json";
+    flows.color = isatty(1) == 1;
+    flows.filters = flow_filters;
+    return RunFlows(flows, std::cout, std::cerr);
+  }
   if (status_cmd->parsed()) {
     status.json_output = status_output == "json";
     return RunStatus(status, std::cout, std::cerr);

@@ -1,5 +1,7 @@
 #include "enforcer/daemon/daemon.h"
 
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include "controller/state_loader.h"
 #include "enforcer/links/veth_discovery.h"
 #include "policy-schema/json_writer.h"
+#include "policy-schema/status_macros.h"
 
 namespace podwall::enforcer {
 namespace {
@@ -78,6 +81,13 @@ absl::Status Daemon::Start() {
   backend_ = *std::move(backend);
   nft::RenderOptions render;
   render.audit = options_.audit;
+  if (options_.flow_capture) {
+    if (absl::Status st = StartFlowCapture(); !st.ok()) return st;
+    nft::FlowLogOptions flow;
+    flow.deny_group = options_.nflog_group;
+    flow.rule_number = [this](const std::string& id) { return RuleNumber(id); };
+    render.flow_log = flow;
+  }
   syncer_ = std::make_unique<NodeSyncer>(*backend_, render);
 
   // Signals arrive as loop events; blocking them here covers this thread,
@@ -102,6 +112,8 @@ absl::Status Daemon::Start() {
       [this](const HttpRequest& r) { return HandleControl(r); });
   if (!control.ok()) return control.status();
   control_server_ = *std::move(control);
+  control_server_->set_on_stream_closed(
+      [this](int connection) { flow_followers_.erase(connection); });
   if (!options_.metrics_address.empty()) {
     auto metrics = HttpServer::ListenTcp(
         *loop_, options_.metrics_address,
@@ -299,6 +311,7 @@ void Daemon::DoSync() {
 }
 
 void Daemon::RefreshInterfaces() {
+  RefreshNodeAddresses();
   absl::StatusOr<std::map<schema::IpAddress, std::string>> found =
       DiscoverPodInterfaces();
   if (!found.ok()) {
@@ -453,6 +466,7 @@ std::string Daemon::StatusJson() const {
 }
 
 HttpResponse Daemon::HandleControl(const HttpRequest& req) {
+  if (req.path == "/v1/flows") return HandleFlows(req);
   if (req.path == "/v1/status") {
     if (req.method != "GET") return {405, "text/plain", "GET only\n"};
     return {200, "application/json", StatusJson() + "\n"};
@@ -472,6 +486,226 @@ HttpResponse Daemon::HandleMetrics(const HttpRequest& req) {
             ready_ ? "not synced: " + last_error_ + "\n" : "starting\n"};
   }
   return {404, "text/plain", "no such endpoint: " + req.path + "\n"};
+}
+
+// --- flow logs
+// ----------------------------------------------------------------
+
+absl::Status Daemon::StartFlowCapture() {
+  if (absl::Status st = EnableConntrackAccounting(); !st.ok()) {
+    log_.Warn("no conntrack accounting: closed flows carry no counts",
+              {{"error", std::string(st.message())}});
+  }
+  auto nflog = NflogSocket::Create({options_.nflog_group});
+  if (!nflog.ok()) {
+    return absl::Status(nflog.status().code(),
+                        absl::StrCat("flow capture: ", nflog.status().message(),
+                                     " (--nflog-group picks another; "
+                                     "--no-flow-capture turns it off)"));
+  }
+  nflog_ = *std::move(nflog);
+  auto ct = ConntrackEvents::Create();
+  if (!ct.ok()) {
+    return absl::Status(
+        ct.status().code(),
+        absl::StrCat("conntrack events: ", ct.status().message()));
+  }
+  conntrack_ = *std::move(ct);
+  flow_logger_ = std::make_unique<FlowLogger>(
+      FlowLogger::Options{options_.node_name},
+      static_cast<const FlowContext&>(*this), static_cast<FlowSink&>(*this));
+  flow_ring_ = std::make_unique<FlowRing>(options_.flow_ring_size);
+  if (!options_.flow_log_path.empty()) {
+    auto file = FlowFileWriter::Open(options_.flow_log_path,
+                                     options_.flow_log_max_bytes,
+                                     options_.flow_log_max_files);
+    if (!file.ok()) return file.status();
+    flow_file_ = *std::move(file);
+  }
+  RETURN_IF_ERROR(loop_->Watch(nflog_->fd(), [this] {
+    nflog_->Drain([this](const PacketEvent& e) { flow_logger_->OnPacket(e); });
+  }));
+  RETURN_IF_ERROR(loop_->Watch(conntrack_->fd(), [this] {
+    conntrack_->Drain(
+        [this](const ConntrackEvent& e) { flow_logger_->OnConntrack(e); });
+  }));
+  loop_->After(milliseconds(250), [this] { FlushFlows(); });
+  log_.Info("flow capture on",
+            {{"nflog_group", std::to_string(options_.nflog_group)},
+             {"ring", std::to_string(options_.flow_ring_size)},
+             {"file", options_.flow_log_path}});
+  return absl::OkStatus();
+}
+
+uint16_t Daemon::RuleNumber(const std::string& rule_id) {
+  if (auto it = rule_numbers_.find(rule_id); it != rule_numbers_.end()) {
+    return it->second;
+  }
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a.
+  for (unsigned char c : rule_id) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  uint16_t n = static_cast<uint16_t>(1 + h % 65535);
+  while (rules_by_number_.contains(n)) n = n == 65535 ? 1 : n + 1;
+  rule_numbers_[rule_id] = n;
+  PolicyRef ref;
+  if (const ir::Rule* rule = compiler_.FindRule(rule_id)) {
+    ref.kind = rule->origin.kind;
+    ref.namespace_ = rule->origin.namespace_;
+    ref.name = rule->origin.name;
+    ref.rule = absl::StrCat(ir::DirectionName(rule->origin.direction), "[",
+                            rule->origin.index, "]");
+  } else {
+    ref.name = rule_id;
+  }
+  rules_by_number_[n] = ref;
+  return n;
+}
+
+std::optional<PolicyRef> Daemon::RuleByNumber(uint16_t number) const {
+  auto it = rules_by_number_.find(number);
+  if (it == rules_by_number_.end()) return std::nullopt;
+  return it->second;
+}
+
+FlowEndpoint Daemon::Describe(const schema::IpAddress& ip,
+                              uint16_t port) const {
+  FlowEndpoint e;
+  e.ip = ip.ToString();
+  e.port = port;
+  if (const controller::Workload* w = state_.FindWorkloadByAddress(ip)) {
+    e.namespace_ = w->namespace_;
+    e.pod = w->name;
+    e.labels =
+        std::map<std::string, std::string>(w->labels.begin(), w->labels.end());
+    return e;
+  }
+  e.kind = node_addresses_.contains(ip) ? "host" : "external";
+  return e;
+}
+
+std::vector<std::string> Daemon::IsolatingPolicies(const schema::IpAddress& ip,
+                                                   bool ingress) const {
+  const controller::Workload* w = state_.FindWorkloadByAddress(ip);
+  if (!w) return {};
+  const ir::Endpoint* ep = compiler_.FindEndpoint(w->key);
+  if (!ep) return {};
+  return ingress ? ep->ingress.policies : ep->egress.policies;
+}
+
+void Daemon::Emit(const FlowRecord& r) {
+  std::string json = FlowRecordJson(r);
+  metrics_
+      .GetCounter("podwall_flows_total",
+                  "Flow records by verdict, direction "
+                  "and state.",
+                  {{"verdict", r.verdict},
+                   {"direction", r.direction},
+                   {"state", r.state}})
+      .Inc();
+  if (r.state == "denied") {
+    const FlowEndpoint& pod = r.direction == "ingress" ? r.dst : r.src;
+    metrics_
+        .GetCounter("podwall_denied_packets_total",
+                    "Denied (or, in audit mode, would-be denied) packets "
+                    "logged, by the isolated pod's namespace.",
+                    {{"namespace", pod.namespace_.value_or("")}})
+        .Inc(static_cast<double>(r.count));
+  }
+  for (const auto& [connection, filter] : flow_followers_) {
+    if (filter.Matches(r)) {
+      // A follower that falls behind is dropped by the server.
+      control_server_->Send(connection, json + "\n");
+    }
+  }
+  if (flow_file_) flow_file_->Write(json);
+  flow_ring_->Add(r, std::move(json));
+}
+
+void Daemon::FlushFlows() {
+  loop_->After(milliseconds(250), [this] { FlushFlows(); });
+  flow_logger_->Flush(std::chrono::system_clock::now());
+  control_server_->FlushStreams();
+  const FlowLogger::Stats& st = flow_logger_->stats();
+  auto lost = [&](const char* reason, double value) {
+    Gauge& g = metrics_.GetGauge(
+        "podwall_flow_records_lost",
+        "Flow events lost since start, by reason (kernel buffer overruns, "
+        "caps on tracked connections and denial aggregates, file queue).",
+        {{"reason", reason}});
+    g.Set(value);
+  };
+  lost("nflog_overrun", static_cast<double>(nflog_->overruns()));
+  lost("conntrack_overrun", static_cast<double>(conntrack_->overruns()));
+  lost("tracking_cap", static_cast<double>(st.lost_tracking));
+  lost("denial_cap", static_cast<double>(st.lost_denials));
+  lost("file_queue",
+       flow_file_ ? static_cast<double>(flow_file_->dropped()) : 0.0);
+  if (nflog_->overruns() > nflog_overruns_seen_ ||
+      conntrack_->overruns() > conntrack_overruns_seen_) {
+    log_.Warn("flow events lost: netlink buffer overrun",
+              {{"nflog_overruns", std::to_string(nflog_->overruns())},
+               {"conntrack_overruns", std::to_string(conntrack_->overruns())}});
+    nflog_overruns_seen_ = nflog_->overruns();
+    conntrack_overruns_seen_ = conntrack_->overruns();
+  }
+  metrics_.GetGauge("podwall_flow_ring_records", "Records in the ring.")
+      .Set(static_cast<double>(flow_ring_->size()));
+  metrics_
+      .GetGauge("podwall_flow_tracked_connections",
+                "Allowed connections waiting for their end.")
+      .Set(static_cast<double>(st.tracked));
+}
+
+HttpResponse Daemon::HandleFlows(const HttpRequest& req) {
+  if (req.method != "GET") return {405, "text/plain", "GET only\n"};
+  if (!flow_ring_) {
+    return {503, "text/plain",
+            "flow capture is off (podwalld --no-flow-capture)\n"};
+  }
+  absl::StatusOr<FlowFilter> filter =
+      ParseFlowQuery(req.query, std::chrono::system_clock::now());
+  if (!filter.ok()) {
+    return {400, "text/plain", std::string(filter.status().message()) + "\n"};
+  }
+  std::string body;
+  for (const std::string* line : flow_ring_->Query(*filter)) {
+    body += *line;
+    body += '\n';
+  }
+  HttpResponse resp{200, "application/x-ndjson", std::move(body)};
+  if (req.query.contains("follow") && req.query.at("follow") != "0") {
+    resp.stream = true;
+    FlowFilter live = *filter;
+    live.last.reset();
+    live.since.reset();
+    flow_followers_[req.connection] = live;
+  }
+  return resp;
+}
+
+void Daemon::RefreshNodeAddresses() {
+  ifaddrs* addrs = nullptr;
+  if (getifaddrs(&addrs) != 0) return;
+  node_addresses_.clear();
+  for (ifaddrs* a = addrs; a; a = a->ifa_next) {
+    if (!a->ifa_addr) continue;
+    schema::IpAddress ip;
+    if (a->ifa_addr->sa_family == AF_INET) {
+      ip.family = schema::IpFamily::kV4;
+      std::memcpy(ip.bytes.data(),
+                  &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, 4);
+    } else if (a->ifa_addr->sa_family == AF_INET6) {
+      ip.family = schema::IpFamily::kV6;
+      std::memcpy(ip.bytes.data(),
+                  &reinterpret_cast<sockaddr_in6*>(a->ifa_addr)->sin6_addr, 16);
+    } else {
+      continue;
+    }
+    node_addresses_.insert(ip);
+  }
+  freeifaddrs(addrs);
 }
 
 }  // namespace podwall::enforcer

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@
 #include "enforcer/daemon/http_server.h"
 #include "enforcer/daemon/logger.h"
 #include "enforcer/daemon/metrics.h"
+#include "enforcer/flowlog/flow_logger.h"
+#include "enforcer/flowlog/flow_outputs.h"
+#include "enforcer/flowlog/netfilter_events.h"
 #include "enforcer/links/link_watcher.h"
 #include "enforcer/nft/nft_backend.h"
 #include "enforcer/sync/node_syncer.h"
@@ -46,9 +50,20 @@ struct DaemonOptions {
   std::chrono::milliseconds min_sync_interval{10};
   // How often the kernel is read back and drift repaired.
   std::chrono::milliseconds verify_interval{60000};
+
+  // Flow logs: capture (NFLOG + conntrack), the in-memory ring served on
+  // GET /v1/flows, and an optional JSON-lines file.
+  bool flow_capture = true;
+  uint16_t nflog_group = 2;  // Denied packets.
+  std::size_t flow_ring_size = 100000;
+  std::string flow_log_path;
+  uint64_t flow_log_max_bytes = 100ull << 20;
+  int flow_log_max_files = 5;
 };
 
-class Daemon : private controller::ChangeSink {
+class Daemon : private controller::ChangeSink,
+               private FlowContext,
+               private FlowSink {
  public:
   explicit Daemon(DaemonOptions options, Logger logger = Logger());
   ~Daemon() override;
@@ -74,6 +89,21 @@ class Daemon : private controller::ChangeSink {
   void Apply(const controller::ObjectChange& change) override;
   void Note(Severity severity, const std::string& source,
             const std::string& message) override;
+
+  // FlowContext.
+  FlowEndpoint Describe(const schema::IpAddress& ip,
+                        uint16_t port) const override;
+  std::optional<PolicyRef> RuleByNumber(uint16_t number) const override;
+  std::vector<std::string> IsolatingPolicies(const schema::IpAddress& ip,
+                                             bool ingress) const override;
+  // FlowSink.
+  void Emit(const FlowRecord& record) override;
+
+  absl::Status StartFlowCapture();
+  uint16_t RuleNumber(const std::string& rule_id);
+  void FlushFlows();
+  HttpResponse HandleFlows(const HttpRequest& req);
+  void RefreshNodeAddresses();
 
   void ArmSourceTimer(std::size_t index);
   void ScheduleSync();
@@ -114,6 +144,21 @@ class Daemon : private controller::ChangeSink {
   int consecutive_failures_ = 0;
   std::map<schema::IpAddress, std::string> interfaces_;
   std::function<void(uint64_t)> on_synced_;
+
+  // Flow logs.
+  std::unique_ptr<NflogSocket> nflog_;
+  std::unique_ptr<ConntrackEvents> conntrack_;
+  std::unique_ptr<FlowLogger> flow_logger_;
+  std::unique_ptr<FlowRing> flow_ring_;
+  std::unique_ptr<FlowFileWriter> flow_file_;
+  std::map<int, FlowFilter> flow_followers_;  // By connection.
+  // Connection-mark numbers of rules: stable per rule ID (a hash, probed on
+  // collision), so a restarted daemon renders the same marks.
+  std::map<std::string, uint16_t> rule_numbers_;
+  std::map<uint16_t, PolicyRef> rules_by_number_;
+  std::set<schema::IpAddress> node_addresses_;
+  uint64_t nflog_overruns_seen_ = 0;
+  uint64_t conntrack_overruns_seen_ = 0;
 };
 
 }  // namespace podwall::enforcer

@@ -22,6 +22,7 @@ namespace {
 
 constexpr std::size_t kMaxRequest = 64 * 1024;
 constexpr auto kIdleTimeout = std::chrono::seconds(5);
+constexpr std::size_t kMaxStreamBacklog = 4 << 20;
 
 absl::Status Errno(const std::string& what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
@@ -142,6 +143,12 @@ absl::StatusOr<std::optional<HttpRequest>> ParseHttpRequest(
 }
 
 std::string SerializeHttpResponse(const HttpResponse& r) {
+  if (r.stream) {
+    // No length: the body runs until the server closes the connection.
+    return absl::StrCat("HTTP/1.1 ", r.status, " ", Reason(r.status),
+                        "\r\nContent-Type: ", r.content_type,
+                        "\r\nConnection: close\r\n\r\n", r.body);
+  }
   return absl::StrCat("HTTP/1.1 ", r.status, " ", Reason(r.status),
                       "\r\nContent-Type: ", r.content_type,
                       "\r\nContent-Length: ", r.body.size(),
@@ -269,9 +276,46 @@ void HttpServer::Close(int fd) {
   auto it = connections_.find(fd);
   if (it == connections_.end()) return;
   if (it->second.timeout != 0) loop_.Cancel(it->second.timeout);
+  const bool streaming = it->second.streaming;
   connections_.erase(it);
   loop_.Unwatch(fd);
   close(fd);
+  if (streaming && on_stream_closed_) on_stream_closed_(fd);
+}
+
+bool HttpServer::Flush(int fd, Connection& conn) {
+  while (!conn.out.empty()) {
+    const ssize_t n =
+        send(fd, conn.out.data(), conn.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      conn.out.erase(0, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    return false;  // The client went away.
+  }
+  return conn.out.size() <= kMaxStreamBacklog;
+}
+
+void HttpServer::FlushStreams() {
+  std::vector<int> broken;
+  for (auto& [fd, conn] : connections_) {
+    if (conn.streaming && !conn.out.empty() && !Flush(fd, conn)) {
+      broken.push_back(fd);
+    }
+  }
+  for (int fd : broken) Close(fd);
+}
+
+bool HttpServer::Send(int connection, std::string_view data) {
+  auto it = connections_.find(connection);
+  if (it == connections_.end() || !it->second.streaming) return false;
+  it->second.out.append(data);
+  if (!Flush(connection, it->second)) {
+    Close(connection);
+    return false;
+  }
+  return true;
 }
 
 void HttpServer::OnReadable(int fd) {
@@ -281,12 +325,17 @@ void HttpServer::OnReadable(int fd) {
   while (true) {
     const ssize_t n = read(fd, buf, sizeof(buf));
     if (n > 0) {
-      conn.in.append(buf, n);
+      if (!conn.streaming) conn.in.append(buf, n);
       if (conn.in.size() > kMaxRequest + 8192) break;
       continue;
     }
     if (n == 0 || (errno != EAGAIN && errno != EINTR)) eof = true;
     break;
+  }
+  if (conn.streaming) {
+    // A streaming client only ever hangs up.
+    if (eof) Close(fd);
+    return;
   }
   absl::StatusOr<std::optional<HttpRequest>> req = ParseHttpRequest(conn.in);
   HttpResponse resp;
@@ -296,8 +345,22 @@ void HttpServer::OnReadable(int fd) {
     if (eof) Close(fd);
     return;  // Wait for the rest.
   } else {
+    (*req)->connection = fd;
     resp = handler_(**req);
   }
+  if (resp.stream && !eof) {
+    Connection& c = connections_[fd];
+    c.streaming = true;
+    c.in.clear();
+    if (c.timeout != 0) {
+      loop_.Cancel(c.timeout);
+      c.timeout = 0;
+    }
+    c.out = SerializeHttpResponse(resp);
+    if (!Flush(fd, c)) Close(fd);
+    return;
+  }
+  resp.stream = false;
   // Small responses to local clients: write them out with a bounded wait.
   const std::string wire = SerializeHttpResponse(resp);
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);

@@ -5,6 +5,10 @@
 // socket (unix) and the metrics endpoint (TCP). One request per connection
 // (Connection: close); requests are read without blocking the loop, and
 // a connection idle for 5 s or sending more than 64 KiB is dropped.
+// A handler may answer with a stream (GET /v1/flows?follow=1): the
+// connection stays open, Send() appends to it without blocking, and a
+// client that stops reading (more than 4 MiB behind) or hangs up is closed
+// and reported to the stream-closed callback.
 
 #include <map>
 #include <memory>
@@ -18,6 +22,7 @@
 namespace podwall::enforcer {
 
 struct HttpRequest {
+  int connection = -1;  // Identifies the connection for Send().
   std::string method;
   std::string path;                          // Without the query.
   std::map<std::string, std::string> query;  // Decoded.
@@ -28,6 +33,7 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  bool stream = false;  // Keep the connection open after `body`.
 };
 
 class HttpServer {
@@ -49,6 +55,15 @@ class HttpServer {
   // "HOST:PORT" with the real port, or the unix socket path.
   const std::string& address() const { return address_; }
 
+  // Streams: more data for an open stream (false when it is gone), and
+  // what to call when one closes.
+  bool Send(int connection, std::string_view data);
+  // Retries what open streams could not take yet.
+  void FlushStreams();
+  void set_on_stream_closed(std::function<void(int connection)> fn) {
+    on_stream_closed_ = std::move(fn);
+  }
+
  private:
   HttpServer(EventLoop& loop, int fd, std::string address, Handler handler)
       : loop_(loop),
@@ -63,7 +78,10 @@ class HttpServer {
   struct Connection {
     std::string in;
     EventLoop::TimerId timeout = 0;
+    bool streaming = false;
+    std::string out;  // Stream bytes the socket did not take yet.
   };
+  bool Flush(int fd, Connection& conn);
 
   EventLoop& loop_;
   int fd_;
@@ -71,6 +89,7 @@ class HttpServer {
   std::string unix_path_;
   Handler handler_;
   std::map<int, Connection> connections_;
+  std::function<void(int)> on_stream_closed_;
 };
 
 // Parses a complete request from `data`: nullopt while more bytes are

@@ -49,6 +49,29 @@ int main(int argc, char** argv) {
                  "milliseconds between syncs; changes in between coalesce")
       ->check(CLI::Range(0, 60000))
       ->capture_default_str();
+  int flow_log_max_mb = 100;
+  int nflog_group = 2;
+  bool no_flow_capture = false;
+  app.add_option("--flow-log", options.flow_log_path,
+                 "also write flow records to FILE as JSON lines");
+  app.add_option("--flow-log-max-size", flow_log_max_mb,
+                 "rotate the flow log at this many MB")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--flow-log-max-files", options.flow_log_max_files,
+                 "rotated flow logs kept (FILE.1 ... FILE.N)")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  app.add_option("--flow-ring-size", options.flow_ring_size,
+                 "flow records kept in memory for podwall flows")
+      ->capture_default_str();
+  app.add_option("--nflog-group", nflog_group,
+                 "NFLOG group that denied packets are logged to")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  app.add_flag("--no-flow-capture", no_flow_capture,
+               "no flow logs (no NFLOG rules, no conntrack events)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -62,6 +85,9 @@ int main(int argc, char** argv) {
   }
   if (options.node_name.empty()) options.node_name = Hostname();
   options.verify_interval = std::chrono::seconds(verify_seconds);
+  options.flow_capture = !no_flow_capture;
+  options.flow_log_max_bytes = static_cast<uint64_t>(flow_log_max_mb) << 20;
+  options.nflog_group = static_cast<uint16_t>(nflog_group);
   options.min_sync_interval = std::chrono::milliseconds(min_interval_ms);
 
   Daemon daemon(options);

@@ -1,9 +1,9 @@
 #ifndef PODWALL_ENFORCER_FLOWLOG_FLOW_EVENT_H_
 #define PODWALL_ENFORCER_FLOWLOG_FLOW_EVENT_H_
 
-// What the kernel tells the flow logger, before enrichment: a logged packet
-// (NFLOG: a new allowed connection, or a packet about to be denied) or a
-// conntrack entry that ended.
+// What the kernel tells the flow logger, before enrichment: a packet a log
+// statement sent to NFLOG (about to be denied), or a conntrack entry that
+// began or ended.
 
 #include <chrono>
 #include <cstdint>
@@ -26,17 +26,16 @@ struct FiveTuple {
 struct PacketEvent {
   std::string prefix;  // The log statement's prefix.
   FiveTuple tuple;
-  bool has_ct = false;
-  uint32_t ct_mark = 0;
-  uint32_t ct_id = 0;
   std::chrono::system_clock::time_point time;
 };
 
-struct ConntrackEnd {
-  FiveTuple tuple;  // Original direction.
+struct ConntrackEvent {
+  bool ended = false;  // DESTROY; otherwise a new connection (confirmed).
+  FiveTuple tuple;     // Original direction.
   uint32_t ct_mark = 0;
   uint32_t ct_id = 0;
-  uint64_t packets = 0;  // Both directions (accounting on).
+  // When ended: both directions (accounting on).
+  uint64_t packets = 0;
   uint64_t bytes = 0;
   // From conntrack timestamps when on; zero otherwise.
   uint64_t start_ns = 0;

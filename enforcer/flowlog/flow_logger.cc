@@ -37,49 +37,53 @@ void FlowLogger::Emit(const FlowRecord& r) {
   sink_.Emit(r);
 }
 
+void FlowLogger::OnConntrack(const ConntrackEvent& ev) {
+  if (ev.ct_mark == 0) return;  // Not a connection podwall decided.
+  ev.ended ? OnEnd(ev) : OnNew(ev);
+}
+
+void FlowLogger::OnNew(const ConntrackEvent& ev) {
+  Tracked t{Base(ev.tuple, ev.time), {}};
+  const uint16_t egress = static_cast<uint16_t>(ev.ct_mark >> 16);
+  const uint16_t ingress = static_cast<uint16_t>(ev.ct_mark & 0xffff);
+  for (const auto& [number, dir] :
+       {std::pair{egress, "egress"}, std::pair{ingress, "ingress"}}) {
+    if (number == 0) continue;
+    FlowRecord r = t.base;
+    r.verdict = "allow";
+    r.direction = dir;
+    r.state = "new";
+    if (std::optional<PolicyRef> p = context_.RuleByNumber(number)) {
+      r.policy = *p;
+      t.sides.push_back({dir, *p});
+    }
+    Emit(r);
+  }
+  if (tracked_.size() >= options_.max_tracked) {
+    // Forget the oldest connection still open: its end goes unrecorded.
+    while (!tracked_order_.empty() &&
+           tracked_.erase(tracked_order_.front()) == 0) {
+      tracked_order_.pop_front();
+    }
+    if (!tracked_order_.empty()) tracked_order_.pop_front();
+    ++stats_.lost_tracking;
+  }
+  if (tracked_.emplace(ev.ct_id, std::move(t)).second) {
+    tracked_order_.push_back(ev.ct_id);
+  }
+  // The order queue holds ids of ended connections too; keep it bounded.
+  if (tracked_order_.size() > 2 * options_.max_tracked) {
+    std::deque<uint32_t> live;
+    for (uint32_t id : tracked_order_) {
+      if (tracked_.contains(id)) live.push_back(id);
+    }
+    tracked_order_.swap(live);
+  }
+  stats_.tracked = tracked_.size();
+}
+
 void FlowLogger::OnPacket(const PacketEvent& ev) {
   const std::string_view prefix = ev.prefix;
-  if (prefix == "podwall allow") {
-    if (!ev.has_ct || ev.ct_mark == 0) return;
-    Tracked t{Base(ev.tuple, ev.time), {}};
-    const uint16_t egress = static_cast<uint16_t>(ev.ct_mark >> 16);
-    const uint16_t ingress = static_cast<uint16_t>(ev.ct_mark & 0xffff);
-    for (const auto& [number, dir] :
-         {std::pair{egress, "egress"}, std::pair{ingress, "ingress"}}) {
-      if (number == 0) continue;
-      FlowRecord r = t.base;
-      r.verdict = "allow";
-      r.direction = dir;
-      r.state = "new";
-      if (std::optional<PolicyRef> p = context_.RuleByNumber(number)) {
-        r.policy = *p;
-        t.sides.push_back({dir, *p});
-      }
-      Emit(r);
-    }
-    if (tracked_.size() >= options_.max_tracked) {
-      // Forget the oldest connection still open: its end goes unrecorded.
-      while (!tracked_order_.empty() &&
-             tracked_.erase(tracked_order_.front()) == 0) {
-        tracked_order_.pop_front();
-      }
-      if (!tracked_order_.empty()) tracked_order_.pop_front();
-      ++stats_.lost_tracking;
-    }
-    if (tracked_.emplace(ev.ct_id, std::move(t)).second) {
-      tracked_order_.push_back(ev.ct_id);
-    }
-    // The order queue holds ids of ended connections too; keep it bounded.
-    if (tracked_order_.size() > 2 * options_.max_tracked) {
-      std::deque<uint32_t> live;
-      for (uint32_t id : tracked_order_) {
-        if (tracked_.contains(id)) live.push_back(id);
-      }
-      tracked_order_.swap(live);
-    }
-    stats_.tracked = tracked_.size();
-    return;
-  }
   const bool deny = prefix.starts_with("podwall deny ");
   const bool audit = prefix.starts_with("podwall audit ");
   if (!deny && !audit) return;
@@ -113,7 +117,7 @@ void FlowLogger::OnPacket(const PacketEvent& ev) {
   stats_.pending_denials = pending_.size();
 }
 
-void FlowLogger::OnConntrackEnd(const ConntrackEnd& end) {
+void FlowLogger::OnEnd(const ConntrackEvent& end) {
   auto it = tracked_.find(end.ct_id);
   const bool was_tracked = it != tracked_.end();
   Tracked t;

@@ -2,10 +2,10 @@
 #define PODWALL_ENFORCER_FLOWLOG_FLOW_LOGGER_H_
 
 // Turns kernel events into flow records:
-//   an NFLOG "podwall allow" packet (a new connection; its ct mark holds
-//     the number of the egress rule in the high 16 bits and of the ingress
-//     rule in the low 16) -> one "new" record per deciding side, and the
-//     connection is remembered by conntrack id;
+//   a new conntrack entry with a mark (an allowed connection; the mark
+//     holds the number of the egress rule in the high 16 bits and of the
+//     ingress rule in the low 16) -> one "new" record per deciding side,
+//     and the connection is remembered by conntrack id;
 //   its conntrack DESTROY -> one "closed" record per side, with packets,
 //     bytes and duration, enriched as it was when the connection began;
 //   an NFLOG "podwall deny <dir>" / "podwall audit <dir>" packet -> counted
@@ -65,7 +65,7 @@ class FlowLogger {
       : options_(std::move(options)), context_(context), sink_(sink) {}
 
   void OnPacket(const PacketEvent& event);
-  void OnConntrackEnd(const ConntrackEnd& end);
+  void OnConntrack(const ConntrackEvent& event);
   // Emits the denial aggregates whose second is over (every one with
   // `all`, e.g. at shutdown).
   void Flush(std::chrono::system_clock::time_point now, bool all = false);
@@ -94,6 +94,9 @@ class FlowLogger {
   FlowRecord Base(const FiveTuple& t,
                   std::chrono::system_clock::time_point time) const;
   void Emit(const FlowRecord& r);
+
+  void OnNew(const ConntrackEvent& event);
+  void OnEnd(const ConntrackEvent& event);
 
   Options options_;
   const FlowContext& context_;

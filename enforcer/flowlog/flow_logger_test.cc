@@ -55,12 +55,21 @@ class Collect : public FlowSink {
   std::vector<FlowRecord> records;
 };
 
-PacketEvent Packet(const std::string& prefix, uint32_t mark, uint32_t id,
-                   uint16_t sport, Time t) {
+FiveTuple Tuple(uint16_t sport) {
+  return {Ip("10.0.0.2"), Ip("10.0.0.1"), IPPROTO_TCP, sport, 80};
+}
+
+PacketEvent Packet(const std::string& prefix, uint16_t sport, Time t) {
   PacketEvent e;
   e.prefix = prefix;
-  e.tuple = {Ip("10.0.0.2"), Ip("10.0.0.1"), IPPROTO_TCP, sport, 80};
-  e.has_ct = true;
+  e.tuple = Tuple(sport);
+  e.time = t;
+  return e;
+}
+
+ConntrackEvent New(uint32_t mark, uint32_t id, uint16_t sport, Time t) {
+  ConntrackEvent e;
+  e.tuple = Tuple(sport);
   e.ct_mark = mark;
   e.ct_id = id;
   e.time = t;
@@ -73,7 +82,7 @@ TEST(FlowLoggerTest, AllowedConnection_NewPerSideThenClosedWithCounts) {
   FlowLogger logger({"node-1"}, ctx, sink);
   const Time t0 = std::chrono::system_clock::now();
   // Egress rule 9 at the client, ingress rule 7 at the server.
-  logger.OnPacket(Packet("podwall allow", (9u << 16) | 7u, 42, 41234, t0));
+  logger.OnConntrack(New((9u << 16) | 7u, 42, 41234, t0));
   ASSERT_EQ(sink.records.size(), 2u);
   EXPECT_EQ(sink.records[0].direction, "egress");
   EXPECT_EQ(sink.records[0].policy->name, "to-x");
@@ -95,8 +104,9 @@ TEST(FlowLoggerTest, AllowedConnection_NewPerSideThenClosedWithCounts) {
   // The pod is renamed before the connection ends: the closed record still
   // names the pod as it was.
   ctx.pod_a_name = "renamed";
-  ConntrackEnd end;
-  end.tuple = Packet("", 0, 0, 41234, t0).tuple;
+  ConntrackEvent end;
+  end.ended = true;
+  end.tuple = Tuple(41234);
   end.ct_mark = (9u << 16) | 7u;
   end.ct_id = 42;
   end.packets = 12;
@@ -104,7 +114,7 @@ TEST(FlowLoggerTest, AllowedConnection_NewPerSideThenClosedWithCounts) {
   end.start_ns = 1'000'000'000;
   end.stop_ns = 1'035'000'000;
   end.time = t0 + std::chrono::milliseconds(35);
-  logger.OnConntrackEnd(end);
+  logger.OnConntrack(end);
   ASSERT_EQ(sink.records.size(), 4u);
   const FlowRecord& closed = sink.records[3];
   EXPECT_EQ(closed.state, "closed");
@@ -121,9 +131,9 @@ TEST(FlowLoggerTest, Denials_AggregatedPerTupleAndSecond) {
   FlowLogger logger({"node-1"}, ctx, sink);
   const Time t0 = std::chrono::system_clock::now();
   for (int i = 0; i < 100; ++i) {
-    logger.OnPacket(Packet("podwall deny ingress", 0, 0, 5555, t0));
+    logger.OnPacket(Packet("podwall deny ingress", 5555, t0));
   }
-  logger.OnPacket(Packet("podwall deny ingress", 0, 0, 6666, t0));
+  logger.OnPacket(Packet("podwall deny ingress", 6666, t0));
   logger.Flush(t0 + std::chrono::milliseconds(500));
   EXPECT_TRUE(sink.records.empty()) << "the second is not over";
   logger.Flush(t0 + std::chrono::seconds(1));
@@ -147,7 +157,7 @@ TEST(FlowLoggerTest, DenialFlood_BoundedAndLossCounted) {
   const Time t0 = std::chrono::system_clock::now();
   for (int port = 1; port <= 1000; ++port) {
     logger.OnPacket(
-        Packet("podwall deny ingress", 0, 0, static_cast<uint16_t>(port), t0));
+        Packet("podwall deny ingress", static_cast<uint16_t>(port), t0));
   }
   EXPECT_EQ(logger.stats().pending_denials, 100u);
   EXPECT_EQ(logger.stats().lost_denials, 900u);
@@ -161,7 +171,7 @@ TEST(FlowLoggerTest, TrackedConnections_Bounded) {
   FlowLogger logger({"node-1", 10, 100}, ctx, sink);
   const Time t0 = std::chrono::system_clock::now();
   for (uint32_t id = 1; id <= 25; ++id) {
-    logger.OnPacket(Packet("podwall allow", 7, id, 1000 + id, t0));
+    logger.OnConntrack(New(7, id, static_cast<uint16_t>(1000 + id), t0));
   }
   EXPECT_EQ(logger.stats().tracked, 10u);
   EXPECT_EQ(logger.stats().lost_tracking, 15u);
@@ -171,8 +181,8 @@ TEST(FlowLoggerTest, UnmarkedOrForeignPackets_Ignored) {
   FakeContext ctx;
   Collect sink;
   FlowLogger logger({"node-1"}, ctx, sink);
-  logger.OnPacket(Packet("podwall allow", 0, 1, 1, {}));
-  logger.OnPacket(Packet("someone else", 7, 2, 1, {}));
+  logger.OnConntrack(New(0, 1, 1, {}));
+  logger.OnPacket(Packet("someone else", 1, {}));
   logger.Flush({}, true);
   EXPECT_TRUE(sink.records.empty());
 }

@@ -199,7 +199,6 @@ absl::Status NflogSocket::Configure(uint16_t group) {
         mode.copy_range = htonl(128);
         mode.copy_mode = NFULNL_COPY_PACKET;
         mnl_attr_put(nlh, NFULA_CFG_MODE, sizeof(mode), &mode);
-        mnl_attr_put_u16(nlh, NFULA_CFG_FLAGS, htons(NFULNL_CFG_F_CONNTRACK));
         // Batch up to 64 packets or 10 ms per netlink message.
         mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(64));
         mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl(1));
@@ -227,12 +226,6 @@ std::size_t NflogSocket::Drain(
             payload, mnl_attr_get_payload_len(a.at[NFULA_PAYLOAD]), ev.tuple)) {
       return;
     }
-    if (a.at[NFULA_CT]) {
-      const Attrs ct = Nested(a.at[NFULA_CT]);
-      ev.has_ct = true;
-      ev.ct_mark = Be32(ct.at[CTA_MARK]);
-      ev.ct_id = Be32(ct.at[CTA_ID]);
-    }
     on_event(ev);
     ++delivered;
   });
@@ -245,7 +238,8 @@ std::size_t NflogSocket::Drain(
 absl::StatusOr<std::unique_ptr<ConntrackEvents>> ConntrackEvents::Create() {
   auto s = std::unique_ptr<ConntrackEvents>(new ConntrackEvents());
   absl::StatusOr<mnl_socket*> nl =
-      OpenSocket(1u << (NFNLGRP_CONNTRACK_DESTROY - 1));
+      OpenSocket((1u << (NFNLGRP_CONNTRACK_NEW - 1)) |
+                 (1u << (NFNLGRP_CONNTRACK_DESTROY - 1)));
   if (!nl.ok()) return nl.status();
   s->nl_ = *nl;
   return s;
@@ -258,16 +252,20 @@ ConntrackEvents::~ConntrackEvents() {
 int ConntrackEvents::fd() const { return mnl_socket_get_fd(nl_); }
 
 std::size_t ConntrackEvents::Drain(
-    const std::function<void(const ConntrackEnd&)>& on_end) {
+    const std::function<void(const ConntrackEvent&)>& on_event) {
   std::size_t delivered = 0;
   DrainSocket(nl_, overruns_, [&](const nlmsghdr* nlh) {
-    if (nlh->nlmsg_type !=
-        ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE)) {
-      return;
-    }
+    const bool ended = nlh->nlmsg_type ==
+                       ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE);
+    // A new entry comes with NLM_F_CREATE; later updates without it.
+    const bool created =
+        nlh->nlmsg_type == ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW) &&
+        (nlh->nlmsg_flags & NLM_F_CREATE);
+    if (!ended && !created) return;
     Attrs a;
     mnl_attr_parse(nlh, sizeof(nfgenmsg), CollectAttr, &a);
-    ConntrackEnd end;
+    ConntrackEvent end;
+    end.ended = ended;
     end.time = std::chrono::system_clock::now();
     end.ct_mark = Be32(a.at[CTA_MARK]);
     if (end.ct_mark == 0) return;  // Not a connection podwall decided.
@@ -281,7 +279,7 @@ std::size_t ConntrackEvents::Drain(
     const Attrs ts = Nested(a.at[CTA_TIMESTAMP]);
     end.start_ns = Be64(ts.at[CTA_TIMESTAMP_START]);
     end.stop_ns = Be64(ts.at[CTA_TIMESTAMP_STOP]);
-    on_end(end);
+    on_event(end);
     ++delivered;
   });
   return delivered;

@@ -2,10 +2,14 @@
 #define PODWALL_ENFORCER_FLOWLOG_NETFILTER_EVENTS_H_
 
 // The kernel side of flow logs, over netfilter netlink (libmnl):
-//   NflogSocket        packets the log statements send to NFLOG groups,
-//                      with the conntrack entry's mark and id attached;
-//   ConntrackEvents    conntrack entries that ended (ctnetlink DESTROY),
-//                      with packet and byte counts.
+//   NflogSocket        packets the log statements send to NFLOG groups;
+//   ConntrackEvents    conntrack entries that began (ctnetlink NEW, once
+//                      confirmed, with the mark the allow rules set) or
+//                      ended (DESTROY, with packet and byte counts); only
+//                      entries with a non-zero mark are delivered.
+// (Allowed connections come from conntrack rather than NFLOG because this
+// kernel does not attach conntrack data to NFLOG packets: no
+// CONFIG_NETFILTER_NETLINK_GLUE_CT.)
 // Both are non-blocking and drained by the daemon's loop. A receive
 // buffer overrun (ENOBUFS: the kernel dropped messages) is counted and the
 // socket keeps working.
@@ -47,14 +51,15 @@ class NflogSocket {
 
 class ConntrackEvents {
  public:
-  // Subscribes to conntrack DESTROY events in this network namespace.
+  // Subscribes to conntrack NEW and DESTROY events in this network
+  // namespace.
   static absl::StatusOr<std::unique_ptr<ConntrackEvents>> Create();
   ~ConntrackEvents();
   ConntrackEvents(const ConntrackEvents&) = delete;
   ConntrackEvents& operator=(const ConntrackEvents&) = delete;
 
   int fd() const;
-  std::size_t Drain(const std::function<void(const ConntrackEnd&)>& on_end);
+  std::size_t Drain(const std::function<void(const ConntrackEvent&)>& on_event);
   uint64_t overruns() const { return overruns_; }
 
  private:

@@ -210,7 +210,7 @@ void CtMark(nftnl_rule* r, bool set) {
   AddExpr(r, ct);
 }
 
-// limit rate R/second burst R packets; log prefix P group G.
+// limit rate R/second burst R packets; counter; log prefix P group G.
 void RateLimitedLog(nftnl_rule* r, const LogAction& log) {
   nftnl_expr* limit = nftnl_expr_alloc("limit");
   nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_RATE, log.rate_per_second);
@@ -219,6 +219,7 @@ void RateLimitedLog(nftnl_rule* r, const LogAction& log) {
   nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
   nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_FLAGS, 0);
   AddExpr(r, limit);
+  AddExpr(r, nftnl_expr_alloc("counter"));
   nftnl_expr* e = nftnl_expr_alloc("log");
   nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, log.prefix.c_str());
   nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, log.group);
@@ -258,14 +259,6 @@ void EncodeRuleExprs(const Rule& rule, nftnl_rule* r) {
       LoadAddress(r, rule.family, rule.field, NFT_REG_1);
       Lookup(r, rule.set, /*verdict_map=*/true);
       return;
-    case Rule::Kind::kFlowLogNew: {
-      CtStateAny(r, NF_CT_STATE_BIT(IP_CT_NEW));
-      CtMark(r, /*set=*/false);
-      const uint32_t zero = 0;
-      Cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
-      RateLimitedLog(r, *rule.log);
-      return;
-    }
     case Rule::Kind::kMatch:
       break;
   }

@@ -53,8 +53,8 @@ std::string AddressText(const Rule& r) {
 
 std::string LogText(const LogAction& l) {
   return absl::StrCat("limit rate ", l.rate_per_second, "/second burst ",
-                      l.rate_per_second, " packets log prefix \"", l.prefix,
-                      "\" group ", l.group);
+                      l.rate_per_second, " packets counter log prefix \"",
+                      l.prefix, "\" group ", l.group);
 }
 
 std::string RuleText(const Rule& r) {
@@ -67,8 +67,6 @@ std::string RuleText(const Rule& r) {
       return "icmpv6 type 133-137 accept";
     case Rule::Kind::kVmap:
       return absl::StrCat(AddressText(r), " vmap @", r.set);
-    case Rule::Kind::kFlowLogNew:
-      return absl::StrCat("ct state new ct mark != 0 ", LogText(*r.log));
     case Rule::Kind::kMatch:
       break;
   }

@@ -406,15 +406,6 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy,
       forward.rules.push_back(std::move(vmap));
     }
   }
-  if (options.flow_log) {
-    // Reached by new connections every isolating side allowed (the mark
-    // says which rules did); unisolated traffic carries no mark.
-    Rule log;
-    log.kind = Rule::Kind::kFlowLogNew;
-    log.log = LogAction{options.flow_log->allow_rate,
-                        options.flow_log->allow_group, kAllowLogPrefix};
-    forward.rules.push_back(std::move(log));
-  }
   out.chains.push_back(std::move(forward));
 
   std::sort(out.guards.begin(), out.guards.end(),

@@ -31,21 +31,17 @@
 namespace podwall::nft {
 
 // Flow logs: each allow rule records its number on the connection's ct
-// mark (egress in the high 16 bits, ingress in the low 16), the forward
-// chain logs new connections that carry a mark to `allow_group`, and each
-// endpoint chain logs what it is about to deny to `deny_group`. Both log
-// statements are rate-limited in the kernel.
+// mark (egress in the high 16 bits, ingress in the low 16), which conntrack
+// events carry to the daemon; each endpoint chain logs what it is about to
+// deny to NFLOG `deny_group`, rate-limited in the kernel.
 struct FlowLogOptions {
-  uint16_t allow_group = 1;
   uint16_t deny_group = 2;
-  uint32_t allow_rate = 50000;  // Logged new connections per second.
-  uint32_t deny_rate = 1000;    // Logged denied packets per second per chain.
+  uint32_t deny_rate = 1000;  // Logged denied packets per second per chain.
   // The number (1..65535) a rule's connections are marked with; stable for
   // as long as the rule exists.
   std::function<uint16_t(const std::string& rule_id)> rule_number;
 };
 
-inline constexpr char kAllowLogPrefix[] = "podwall allow";
 inline constexpr char kDenyLogPrefix[] = "podwall deny ";    // + direction
 inline constexpr char kAuditLogPrefix[] = "podwall audit ";  // + direction
 

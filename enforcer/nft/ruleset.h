@@ -53,8 +53,9 @@ struct Set {
 enum class AddressField : uint8_t { kSource, kDestination };
 enum class Verdict : uint8_t { kAccept, kDrop, kReturn, kContinue };
 
-// A rate-limited NFLOG statement: limit rate R/second burst R packets
-// log prefix "P" group G (for flow logs).
+// A rate-limited, counted NFLOG statement: limit rate R/second burst R
+// packets counter log prefix "P" group G (for flow logs; the counter says
+// how many packets were handed to the logger).
 struct LogAction {
   uint32_t rate_per_second = 0;
   uint16_t group = 0;
@@ -69,9 +70,8 @@ struct Rule {
     kCtInvalidDrop,            // ct state invalid drop
     kNeighborDiscoveryAccept,  // icmpv6 type 133-137 accept (RS..redirect)
     kVmap,                     // ip[6] (s|d)addr vmap @set
-    kMatch,       // [addr @set] [l4proto] [dport] [ct mark set] [counter]
-                  // [log] verdict
-    kFlowLogNew,  // ct state new ct mark != 0 log (allowed connections)
+    kMatch,  // [addr @set] [l4proto] [dport] [ct mark set] [counter] [log]
+             // verdict
   };
   Kind kind = Kind::kMatch;
   // kVmap and kMatch: which address, of which family, is looked up in `set`.

@@ -1,0 +1,136 @@
+#include "enforcer/cli/flows_command.h"
+
+#include "absl/strings/str_cat.h"
+#include "enforcer/cli/daemon_client.h"
+#include "enforcer/cli/exit_codes.h"
+
+namespace podwall::cli {
+namespace {
+
+const std::vector<std::string> kHeader = {"TIME",   "VERDICT", "DIR",
+                                          "PROTO",  "SOURCE",  "DESTINATION",
+                                          "POLICY", "STATE"};
+
+std::string Who(const enforcer::FlowEndpoint& e, bool with_port) {
+  std::string who;
+  if (e.namespace_ && e.pod) {
+    who = *e.namespace_ + "/" + *e.pod;
+  } else {
+    who = e.ip + (e.kind == "host" ? " (node)" : "");
+  }
+  if (with_port && e.port != 0) absl::StrAppend(&who, ":", e.port);
+  return who;
+}
+
+}  // namespace
+
+std::vector<std::string> FlowColumns(const enforcer::ParsedFlow& flow) {
+  const enforcer::FlowRecord& r = flow.record;
+  // 2026-11-22T13:45:01.123456Z -> 13:45:01.123
+  std::string time = flow.time_text.size() >= 23 ? flow.time_text.substr(11, 12)
+                                                 : flow.time_text;
+  std::string policy = "-";
+  if (r.policy) {
+    policy = r.policy->namespace_ + "/" + r.policy->name;
+    if (r.policy->rule) absl::StrAppend(&policy, " ", *r.policy->rule);
+  }
+  if (r.isolated_by.size() > 1) {
+    policy = "isolated by";
+    for (const std::string& p : r.isolated_by) absl::StrAppend(&policy, " ", p);
+  }
+  std::string state = r.state;
+  if (r.state == "closed") {
+    absl::StrAppend(&state, " ", r.packets, " pkts ", r.bytes, " B ",
+                    r.duration_ms, " ms");
+  } else if (r.state == "denied" && r.count > 1) {
+    absl::StrAppend(&state, " x", r.count);
+  }
+  return {time,
+          r.verdict,
+          r.direction == "ingress" ? "in" : "out",
+          r.proto + (r.family == 6 ? "/6" : ""),
+          Who(r.src, false),
+          Who(r.dst, true),
+          policy,
+          state};
+}
+
+std::string FormatFlowRow(const std::vector<std::string>& columns,
+                          std::vector<std::size_t>& widths, bool color) {
+  widths.resize(columns.size(), 0);
+  std::string out;
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    widths[i] = std::max(widths[i], columns[i].size());
+    std::string cell = columns[i];
+    if (i + 1 < columns.size()) cell.resize(widths[i], ' ');
+    if (color && i == 1) {
+      const char* code = columns[i] == "allow"   ? "\033[32m"
+                         : columns[i] == "deny"  ? "\033[1;31m"
+                         : columns[i] == "audit" ? "\033[33m"
+                                                 : "";
+      if (*code) cell = code + cell + "\033[0m";
+    }
+    if (i > 0) out += "  ";
+    out += cell;
+  }
+  return out;
+}
+
+int RunFlows(const FlowsOptions& options, std::ostream& out,
+             std::ostream& err) {
+  std::map<std::string, std::string> params = options.filters;
+  if (options.follow) params["follow"] = "1";
+  const std::string target = "/v1/flows" + enforcer::FlowQueryString(params);
+  const std::string socket =
+      options.socket_path.empty() ? kDefaultSocket : options.socket_path;
+  // Minimum widths so that a followed stream stays aligned.
+  std::vector<std::size_t> widths = {12, 7, 3, 5, 14, 18, 24, 6};
+  bool header_done = options.json_output;
+  std::vector<std::vector<std::string>> rows;  // Without --follow: aligned.
+  std::string error_body;
+  absl::StatusOr<int> status =
+      DaemonStreamLines(socket, target, [&](std::string_view line) {
+        if (line.empty()) return true;
+        if (options.json_output) {
+          out << line << "\n";
+          out.flush();
+          return true;
+        }
+        absl::StatusOr<enforcer::ParsedFlow> flow =
+            enforcer::ParseFlowRecordJson(line);
+        if (!flow.ok()) {
+          error_body += std::string(line) + "\n";
+          return true;
+        }
+        if (!options.follow) {
+          rows.push_back(FlowColumns(*flow));
+          return true;
+        }
+        if (!header_done) {
+          out << FormatFlowRow(kHeader, widths, false) << "\n";
+          header_done = true;
+        }
+        out << FormatFlowRow(FlowColumns(*flow), widths, options.color) << "\n";
+        out.flush();
+        return true;
+      });
+  if (!status.ok()) {
+    err << "podwall flows: " << status.status().message() << "\n";
+    return kExitRuntimeFailure;
+  }
+  if (*status != 200) {
+    err << "podwall flows: " << error_body;
+    return *status == 400 ? kExitBadInput : kExitRuntimeFailure;
+  }
+  if (!options.follow && !options.json_output) {
+    for (const auto& row : rows) FormatFlowRow(row, widths, false);
+    out << FormatFlowRow(kHeader, widths, false) << "\n";
+    for (const auto& row : rows) {
+      out << FormatFlowRow(row, widths, options.color) << "\n";
+    }
+    if (rows.empty()) err << "no flow records match\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace podwall::cli

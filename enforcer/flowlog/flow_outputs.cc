@@ -1,0 +1,130 @@
+#include "enforcer/flowlog/flow_outputs.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace podwall::enforcer {
+namespace {
+
+constexpr std::size_t kMaxQueued = 100000;
+
+}  // namespace
+
+void FlowRing::Add(FlowRecord record, std::string json) {
+  if (capacity_ == 0) return;
+  if (entries_.size() == capacity_) entries_.pop_front();
+  entries_.push_back({std::move(record), std::move(json)});
+}
+
+std::vector<const std::string*> FlowRing::Query(
+    const FlowFilter& filter) const {
+  std::vector<const std::string*> out;
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    if (filter.last && out.size() >= *filter.last) break;
+    if (filter.Matches(it->record)) out.push_back(&it->json);
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<FlowFileWriter>> FlowFileWriter::Open(
+    const std::string& path, uint64_t max_bytes, int max_files) {
+  auto w = std::unique_ptr<FlowFileWriter>(
+      new FlowFileWriter(path, max_bytes, max_files));
+  w->fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (w->fd_ < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--flow-log ", path, ": ", strerror(errno)));
+  }
+  struct stat st;
+  if (fstat(w->fd_, &st) == 0) w->size_ = static_cast<uint64_t>(st.st_size);
+  w->thread_ = std::thread([p = w.get()] { p->Run(); });
+  return w;
+}
+
+FlowFileWriter::FlowFileWriter(std::string path, uint64_t max_bytes,
+                               int max_files)
+    : path_(std::move(path)), max_bytes_(max_bytes), max_files_(max_files) {}
+
+FlowFileWriter::~FlowFileWriter() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  if (fd_ >= 0) close(fd_);
+}
+
+bool FlowFileWriter::Write(std::string line) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queue_.size() >= kMaxQueued) {
+      ++dropped_;
+      return false;
+    }
+    line.push_back('\n');
+    queue_.push_back(std::move(line));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+uint64_t FlowFileWriter::dropped() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return dropped_;
+}
+
+void FlowFileWriter::Rotate() {
+  close(fd_);
+  for (int i = max_files_ - 1; i >= 1; --i) {
+    std::rename(absl::StrCat(path_, ".", i).c_str(),
+                absl::StrCat(path_, ".", i + 1).c_str());
+  }
+  if (max_files_ >= 1) {
+    std::rename(path_.c_str(), absl::StrCat(path_, ".1").c_str());
+  } else {
+    unlink(path_.c_str());
+  }
+  fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  size_ = 0;
+}
+
+void FlowFileWriter::Run() {
+  while (true) {
+    std::deque<std::string> batch;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      batch.swap(queue_);
+    }
+    std::string chunk;
+    for (std::string& line : batch) {
+      if (size_ + chunk.size() + line.size() > max_bytes_ &&
+          size_ + chunk.size() > 0) {
+        if (!chunk.empty() && fd_ >= 0) {
+          (void)!write(fd_, chunk.data(), chunk.size());
+          size_ += chunk.size();
+          chunk.clear();
+        }
+        Rotate();
+      }
+      chunk += line;
+    }
+    if (!chunk.empty() && fd_ >= 0) {
+      (void)!write(fd_, chunk.data(), chunk.size());
+      size_ += chunk.size();
+    }
+  }
+}
+
+}  // namespace podwall::enforcer

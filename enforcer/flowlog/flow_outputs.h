@@ -1,0 +1,75 @@
+#ifndef PODWALL_ENFORCER_FLOWLOG_FLOW_OUTPUTS_H_
+#define PODWALL_ENFORCER_FLOWLOG_FLOW_OUTPUTS_H_
+
+// Where flow records go besides live subscribers:
+//   FlowRing        the newest N records in memory (GET /v1/flows);
+//   FlowFileWriter  JSON lines in a file, rotated by size, written by its
+//                   own thread so the capture path never waits on the disk
+//                   (a full queue drops lines and counts them).
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "enforcer/flowlog/flow_record.h"
+
+namespace podwall::enforcer {
+
+class FlowRing {
+ public:
+  explicit FlowRing(std::size_t capacity) : capacity_(capacity) {}
+  void Add(FlowRecord record, std::string json);
+  // JSON lines of the matching records, oldest first (the newest
+  // `filter.last` when set).
+  std::vector<const std::string*> Query(const FlowFilter& filter) const;
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    FlowRecord record;
+    std::string json;
+  };
+  std::size_t capacity_;
+  std::deque<Entry> entries_;
+};
+
+class FlowFileWriter {
+ public:
+  // Appends to `path`; when it would exceed `max_bytes` it becomes
+  // path.1 (path.1 becomes path.2, ... up to `max_files` old files).
+  static absl::StatusOr<std::unique_ptr<FlowFileWriter>> Open(
+      const std::string& path, uint64_t max_bytes, int max_files);
+  ~FlowFileWriter();  // Writes what is queued, then stops.
+
+  // Queues one line (without newline); false when the queue is full.
+  bool Write(std::string line);
+  uint64_t dropped() const;
+
+ private:
+  FlowFileWriter(std::string path, uint64_t max_bytes, int max_files);
+  void Run();
+  void Rotate();
+
+  const std::string path_;
+  const uint64_t max_bytes_;
+  const int max_files_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;  // Guarded by mu_.
+  bool stopping_ = false;          // Guarded by mu_.
+  uint64_t dropped_ = 0;           // Guarded by mu_.
+  std::thread thread_;
+};
+
+}  // namespace podwall::enforcer
+
+#endif  // PODWALL_ENFORCER_FLOWLOG_FLOW_OUTPUTS_H_
