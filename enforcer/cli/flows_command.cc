@@ -35,8 +35,9 @@ std::vector<std::string> FlowColumns(const enforcer::ParsedFlow& flow) {
     if (r.policy->rule) absl::StrAppend(&policy, " ", *r.policy->rule);
   }
   if (r.isolated_by.size() > 1) {
-    policy = "isolated by";
-    for (const std::string& p : r.isolated_by) absl::StrAppend(&policy, " ", p);
+    // Every isolating policy is in the JSON; the table names the first.
+    policy =
+        absl::StrCat(r.isolated_by.front(), " +", r.isolated_by.size() - 1);
   }
   std::string state = r.state;
   if (r.state == "closed") {
@@ -86,7 +87,9 @@ int RunFlows(const FlowsOptions& options, std::ostream& out,
   // Minimum widths so that a followed stream stays aligned.
   std::vector<std::size_t> widths = {12, 7, 3, 5, 14, 18, 24, 6};
   bool header_done = options.json_output;
-  std::vector<std::vector<std::string>> rows;  // Without --follow: aligned.
+  // Without --follow: sorted by time (denials are reported once their
+  // second is over, after newer records) and aligned.
+  std::vector<std::pair<std::string, std::vector<std::string>>> rows;
   std::string error_body;
   absl::StatusOr<int> status =
       DaemonStreamLines(socket, target, [&](std::string_view line) {
@@ -103,7 +106,7 @@ int RunFlows(const FlowsOptions& options, std::ostream& out,
           return true;
         }
         if (!options.follow) {
-          rows.push_back(FlowColumns(*flow));
+          rows.emplace_back(flow->time_text, FlowColumns(*flow));
           return true;
         }
         if (!header_done) {
@@ -123,9 +126,12 @@ int RunFlows(const FlowsOptions& options, std::ostream& out,
     return *status == 400 ? kExitBadInput : kExitRuntimeFailure;
   }
   if (!options.follow && !options.json_output) {
-    for (const auto& row : rows) FormatFlowRow(row, widths, false);
+    std::stable_sort(
+        rows.begin(), rows.end(),
+        [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [time, row] : rows) FormatFlowRow(row, widths, false);
     out << FormatFlowRow(kHeader, widths, false) << "\n";
-    for (const auto& row : rows) {
+    for (const auto& [time, row] : rows) {
       out << FormatFlowRow(row, widths, options.color) << "\n";
     }
     if (rows.empty()) err << "no flow records match\n";
