@@ -23,7 +23,7 @@ TEST(FlowsCommandTest, Columns_NamesPodsPoliciesAndCounts) {
   ASSERT_TRUE(flow.ok()) << flow.status();
   EXPECT_THAT(FlowColumns(*flow),
               ElementsAre("13:45:01.123", "deny", "in", "UDP", "y/b", "x/a:53",
-                          "isolated by x/deny x/web", "denied x40"));
+                          "x/deny +1", "denied x40"));
   std::vector<std::size_t> widths;
   const std::string plain = FormatFlowRow(FlowColumns(*flow), widths, false);
   EXPECT_THAT(plain, HasSubstr("deny  in  UDP  y/b  x/a:53"));
