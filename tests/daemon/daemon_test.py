@@ -233,10 +233,16 @@ def main():
                             nft(cluster, "list", "chain", "inet", "podwall", "in_x/a"))
         check(counted is not None and int(counted.group(1)) > 0,
               f"[{topology}] --audit counts the would-be denial")
-        time.sleep(1.2)  # Flow records of denials come once their second is over.
-        r = subprocess.run([sys.argv[1], "flows", "--socket", daemon.socket, "-o", "json",
-                            "--verdict", "audit"], capture_output=True, text=True)
-        audits = [json.loads(line) for line in r.stdout.splitlines() if line]
+        # Denials are reported once their second is over (and the flush
+        # runs every 250 ms): poll for up to 3 s.
+        audits = []
+        for _ in range(30):
+            r = subprocess.run([sys.argv[1], "flows", "--socket", daemon.socket, "-o",
+                                "json", "--verdict", "audit"], capture_output=True, text=True)
+            audits = [json.loads(line) for line in r.stdout.splitlines() if line]
+            if audits:
+                break
+            time.sleep(0.1)
         check(any(a["src"]["pod"] == "c" and a["dst"]["pod"] == "a" for a in audits),
               f"[{topology}] --audit reports the would-be denial as an audit flow")
         daemon.signal(signal.SIGTERM)
