@@ -176,8 +176,10 @@ int Main() {
   std::printf("\nnft -f / podwall: %.2fx\n", Median(nft_ms) / Median(apply_ms));
   std::printf(
       "{\"apply_full_ms\":%.2f,\"nft_cli_full_ms\":%.2f,"
-      "\"nft_cli_vs_podwall_apply\":%.2f}\n",
-      Median(apply_ms), Median(nft_ms), Median(nft_ms) / Median(apply_ms));
+      "\"nft_cli_vs_podwall_apply\":%.2f,\"apply_incremental_p99_ms\":%.3f,"
+      "\"apply_local_pod_p99_ms\":%.3f,\"apply_peer_pod_p99_ms\":%.3f}\n",
+      Median(apply_ms), Median(nft_ms), Median(nft_ms) / Median(apply_ms), p99,
+      p99_of(local_ms), p99_of(remote_ms));
   return 0;
 }
 

@@ -1,9 +1,14 @@
 #include "bench/cluster_generator.h"
 
+#include <filesystem>
+#include <fstream>
+
 #include <random>
 
 #include "absl/strings/str_cat.h"
 #include "policy-schema/defaults.h"
+#include "policy-schema/encode.h"
+#include "policy-schema/json_writer.h"
 
 namespace podwall::bench {
 namespace {
@@ -134,6 +139,40 @@ GeneratedCluster GenerateCluster(const ClusterShape& shape) {
     c.policies.push_back(std::move(np));
   }
   return c;
+}
+
+std::map<std::string, NamespaceObjects> ByNamespace(GeneratedCluster c) {
+  std::map<std::string, NamespaceObjects> out;
+  for (auto& ns : c.namespaces) out[ns.metadata.name].ns = std::move(ns);
+  for (auto& p : c.pods) {
+    out[p.metadata.namespace_].pods.push_back(std::move(p));
+  }
+  for (auto& np : c.policies) {
+    out[np.metadata.namespace_].policies.push_back(std::move(np));
+  }
+  return out;
+}
+
+void WriteNamespaceFile(const std::string& dir, const NamespaceObjects& f) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("apiVersion").String("v1");
+  w.Key("kind").String("List");
+  w.Key("items").BeginArray();
+  auto item = [&](const schema::Object& o) {
+    w.BeginObject();
+    schema::WriteObjectFields(w, o, /*type_meta=*/true);
+    w.EndObject();
+  };
+  item(f.ns);
+  for (const auto& p : f.pods) item(p);
+  for (const auto& np : f.policies) item(np);
+  w.EndArray();
+  w.EndObject();
+  const std::filesystem::path d(dir);
+  const auto tmp = d / ("." + f.ns.metadata.name + ".json.new");
+  std::ofstream(tmp) << w.str();
+  std::filesystem::rename(tmp, d / (f.ns.metadata.name + ".json"));
 }
 
 }  // namespace podwall::bench

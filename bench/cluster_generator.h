@@ -9,6 +9,8 @@
 // ipBlock egress with except. Deterministic for a given seed.
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "policy-schema/api_types.h"
@@ -30,6 +32,20 @@ struct GeneratedCluster {
 };
 
 GeneratedCluster GenerateCluster(const ClusterShape& shape);
+
+// The objects of one namespace, as one manifest file holds them.
+struct NamespaceObjects {
+  schema::Namespace ns;
+  std::vector<schema::Pod> pods;
+  std::vector<schema::NetworkPolicy> policies;
+};
+
+// The cluster split by namespace.
+std::map<std::string, NamespaceObjects> ByNamespace(GeneratedCluster cluster);
+
+// Writes `objects` to DIR/<namespace>.json as a JSON List (atomically: a
+// temporary file renamed over the old one).
+void WriteNamespaceFile(const std::string& dir, const NamespaceObjects& objects);
 
 // One more pod like the generated ones (for add/relabel events).
 schema::Pod GeneratePod(const ClusterShape& shape, int index, bool local,

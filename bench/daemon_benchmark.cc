@@ -22,8 +22,6 @@
 #include <vector>
 
 #include "bench/cluster_generator.h"
-#include "policy-schema/encode.h"
-#include "policy-schema/json_writer.h"
 
 #ifndef PODWALLD_PATH
 #error "PODWALLD_PATH must name the podwalld binary"
@@ -44,31 +42,10 @@ double Percentile(std::vector<double> v, int p) {
   return v[std::min(v.size() - 1, v.size() * p / 100)];
 }
 
-struct NamespaceFile {
-  schema::Namespace ns;
-  std::vector<schema::Pod> pods;
-  std::vector<schema::NetworkPolicy> policies;
-};
+using NamespaceFile = NamespaceObjects;
 
 void WriteFile(const fs::path& dir, const NamespaceFile& f) {
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("apiVersion").String("v1");
-  w.Key("kind").String("List");
-  w.Key("items").BeginArray();
-  auto item = [&](const schema::Object& o) {
-    w.BeginObject();
-    schema::WriteObjectFields(w, o, /*type_meta=*/true);
-    w.EndObject();
-  };
-  item(f.ns);
-  for (const auto& p : f.pods) item(p);
-  for (const auto& np : f.policies) item(np);
-  w.EndArray();
-  w.EndObject();
-  const fs::path tmp = dir / ("." + f.ns.metadata.name + ".json.new");
-  std::ofstream(tmp) << w.str();
-  fs::rename(tmp, dir / (f.ns.metadata.name + ".json"));
+  WriteNamespaceFile(dir.string(), f);
 }
 
 long RssKb(pid_t pid, const char* field) {
@@ -114,15 +91,8 @@ int Main() {
     return 1;
   }
   const ClusterShape shape;
-  std::map<std::string, NamespaceFile> files;
-  {
-    GeneratedCluster c = GenerateCluster(shape);
-    for (auto& ns : c.namespaces) files[ns.metadata.name].ns = ns;
-    for (auto& p : c.pods) files[p.metadata.namespace_].pods.push_back(p);
-    for (auto& np : c.policies) {
-      files[np.metadata.namespace_].policies.push_back(np);
-    }
-  }
+  std::map<std::string, NamespaceFile> files =
+      ByNamespace(GenerateCluster(shape));
   const fs::path dir = fs::temp_directory_path() /
                        ("podwall-daemon-bench-" + std::to_string(getpid()));
   fs::create_directories(dir);
