@@ -34,12 +34,12 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-int Main() {
+int Main(int argc, char** argv) {
   if (unshare(CLONE_NEWNET) != 0) {
     std::perror("unshare(CLONE_NEWNET) (run as root)");
     return 1;
   }
-  const ClusterShape shape;
+  const ClusterShape shape = ShapeFromArgs(argc, argv);
   const GeneratedCluster cluster = GenerateCluster(shape);
   controller::ClusterState state;
   for (const auto& ns : cluster.namespaces) state.UpsertNamespace(ns);
@@ -186,4 +186,4 @@ int Main() {
 }  // namespace
 }  // namespace podwall::bench
 
-int main() { return podwall::bench::Main(); }
+int main(int argc, char** argv) { return podwall::bench::Main(argc, argv); }

@@ -1,5 +1,6 @@
 #include "bench/cluster_generator.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -139,6 +140,19 @@ GeneratedCluster GenerateCluster(const ClusterShape& shape) {
     c.policies.push_back(std::move(np));
   }
   return c;
+}
+
+ClusterShape ShapeFromArgs(int argc, char** argv) {
+  ClusterShape shape;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const int value = std::atoi(argv[i + 1]);
+    if (flag == "--pods") shape.pods = value;
+    if (flag == "--namespaces") shape.namespaces = value;
+    if (flag == "--policies") shape.policies = value;
+    if (flag == "--local") shape.local_pods = value;
+  }
+  return shape;
 }
 
 std::map<std::string, NamespaceObjects> ByNamespace(GeneratedCluster c) {

@@ -33,6 +33,10 @@ struct GeneratedCluster {
 
 GeneratedCluster GenerateCluster(const ClusterShape& shape);
 
+// The default shape, or "--pods N --namespaces N --policies N --local N"
+// from a benchmark's command line (for the scaling series).
+ClusterShape ShapeFromArgs(int argc, char** argv);
+
 // The objects of one namespace, as one manifest file holds them.
 struct NamespaceObjects {
   schema::Namespace ns;

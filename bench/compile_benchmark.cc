@@ -39,8 +39,8 @@ struct Series {
   std::vector<double> ms;
 };
 
-int Main() {
-  const ClusterShape shape;
+int Main(int argc, char** argv) {
+  const ClusterShape shape = ShapeFromArgs(argc, argv);
   const GeneratedCluster cluster = GenerateCluster(shape);
   controller::ClusterState state;
   const auto load_start = Clock::now();
@@ -155,4 +155,4 @@ int Main() {
 }  // namespace
 }  // namespace podwall::bench
 
-int main() { return podwall::bench::Main(); }
+int main(int argc, char** argv) { return podwall::bench::Main(argc, argv); }

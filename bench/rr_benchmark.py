@@ -169,9 +169,11 @@ def main():
 
         for kind in rates:  # The policy must let sockperf through everywhere.
             load(kind)
-            probe = cluster.probe_from("x/b", [{"id": "p", "proto": "tcp", "host": a,
-                                                "port": PORT, "timeout": 2}])["p"]
-            if not probe:
+            connect = e2e.run(e2e.in_ns(
+                cluster.pod_ns("x/b"), "/usr/bin/python3", "-c",
+                f"import socket; socket.create_connection(('{a}', {PORT}), timeout=2)"),
+                check=False)
+            if connect.returncode != 0:
                 raise RuntimeError(f"x/b cannot reach x/a:{PORT} under {kind}")
         listing = e2e.run(e2e.in_ns(node, "nft", "list", "table", "inet", "podwall"),
                           check=False).stdout
