@@ -39,10 +39,12 @@ std::string CidrSetKey(const std::vector<ir::AddressRange>& ranges) {
     if (i > 0) key += ",";
     key += ranges[i].first.ToString();
     if (ranges[i].last != ranges[i].first) {
-      key += "-" + ranges[i].last.ToString();
+      key += '-';
+      key += ranges[i].last.ToString();
     }
   }
-  return key + "}";
+  key += '}';
+  return key;
 }
 
 // Records that `value` appeared in (or left) a set, cancelling the opposite
