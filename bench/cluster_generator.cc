@@ -3,7 +3,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
 #include <random>
 
 #include "absl/strings/str_cat.h"

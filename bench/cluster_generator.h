@@ -49,7 +49,8 @@ std::map<std::string, NamespaceObjects> ByNamespace(GeneratedCluster cluster);
 
 // Writes `objects` to DIR/<namespace>.json as a JSON List (atomically: a
 // temporary file renamed over the old one).
-void WriteNamespaceFile(const std::string& dir, const NamespaceObjects& objects);
+void WriteNamespaceFile(const std::string& dir,
+                        const NamespaceObjects& objects);
 
 // One more pod like the generated ones (for add/relabel events).
 schema::Pod GeneratePod(const ClusterShape& shape, int index, bool local,

@@ -1,6 +1,7 @@
 #include "policy-schema/json_writer.h"
 
 #include <cstdio>
+#include <ctime>
 
 #include "absl/strings/str_cat.h"
 
@@ -174,6 +175,21 @@ JsonWriter& JsonWriter::Null() {
   BeforeValue();
   out_ += "null";
   return *this;
+}
+
+std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
+  const std::time_t s = std::chrono::system_clock::to_time_t(t);
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      t.time_since_epoch())
+                      .count() %
+                  1000000;
+  std::tm tm;
+  gmtime_r(&s, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<long long>(us));
+  return buf;
 }
 
 }  // namespace podwall

@@ -5,6 +5,7 @@
 // (keys in the order written). Used for API objects, the IR, status and
 // flow records. Not thread-safe; one writer per output string.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -46,6 +47,10 @@ class JsonWriter {
 // level, one member or element per line; empty containers stay "{}"/"[]".
 // For humans and golden files.
 std::string PrettyJson(std::string_view compact);
+
+// UTC time as RFC 3339 with microseconds ("2026-11-22T13:45:01.123456Z"),
+// as flow records, status and logs write it.
+std::string FormatRfc3339(std::chrono::system_clock::time_point t);
 
 // Appends `value` as a JSON string literal (quotes included) to `out`.
 void AppendJsonString(std::string& out, std::string_view value);

@@ -90,27 +90,9 @@ absl::StatusOr<int> DaemonStreamLines(
 
 absl::StatusOr<DaemonReply> DaemonGet(const std::string& socket_path,
                                       const std::string& target) {
-  sockaddr_un addr{};
-  if (socket_path.size() >= sizeof(addr.sun_path)) {
-    return absl::InvalidArgumentError(socket_path + ": path too long");
-  }
-  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
-  }
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size());
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    const int e = errno;
-    close(fd);
-    return absl::UnavailableError(absl::StrCat(
-        "cannot reach podwalld at ", socket_path, ": ", strerror(e),
-        " (is podwalld running? --socket changes "
-        "the path)"));
-  }
+  absl::StatusOr<int> connected = Connect(socket_path, 10);
+  if (!connected.ok()) return connected.status();
+  const int fd = *connected;
   const std::string request =
       absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: podwalld\r\n\r\n");
   if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=

@@ -25,20 +25,6 @@ using Clock = EventLoop::Clock;
 using std::chrono::duration;
 using std::chrono::milliseconds;
 
-std::string Rfc3339(std::chrono::system_clock::time_point t) {
-  const std::time_t s = std::chrono::system_clock::to_time_t(t);
-  const auto ms =
-      std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count() %
-      1000;
-  std::tm tm;
-  gmtime_r(&s, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<long long>(ms));
-  return buf;
-}
-
 std::string Ms(Clock::duration d) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.3f",
@@ -421,7 +407,7 @@ std::string Daemon::StatusJson() const {
   w.Key("generation").Uint(generation_);
   w.Key("last_sync_time");
   if (last_sync_time_) {
-    w.String(Rfc3339(*last_sync_time_));
+    w.String(FormatRfc3339(*last_sync_time_));
   } else {
     w.Null();
   }
@@ -441,7 +427,7 @@ std::string Daemon::StatusJson() const {
     w.Key("invalid_inputs_total").Uint(s.invalid_inputs_total);
     w.Key("last_change");
     if (s.last_change) {
-      w.String(Rfc3339(*s.last_change));
+      w.String(FormatRfc3339(*s.last_change));
     } else {
       w.Null();
     }

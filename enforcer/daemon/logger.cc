@@ -4,7 +4,8 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
+
+#include "policy-schema/json_writer.h"
 
 namespace podwall::enforcer {
 namespace {
@@ -49,19 +50,7 @@ void AppendValue(std::string& out, std::string_view v) {
 }  // namespace
 
 std::string Rfc3339Now() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                      now.time_since_epoch())
-                      .count() %
-                  1000000;
-  std::tm tm;
-  gmtime_r(&t, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<long long>(us));
-  return buf;
+  return FormatRfc3339(std::chrono::system_clock::now());
 }
 
 std::string FormatLogFields(LogLevel level, std::string_view msg,

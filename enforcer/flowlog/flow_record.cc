@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include <cctype>
-#include <ctime>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -84,18 +83,7 @@ FlowEndpoint ParseEndpoint(simdjson::dom::element e) {
 }  // namespace
 
 std::string FlowTime(std::chrono::system_clock::time_point t) {
-  const std::time_t s = std::chrono::system_clock::to_time_t(t);
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                      t.time_since_epoch())
-                      .count() %
-                  1000000;
-  std::tm tm;
-  gmtime_r(&s, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<long long>(us));
-  return buf;
+  return FormatRfc3339(t);
 }
 
 std::string FlowRecordJson(const FlowRecord& r) {
