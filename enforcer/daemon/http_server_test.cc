@@ -139,6 +139,76 @@ TEST(HttpServerTest, Tcp_PortZeroPicksAPortAndBadRequestIs400) {
   EXPECT_THAT(bad, StartsWith("HTTP/1.1 400 Bad Request\r\n"));
 }
 
+TEST(HttpServerTest, Stream_SendsUntilClientHangsUpThenReportsClose) {
+  auto loop = EventLoop::Create();
+  ASSERT_TRUE(loop.ok());
+  int stream = -1;
+  HttpServer* server_ptr = nullptr;
+  auto server =
+      HttpServer::ListenTcp(**loop, "127.0.0.1:0", [&](const HttpRequest& r) {
+        stream = r.connection;
+        return HttpResponse{200, "application/x-ndjson", "first\n", true};
+      });
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ptr = server->get();
+  int closed = -1;
+  (*server)->set_on_stream_closed([&](int c) { closed = c; });
+  const std::string address = (*server)->address();
+  const int port = std::stoi(address.substr(address.rfind(':') + 1));
+  // The client reads the head and two lines, then hangs up; meanwhile the
+  // loop pushes a line whenever the client has read the previous one.
+  int to_server[2];
+  ASSERT_EQ(pipe(to_server), 0);
+  ASSERT_TRUE((*loop)
+                  ->Watch(to_server[0],
+                          [&] {
+                            char c;
+                            (void)!read(to_server[0], &c, 1);
+                            if (c == 'n') {
+                              EXPECT_TRUE(server_ptr->Send(stream, "second\n"));
+                            } else {
+                              (*loop)->Stop();
+                            }
+                          })
+                  .ok());
+  std::string got;
+  std::thread client([&] {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    const std::string req = "GET /v1/flows?follow=1 HTTP/1.1\r\n\r\n";
+    send(fd, req.data(), req.size(), 0);
+    char buf[256];
+    while (got.find("first\n") == std::string::npos) {
+      const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      got.append(buf, n);
+    }
+    (void)!write(to_server[1], "n", 1);
+    while (got.find("second\n") == std::string::npos) {
+      const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      got.append(buf, n);
+    }
+    close(fd);
+    usleep(50000);  // The server sees the hang-up before the stop below.
+    (void)!write(to_server[1], "s", 1);
+  });
+  (*loop)->Run();
+  client.join();
+  EXPECT_THAT(got, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(got, ::testing::Not(HasSubstr("Content-Length")));
+  EXPECT_THAT(got, HasSubstr("\r\n\r\nfirst\nsecond\n"));
+  EXPECT_EQ(closed, stream);
+  EXPECT_FALSE((*server)->Send(stream, "late\n"));
+  (*loop)->Unwatch(to_server[0]);
+  close(to_server[0]);
+  close(to_server[1]);
+}
+
 TEST(HttpServerTest, Tcp_BadAddress_IsInvalidArgument) {
   auto loop = EventLoop::Create();
   ASSERT_TRUE(loop.ok());
