@@ -1,0 +1,47 @@
+#ifndef PODWALL_CONTROLLER_SOURCES_KUBECONFIG_H_
+#define PODWALL_CONTROLLER_SOURCES_KUBECONFIG_H_
+
+// How to reach a Kubernetes API server: from a kubeconfig file (as kubectl
+// reads it: current-context or a named one; server; certificate-authority
+// as a file or -data; client certificate and key as files or -data; token
+// or tokenFile; insecure-skip-tls-verify) or from inside a pod (the
+// service's environment variables and the service-account files). Paths in
+// a kubeconfig are relative to the file's directory. The Kubernetes source
+// (issue 8) talks to the server with what this returns.
+
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace podwall::controller {
+
+struct KubeClientConfig {
+  std::string server;  // "https://host:port", no trailing slash.
+  std::string ca_pem;  // Empty: the system's trust store.
+  bool insecure_skip_tls_verify = false;
+  std::string client_cert_pem;
+  std::string client_key_pem;
+  std::string token;       // A static bearer token, or
+  std::string token_file;  // a file re-read per request (tokens rotate).
+};
+
+// Errors are InvalidArgument and read
+//   "kubeconfig FILE:LINE: users[0].user.client-key-data: not base64".
+absl::StatusOr<KubeClientConfig> LoadKubeconfig(const std::string& path,
+                                                const std::string& context);
+
+// In-cluster: KUBERNETES_SERVICE_HOST and _PORT from `env`, the token and
+// ca.crt from `service_account_dir`.
+absl::StatusOr<KubeClientConfig> InClusterConfig(
+    const std::map<std::string, std::string>& env,
+    const std::string& service_account_dir =
+        "/var/run/secrets/kubernetes.io/serviceaccount");
+
+// The bearer token to send now: the static one, or the file's current
+// content (trimmed). Empty when the config has neither.
+absl::StatusOr<std::string> CurrentToken(const KubeClientConfig& config);
+
+}  // namespace podwall::controller
+
+#endif  // PODWALL_CONTROLLER_SOURCES_KUBECONFIG_H_
