@@ -12,6 +12,7 @@
 #include <ctime>
 
 #include "absl/strings/str_cat.h"
+#include "controller/sources/kubernetes_source.h"
 #include "controller/sources/manifest_source.h"
 #include "controller/state_loader.h"
 #include "enforcer/links/veth_discovery.h"
@@ -111,6 +112,10 @@ absl::Status Daemon::Start() {
             {{"socket", control_server_->address()},
              {"metrics", metrics_server_ ? metrics_server_->address() : ""}});
 
+  if (options_.kubernetes) {
+    sources_.push_back(std::make_unique<controller::KubernetesSource>(
+        *options_.kubernetes, controller::KubernetesSource::Options()));
+  }
   for (const std::string& dir : options_.manifest_dirs) {
     sources_.push_back(std::make_unique<controller::ManifestSource>(dir));
   }

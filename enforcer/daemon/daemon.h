@@ -26,6 +26,7 @@
 #include "absl/status/status.h"
 #include "controller/cluster_state.h"
 #include "controller/compiler.h"
+#include "controller/sources/kubeconfig.h"
 #include "controller/sources/source.h"
 #include "enforcer/daemon/event_loop.h"
 #include "enforcer/daemon/http_server.h"
@@ -43,6 +44,8 @@ namespace podwall::enforcer {
 struct DaemonOptions {
   std::string node_name;
   std::vector<std::string> manifest_dirs;
+  // The Kubernetes API, when --kubeconfig or --in-cluster was given.
+  std::optional<controller::KubeClientConfig> kubernetes;
   std::string socket_path = "/run/podwall/podwall.sock";
   std::string metrics_address = "127.0.0.1:9750";
   bool audit = false;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 
 #include "enforcer/daemon/daemon.h"
@@ -31,6 +32,17 @@ int main(int argc, char** argv) {
                  "a directory of Namespace/Pod/NetworkPolicy manifests to "
                  "follow (repeatable)")
       ->check(CLI::ExistingDirectory);
+  std::string kubeconfig;
+  std::string context;
+  bool in_cluster = false;
+  app.add_option("--kubeconfig", kubeconfig,
+                 "follow Namespaces, Pods and NetworkPolicies of the cluster "
+                 "this kubeconfig points at")
+      ->check(CLI::ExistingFile);
+  app.add_option("--context", context,
+                 "with --kubeconfig: the context (default: current-context)");
+  app.add_flag("--in-cluster", in_cluster,
+               "follow the cluster this pod runs in (service account)");
   app.add_option("--socket", options.socket_path,
                  "control socket (HTTP over unix)")
       ->capture_default_str();
@@ -78,9 +90,28 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  if (options.manifest_dirs.empty()) {
-    std::cerr << "podwalld: no source: give --manifests DIR (the Kubernetes "
-                 "and Docker sources are not there yet)\n";
+  if (!kubeconfig.empty() && in_cluster) {
+    std::cerr << "podwalld: --kubeconfig and --in-cluster exclude each other\n";
+    return 2;
+  }
+  if (!kubeconfig.empty() || in_cluster) {
+    std::map<std::string, std::string> env;
+    for (const char* k :
+         {"KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"}) {
+      if (const char* v = std::getenv(k)) env[k] = v;
+    }
+    absl::StatusOr<podwall::controller::KubeClientConfig> kube =
+        in_cluster ? podwall::controller::InClusterConfig(env)
+                   : podwall::controller::LoadKubeconfig(kubeconfig, context);
+    if (!kube.ok()) {
+      std::cerr << "podwalld: " << kube.status().message() << "\n";
+      return 2;
+    }
+    options.kubernetes = *kube;
+  }
+  if (options.manifest_dirs.empty() && !options.kubernetes) {
+    std::cerr << "podwalld: no source: give --manifests DIR, --kubeconfig "
+                 "FILE or --in-cluster (the Docker source is not there yet)\n";
     return 2;
   }
   if (options.node_name.empty()) options.node_name = Hostname();

@@ -1,0 +1,234 @@
+#include "controller/sources/kubernetes_source.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "policy-schema/decode.h"
+#include "policy-schema/defaults.h"
+
+namespace podwall::controller {
+namespace {
+
+const std::vector<std::pair<std::string, std::string>> kResources = {
+    {"namespaces", "/api/v1/namespaces"},
+    {"pods", "/api/v1/pods"},
+    {"networkpolicies", "/apis/networking.k8s.io/v1/networkpolicies"},
+};
+
+}  // namespace
+
+KubernetesSource::KubernetesSource(KubeClientConfig config, Options options)
+    : config_(std::move(config)), options_(options) {
+  event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+KubernetesSource::~KubernetesSource() {
+  stop_ = true;
+  cv_.notify_all();
+  for (std::thread& t : threads_) t.join();
+  if (event_fd_ >= 0) close(event_fd_);
+}
+
+absl::Status KubernetesSource::Start(ChangeSink& sink) {
+  if (event_fd_ < 0) return absl::InternalError("eventfd failed");
+  for (const auto& [name, path] : kResources) {
+    threads_.emplace_back([this, r = Resource{name, path}] { Run(r); });
+  }
+  // No partial view: wait until every resource has been listed once,
+  // passing on what comes meanwhile (the daemon only compiles afterwards).
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(200));
+    }
+    ProcessEvents(sink);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (synced_.size() == kResources.size()) break;
+  }
+  return absl::OkStatus();
+}
+
+void KubernetesSource::Push(ObjectChange change) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(std::move(change));
+  }
+  const uint64_t one = 1;
+  (void)!write(event_fd_, &one, sizeof(one));
+}
+
+void KubernetesSource::Note(ChangeSink::Severity s, const std::string& m) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    notes_.emplace_back(s, m);
+    if (s == ChangeSink::Severity::kError) last_error_ = m;
+  }
+  const uint64_t one = 1;
+  (void)!write(event_fd_, &one, sizeof(one));
+}
+
+void KubernetesSource::ProcessEvents(ChangeSink& sink) {
+  uint64_t count;
+  (void)!read(event_fd_, &count, sizeof(count));
+  std::deque<ObjectChange> changes;
+  std::deque<std::pair<ChangeSink::Severity, std::string>> notes;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    changes.swap(queue_);
+    notes.swap(notes_);
+    if (!changes.empty()) last_change_ = std::chrono::system_clock::now();
+  }
+  for (const auto& [s, m] : notes) sink.Note(s, "kubernetes", m);
+  for (const ObjectChange& c : changes) sink.Apply(c);
+}
+
+void KubernetesSource::Backoff(int& failures) {
+  ++failures;
+  auto delay = options_.min_backoff * (1 << std::min(failures - 1, 10));
+  delay = std::min<std::chrono::milliseconds>(delay, options_.max_backoff);
+  // Full jitter over the second half, so nodes do not retry in step.
+  thread_local std::mt19937 rng(std::random_device{}());
+  const auto half = delay / 2;
+  delay = half + std::chrono::milliseconds(std::uniform_int_distribution<long>(
+                     0, std::max<long>(1, half.count()))(rng));
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, delay, [this] { return stop_.load(); });
+}
+
+absl::StatusOr<std::string> KubernetesSource::List(
+    KubeClient& client, const Resource& r,
+    std::map<std::string, schema::Object>& listed) {
+  std::string cont;
+  std::string version;
+  listed.clear();
+  do {
+    std::string path = absl::StrCat(r.path, "?limit=", options_.page_size);
+    if (!cont.empty()) absl::StrAppend(&path, "&continue=", cont);
+    absl::StatusOr<KubeResponse> resp = client.Get(path);
+    if (!resp.ok()) return resp.status();
+    if (resp->status != 200) {
+      return absl::UnavailableError(absl::StrCat("list ", r.name, ": HTTP ",
+                                                 resp->status, ": ",
+                                                 resp->body.substr(0, 300)));
+    }
+    absl::StatusOr<schema::DecodeResult> list =
+        schema::DecodeJson(resp->body, "list " + r.name);
+    if (!list.ok()) return list.status();
+    for (schema::DecodedObject& o : list->objects) {
+      schema::ApplyDefaults(o.object);
+      listed[ObjectKey(o.object)] = o.object;
+      Push({ObjectChange::Type::kUpsert, std::move(o.object)});
+    }
+    cont = list->list_continue;
+    version = list->list_resource_version;
+  } while (!cont.empty() && !stop_);
+  return version;
+}
+
+void KubernetesSource::Run(const Resource& r) {
+  KubeClient client(config_, &stop_);
+  // What this resource holds now, as reported: a relist deletes whatever
+  // is no longer listed.
+  std::map<std::string, schema::Object> last;
+  std::string version;
+  int failures = 0;
+  bool relist = true;
+  while (!stop_) {
+    if (relist) {
+      std::map<std::string, schema::Object> listed;
+      absl::StatusOr<std::string> v = List(client, r, listed);
+      if (!v.ok()) {
+        Note(ChangeSink::Severity::kError, std::string(v.status().message()));
+        Backoff(failures);
+        continue;
+      }
+      for (const auto& [key, object] : last) {
+        if (!listed.contains(key)) {
+          Push({ObjectChange::Type::kDelete, object});
+        }
+      }
+      last = std::move(listed);
+      version = *v;
+      relist = false;
+      failures = 0;
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!synced_.insert(r.name).second) ++relists_;
+      last_error_.clear();
+      cv_.notify_all();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      objects_[r.name] = last.size();
+    }
+    const std::string path = absl::StrCat(
+        r.path, "?watch=1&allowWatchBookmarks=true&resourceVersion=", version,
+        "&timeoutSeconds=", options_.watch_idle_seconds);
+    bool gone = false;
+    absl::StatusOr<long> status = client.Stream(
+        path, options_.watch_idle_seconds + 30, [&](std::string_view line) {
+          absl::StatusOr<schema::WatchEvent> ev =
+              schema::DecodeWatchEvent(line);
+          if (!ev.ok()) {
+            Note(ChangeSink::Severity::kWarning,
+                 absl::StrCat("watch ", r.name, ": ", ev.status().message()));
+            return true;
+          }
+          if (ev->type == "ERROR") {
+            if (ev->status_code == 410) gone = true;
+            return false;
+          }
+          if (!ev->resource_version.empty()) version = ev->resource_version;
+          if (!ev->object) return true;  // BOOKMARK, or a kind we skip.
+          schema::ApplyDefaults(*ev->object);
+          const std::string key = ObjectKey(*ev->object);
+          if (ev->type == "DELETED") {
+            last.erase(key);
+            Push({ObjectChange::Type::kDelete, *std::move(ev->object)});
+          } else {
+            last[key] = *ev->object;
+            Push({ObjectChange::Type::kUpsert, *std::move(ev->object)});
+          }
+          return !stop_;
+        });
+    if (stop_) break;
+    if (!status.ok()) {
+      Note(ChangeSink::Severity::kWarning,
+           absl::StrCat("watch ", r.name, ": ", status.status().message(),
+                        "; reconnecting"));
+      Backoff(failures);
+      continue;
+    }
+    if (gone || *status == 410) {
+      Note(ChangeSink::Severity::kInfo,
+           absl::StrCat("watch ", r.name,
+                        ": resourceVersion expired (410); listing again"));
+      relist = true;
+      continue;
+    }
+    if (*status != 200) {
+      Note(ChangeSink::Severity::kError,
+           absl::StrCat("watch ", r.name, ": HTTP ", *status));
+      Backoff(failures);
+      relist = *status == 401 || *status == 403;
+      continue;
+    }
+    failures = 0;  // The server ended the watch (timeout): watch again.
+  }
+}
+
+SourceStatus KubernetesSource::status() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  SourceStatus s;
+  s.name = "kubernetes";
+  s.target = config_.server;
+  for (const auto& [r, n] : objects_) s.objects += n;
+  s.ok = synced_.size() == kResources.size() && last_error_.empty();
+  if (!last_error_.empty()) s.errors.push_back(last_error_);
+  s.last_change = last_change_;
+  return s;
+}
+
+}  // namespace podwall::controller

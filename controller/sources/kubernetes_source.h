@@ -1,0 +1,86 @@
+#ifndef PODWALL_CONTROLLER_SOURCES_KUBERNETES_SOURCE_H_
+#define PODWALL_CONTROLLER_SOURCES_KUBERNETES_SOURCE_H_
+
+// Namespaces, Pods and NetworkPolicies from a Kubernetes API server
+// (`podwalld --kubeconfig FILE | --in-cluster`). One thread per resource:
+//   list in pages (limit/continue), then watch from the list's
+//   resourceVersion with bookmarks; on 410 Gone / Expired, list again and
+//   synthesize deletes for what vanished; on any error or dropped stream,
+//   reconnect with exponential backoff and jitter; a watch silent for its
+//   idle timeout is restarted.
+// Changes cross to the daemon's loop through a queue and an eventfd.
+// Start() returns once all three resources have been listed, so the daemon
+// never applies a partial view: until then the rules already in the kernel
+// stay in force.
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "controller/sources/kube_client.h"
+#include "controller/sources/source.h"
+
+namespace podwall::controller {
+
+class KubernetesSource : public Source {
+ public:
+  struct Options {
+    int watch_idle_seconds = 300;  // Restart a watch silent this long.
+    int page_size = 500;
+    std::chrono::milliseconds min_backoff{200};
+    std::chrono::milliseconds max_backoff{30000};
+  };
+  KubernetesSource(KubeClientConfig config, Options options);
+  ~KubernetesSource() override;
+
+  absl::Status Start(ChangeSink& sink) override;
+  int fd() const override { return event_fd_; }
+  void ProcessEvents(ChangeSink& sink) override;
+  std::optional<SteadyClock::time_point> deadline() const override {
+    return std::nullopt;
+  }
+  void OnDeadline(ChangeSink&) override {}
+  // The API is authoritative and watched: nothing to re-read on SIGHUP.
+  void Reload(ChangeSink&) override {}
+  SourceStatus status() const override;
+
+ private:
+  struct Resource {
+    std::string name;  // "pods"
+    std::string path;  // "/api/v1/pods"
+  };
+  void Run(const Resource& resource);
+  // Lists every page; returns the list's resourceVersion.
+  absl::StatusOr<std::string> List(
+      KubeClient& client, const Resource& r,
+      std::map<std::string, schema::Object>& listed);
+  void Push(ObjectChange change);
+  void Note(ChangeSink::Severity s, const std::string& message);
+  void Backoff(int& failures);
+
+  KubeClientConfig config_;
+  Options options_;
+  int event_fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<ObjectChange> queue_;  // Guarded by mu_.
+  std::deque<std::pair<ChangeSink::Severity, std::string>> notes_;
+  std::set<std::string> synced_;                // Resources listed once.
+  std::map<std::string, std::size_t> objects_;  // Per resource.
+  std::string last_error_;
+  std::size_t relists_ = 0;
+  std::optional<std::chrono::system_clock::time_point> last_change_;
+};
+
+}  // namespace podwall::controller
+
+#endif  // PODWALL_CONTROLLER_SOURCES_KUBERNETES_SOURCE_H_
