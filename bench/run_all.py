@@ -34,6 +34,9 @@ TARGETS = {  # key: (comparison, bound)
     "e2e_change_to_kernel_p99_ms": ("<=", 50),
     "daemon_rss_mb": ("<=", 150),
     "flow_records_per_s": (">=", 20000),
+    "kube_startup_ms": ("<=", 1000),
+    "kube_event_p99_ms": ("<=", 50),
+    "kube_daemon_rss_mb": ("<=", 150),
 }
 
 
@@ -123,6 +126,9 @@ def main():
     print("request/response (A/B interleaved inside)", flush=True)
     add(run(["/usr/bin/python3", f"{HERE}/rr_benchmark.py", podwall, f"{b}/bench/write_cluster",
              "--runs", str(runs), "--seconds", "3" if args.quick else "5"], "rr_benchmark"))
+    print("Kubernetes source against the test API server", flush=True)
+    add(run(["/usr/bin/python3", f"{HERE}/kube_benchmark.py", podwalld,
+             f"{b}/bench/write_cluster"], "kube_benchmark"))
     print("flow logging rate", flush=True)
     f = run(["/usr/bin/python3", f"{HERE}/flow_benchmark.py", podwall, podwalld],
             "flow_benchmark")

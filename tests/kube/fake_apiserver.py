@@ -15,7 +15,7 @@ for the three resources podwall reads.
   from N on (objects with kind/apiVersion), BOOKMARK events, and an ERROR
   event with a 410 Status when N is older than the last compaction.
 - A control API for tests, on the same server with the same token:
-  POST /test/apply (one JSON object), POST /test/delete (kind, namespace,
+  POST /test/apply (one JSON object), POST /test/bulk (a JSON list), POST /test/delete (kind, namespace,
   name), POST /test/compact (the next watches from older versions get
   410), POST /test/drop (closes every open watch stream; with
   {"hold": true} new watches get 503 until POST /test/resume).
@@ -50,6 +50,7 @@ class Store:
         self.compacted = 0
         self.drop_generation = 0
         self.hold = False
+        self.snapshots = {}  # kind -> (version, sorted items)
 
     def apply(self, obj):
         with self.lock:
@@ -111,6 +112,9 @@ class Handler(BaseHTTPRequestHandler):
         path = urlparse(self.path).path
         if path == "/test/apply":
             STORE.apply(json.loads(body))
+        elif path == "/test/bulk":  # A JSON list of objects.
+            for obj in json.loads(body):
+                STORE.apply(obj)
         elif path == "/test/delete":
             d = json.loads(body)
             STORE.delete(d["kind"], d.get("namespace", ""), d["name"])
@@ -142,8 +146,13 @@ class Handler(BaseHTTPRequestHandler):
                 return self.status(503, "ServiceUnavailable", "held by the test")
             return self.watch(kind, api_version, q)
         with STORE.lock:
-            items = sorted((k, o) for k, o in STORE.objects.items() if k[0] == kind)
-            version = STORE.version
+            # Pages of one list see one snapshot (cached per version).
+            cached = STORE.snapshots.get(kind)
+            if not cached or cached[0] != STORE.version:
+                cached = (STORE.version, sorted(
+                    (k, o) for k, o in STORE.objects.items() if k[0] == kind))
+                STORE.snapshots[kind] = cached
+            version, items = cached
         start = int(q.get("continue") or 0)
         limit = int(q.get("limit") or 0) or len(items)
         page = items[start:start + limit]
