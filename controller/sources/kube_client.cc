@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <memory>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
 
@@ -52,6 +53,9 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 absl::StatusOr<CurlPtr> Setup(const KubeClientConfig& c,
                               const std::string& path, Transfer& t,
                               SlistPtr& headers) {
+  // curl_easy_init would do this lazily, but not thread-safely.
+  static std::once_flag global_init;
+  std::call_once(global_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   CurlPtr curl(curl_easy_init());
   if (!curl) return absl::InternalError("curl_easy_init failed");
   CURL* h = curl.get();
