@@ -43,11 +43,13 @@ absl::Status KubernetesSource::Start(ChangeSink& sink) {
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait_for(lock, std::chrono::milliseconds(200));
+      if (synced_.size() == kResources.size()) break;
     }
     ProcessEvents(sink);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (synced_.size() == kResources.size()) break;
   }
+  // Each list pushed its objects before marking itself synced: this drain
+  // hands over all of them.
+  ProcessEvents(sink);
   return absl::OkStatus();
 }
 
@@ -155,13 +157,10 @@ void KubernetesSource::Run(const Resource& r) {
       relist = false;
       failures = 0;
       std::lock_guard<std::mutex> lock(mu_);
+      objects_[r.name] = last.size();
       if (!synced_.insert(r.name).second) ++relists_;
       last_error_.clear();
       cv_.notify_all();
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      objects_[r.name] = last.size();
     }
     const std::string path = absl::StrCat(
         r.path, "?watch=1&allowWatchBookmarks=true&resourceVersion=", version,
@@ -184,13 +183,19 @@ void KubernetesSource::Run(const Resource& r) {
           if (!ev->object) return true;  // BOOKMARK, or a kind we skip.
           schema::ApplyDefaults(*ev->object);
           const std::string key = ObjectKey(*ev->object);
-          if (ev->type == "DELETED") {
+          const bool deleted = ev->type == "DELETED";
+          if (deleted) {
             last.erase(key);
-            Push({ObjectChange::Type::kDelete, *std::move(ev->object)});
           } else {
             last[key] = *ev->object;
-            Push({ObjectChange::Type::kUpsert, *std::move(ev->object)});
           }
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            objects_[r.name] = last.size();
+          }
+          Push({deleted ? ObjectChange::Type::kDelete
+                        : ObjectChange::Type::kUpsert,
+                *std::move(ev->object)});
           return !stop_;
         });
     if (stop_) break;
