@@ -14,29 +14,34 @@ void LoadIntoState(const schema::ManifestSet& manifests, ClusterState& state) {
   }
 }
 
-bool ApplyChange(const ObjectChange& change, ClusterState& state,
-                 Compiler& compiler) {
+bool ApplyToState(const ObjectChange& change, ClusterState& state) {
   const bool upsert = change.type == ObjectChange::Type::kUpsert;
   const schema::ObjectMeta& meta = schema::MetadataOf(change.object);
   const std::string key = meta.namespace_ + "/" + meta.name;
   if (const auto* ns = std::get_if<schema::Namespace>(&change.object)) {
-    if (!(upsert ? state.UpsertNamespace(*ns)
-                 : state.DeleteNamespace(meta.name))) {
-      return false;
-    }
+    return upsert ? state.UpsertNamespace(*ns)
+                  : state.DeleteNamespace(meta.name);
+  }
+  if (const auto* pod = std::get_if<schema::Pod>(&change.object)) {
+    return upsert ? state.UpsertWorkload(WorkloadFromPod(*pod))
+                  : state.DeleteWorkload(key);
+  }
+  if (const auto* np = std::get_if<schema::NetworkPolicy>(&change.object)) {
+    return upsert ? state.UpsertPolicy(*np) : state.DeletePolicy(key);
+  }
+  return false;
+}
+
+bool ApplyChange(const ObjectChange& change, ClusterState& state,
+                 Compiler& compiler) {
+  if (!ApplyToState(change, state)) return false;
+  const schema::ObjectMeta& meta = schema::MetadataOf(change.object);
+  if (std::holds_alternative<schema::Namespace>(change.object)) {
     compiler.OnNamespaceChanged(state, meta.name);
-  } else if (const auto* pod = std::get_if<schema::Pod>(&change.object)) {
-    if (!(upsert ? state.UpsertWorkload(WorkloadFromPod(*pod))
-                 : state.DeleteWorkload(key))) {
-      return false;
-    }
-    compiler.OnWorkloadChanged(state, key);
-  } else if (const auto* np =
-                 std::get_if<schema::NetworkPolicy>(&change.object)) {
-    if (!(upsert ? state.UpsertPolicy(*np) : state.DeletePolicy(key))) {
-      return false;
-    }
-    compiler.OnPolicyChanged(state, key);
+  } else if (std::holds_alternative<schema::Pod>(change.object)) {
+    compiler.OnWorkloadChanged(state, meta.namespace_ + "/" + meta.name);
+  } else {
+    compiler.OnPolicyChanged(state, meta.namespace_ + "/" + meta.name);
   }
   return true;
 }

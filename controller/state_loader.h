@@ -14,7 +14,12 @@ namespace podwall::controller {
 
 void LoadIntoState(const schema::ManifestSet& manifests, ClusterState& state);
 
-// Returns whether the state changed.
+// Applies one change to the state only (the compiler is rebuilt later);
+// returns whether the state changed.
+bool ApplyToState(const ObjectChange& change, ClusterState& state);
+
+// Applies one change and tells the compiler; returns whether the state
+// changed.
 bool ApplyChange(const ObjectChange& change, ClusterState& state,
                  Compiler& compiler);
 

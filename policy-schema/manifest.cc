@@ -23,11 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool HasManifestExtension(const fs::path& p) {
-  const std::string ext = p.extension().string();
-  return ext == ".yaml" || ext == ".yml" || ext == ".json";
-}
-
 absl::StatusOr<std::string> ReadAll(const std::string& path) {
   if (path == "-") {
     std::ostringstream out;
@@ -53,6 +48,12 @@ bool IsEditorTemporary(std::string_view name) {
     if (name.ends_with(suffix)) return true;
   }
   return false;
+}
+
+bool IsManifestFileName(std::string_view name) {
+  if (IsEditorTemporary(name)) return false;
+  return name.ends_with(".yaml") || name.ends_with(".yml") ||
+         name.ends_with(".json");
 }
 
 absl::StatusOr<ManifestSet> ParseManifests(std::string_view text,
@@ -90,8 +91,7 @@ absl::StatusOr<std::vector<std::string>> ExpandManifestPaths(
     for (const auto& entry : fs::directory_iterator(path, ec)) {
       const fs::path& p = entry.path();
       if (!entry.is_regular_file(ec) ||
-          IsEditorTemporary(p.filename().string()) ||
-          !HasManifestExtension(p)) {
+          !IsManifestFileName(p.filename().string())) {
         continue;
       }
       found.push_back(p.string());

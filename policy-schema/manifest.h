@@ -46,6 +46,10 @@ absl::StatusOr<ManifestSet> LoadManifestFile(const std::string& path);
 absl::StatusOr<ManifestSet> LoadManifests(
     const std::vector<std::string>& paths);
 
+// True for a file name a directory source reads: a .yaml, .yml or .json
+// name that is not an editor's temporary.
+bool IsManifestFileName(std::string_view file_name);
+
 // True for names an editor or tool writes beside the real file (".x.swp",
 // "x~", "#x#", ".#x", "x.tmp", "4913"): directory sources ignore them.
 bool IsEditorTemporary(std::string_view file_name);

@@ -16,14 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool IsManifestName(const std::string& name) {
-  if (schema::IsEditorTemporary(name)) return false;
-  for (const char* ext : {".yaml", ".yml", ".json"}) {
-    if (name.ends_with(ext)) return true;
-  }
-  return false;
-}
-
 constexpr uint32_t kWatchMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
                                 IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF;
 
@@ -67,7 +59,7 @@ void ManifestSource::ScanDirectory() {
 }
 
 void ManifestSource::MarkDirty(const std::string& name) {
-  if (!IsManifestName(name) && !files_.contains(name)) return;
+  if (!schema::IsManifestFileName(name) && !files_.contains(name)) return;
   dirty_.insert(name);
   const auto now = SteadyClock::now();
   if (!first_dirty_) first_dirty_ = now;
@@ -121,7 +113,7 @@ void ManifestSource::Reload(ChangeSink& sink) {
 void ManifestSource::ReadFile(const std::string& name, ChangeSink& sink) {
   const std::string path = (fs::path(directory_) / name).string();
   std::error_code ec;
-  if (!IsManifestName(name) || !fs::is_regular_file(path, ec)) {
+  if (!schema::IsManifestFileName(name) || !fs::is_regular_file(path, ec)) {
     // Removed (or renamed away): its objects go.
     if (files_.contains(name)) {
       ReplaceFileObjects(name, {}, sink);

@@ -179,18 +179,7 @@ void Daemon::Stop() {
 void Daemon::Apply(const controller::ObjectChange& change) {
   if (starting_) {
     // Only the state: the compiler is rebuilt once everything is loaded.
-    const schema::ObjectMeta& meta = schema::MetadataOf(change.object);
-    const std::string key = meta.namespace_ + "/" + meta.name;
-    const bool up = change.type == controller::ObjectChange::Type::kUpsert;
-    if (const auto* ns = std::get_if<schema::Namespace>(&change.object)) {
-      up ? state_.UpsertNamespace(*ns) : state_.DeleteNamespace(meta.name);
-    } else if (const auto* pod = std::get_if<schema::Pod>(&change.object)) {
-      up ? state_.UpsertWorkload(controller::WorkloadFromPod(*pod))
-         : state_.DeleteWorkload(key);
-    } else if (const auto* np =
-                   std::get_if<schema::NetworkPolicy>(&change.object)) {
-      up ? state_.UpsertPolicy(*np) : state_.DeletePolicy(key);
-    }
+    controller::ApplyToState(change, state_);
     return;
   }
   if (controller::ApplyChange(change, state_, compiler_)) {

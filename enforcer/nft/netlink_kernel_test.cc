@@ -13,6 +13,7 @@
 
 #include "controller/cluster_state.h"
 #include "controller/compiler.h"
+#include "controller/state_loader.h"
 #include "enforcer/nft/netlink_batch.h"
 #include "enforcer/nft/netlink_socket.h"
 #include "enforcer/nft/nft_backend.h"
@@ -327,19 +328,8 @@ void Upsert(const std::string& yaml, controller::ClusterState& state,
   auto set = schema::ParseManifests(yaml, "step.yaml");
   ASSERT_TRUE(set.ok()) << set.status();
   for (const schema::SourcedObject& o : set->objects) {
-    if (const auto* ns = std::get_if<schema::Namespace>(&o.object)) {
-      state.UpsertNamespace(*ns);
-      compiler.OnNamespaceChanged(state, ns->metadata.name);
-    } else if (const auto* pod = std::get_if<schema::Pod>(&o.object)) {
-      controller::Workload w = controller::WorkloadFromPod(*pod);
-      const std::string key = w.key;
-      state.UpsertWorkload(std::move(w));
-      compiler.OnWorkloadChanged(state, key);
-    } else if (const auto* np = std::get_if<schema::NetworkPolicy>(&o.object)) {
-      state.UpsertPolicy(*np);
-      compiler.OnPolicyChanged(
-          state, np->metadata.namespace_ + "/" + np->metadata.name);
-    }
+    controller::ApplyChange({controller::ObjectChange::Type::kUpsert, o.object},
+                            state, compiler);
   }
 }
 
