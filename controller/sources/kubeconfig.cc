@@ -218,19 +218,4 @@ absl::StatusOr<KubeClientConfig> InClusterConfig(
   return out;
 }
 
-absl::StatusOr<std::string> CurrentToken(const KubeClientConfig& config) {
-  if (config.token_file.empty()) return config.token;
-  absl::StatusOr<std::string> t = ReadFile(config.token_file);
-  if (!t.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("token file ", config.token_file, ": cannot read"));
-  }
-  std::string token = *t;
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' ||
-                            token.back() == ' ')) {
-    token.pop_back();
-  }
-  return token;
-}
-
 }  // namespace podwall::controller

@@ -13,18 +13,12 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "controller/sources/http_client.h"
 
 namespace podwall::controller {
 
-struct KubeClientConfig {
-  std::string server;  // "https://host:port", no trailing slash.
-  std::string ca_pem;  // Empty: the system's trust store.
-  bool insecure_skip_tls_verify = false;
-  std::string client_cert_pem;
-  std::string client_key_pem;
-  std::string token;       // A static bearer token, or
-  std::string token_file;  // a file re-read per request (tokens rotate).
-};
+// A kubeconfig resolves to how the HTTP client reaches the server.
+using KubeClientConfig = HttpClientConfig;
 
 // Errors are InvalidArgument and read
 //   "kubeconfig FILE:LINE: users[0].user.client-key-data: not base64".
@@ -37,10 +31,6 @@ absl::StatusOr<KubeClientConfig> InClusterConfig(
     const std::map<std::string, std::string>& env,
     const std::string& service_account_dir =
         "/var/run/secrets/kubernetes.io/serviceaccount");
-
-// The bearer token to send now: the static one, or the file's current
-// content (trimmed). Empty when the config has neither.
-absl::StatusOr<std::string> CurrentToken(const KubeClientConfig& config);
 
 }  // namespace podwall::controller
 

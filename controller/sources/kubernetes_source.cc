@@ -20,7 +20,7 @@ const std::vector<std::pair<std::string, std::string>> kResources = {
 
 }  // namespace
 
-KubernetesSource::KubernetesSource(KubeClientConfig config, Options options)
+KubernetesSource::KubernetesSource(HttpClientConfig config, Options options)
     : config_(std::move(config)), options_(options) {
   event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
@@ -32,25 +32,17 @@ KubernetesSource::~KubernetesSource() {
   if (event_fd_ >= 0) close(event_fd_);
 }
 
-absl::Status KubernetesSource::Start(ChangeSink& sink) {
+absl::Status KubernetesSource::Start(ChangeSink&) {
   if (event_fd_ < 0) return absl::InternalError("eventfd failed");
   for (const auto& [name, path] : kResources) {
     threads_.emplace_back([this, r = Resource{name, path}] { Run(r); });
   }
-  // No partial view: wait until every resource has been listed once,
-  // passing on what comes meanwhile (the daemon only compiles afterwards).
-  while (true) {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::milliseconds(200));
-      if (synced_.size() == kResources.size()) break;
-    }
-    ProcessEvents(sink);
-  }
-  // Each list pushed its objects before marking itself synced: this drain
-  // hands over all of them.
-  ProcessEvents(sink);
   return absl::OkStatus();
+}
+
+bool KubernetesSource::synced() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return synced_.size() == kResources.size();
 }
 
 void KubernetesSource::Push(ObjectChange change) {
@@ -101,7 +93,7 @@ void KubernetesSource::Backoff(int& failures) {
 }
 
 absl::StatusOr<std::string> KubernetesSource::List(
-    KubeClient& client, const Resource& r,
+    HttpClient& client, const Resource& r,
     std::map<std::string, schema::Object>& listed) {
   std::string cont;
   std::string version;
@@ -109,7 +101,7 @@ absl::StatusOr<std::string> KubernetesSource::List(
   do {
     std::string path = absl::StrCat(r.path, "?limit=", options_.page_size);
     if (!cont.empty()) absl::StrAppend(&path, "&continue=", cont);
-    absl::StatusOr<KubeResponse> resp = client.Get(path);
+    absl::StatusOr<HttpReply> resp = client.Get(path);
     if (!resp.ok()) return resp.status();
     if (resp->status != 200) {
       return absl::UnavailableError(absl::StrCat("list ", r.name, ": HTTP ",
@@ -131,7 +123,7 @@ absl::StatusOr<std::string> KubernetesSource::List(
 }
 
 void KubernetesSource::Run(const Resource& r) {
-  KubeClient client(config_, &stop_);
+  HttpClient client(config_, &stop_);
   // What this resource holds now, as reported: a relist deletes whatever
   // is no longer listed.
   std::map<std::string, schema::Object> last;
@@ -160,14 +152,16 @@ void KubernetesSource::Run(const Resource& r) {
       objects_[r.name] = last.size();
       if (!synced_.insert(r.name).second) ++relists_;
       last_error_.clear();
-      cv_.notify_all();
+      const uint64_t one = 1;
+      (void)!write(event_fd_, &one, sizeof(one));
     }
     const std::string path = absl::StrCat(
         r.path, "?watch=1&allowWatchBookmarks=true&resourceVersion=", version,
         "&timeoutSeconds=", options_.watch_idle_seconds);
     bool gone = false;
     absl::StatusOr<long> status = client.Stream(
-        path, options_.watch_idle_seconds + 30, [&](std::string_view line) {
+        path, options_.watch_idle_seconds + options_.watch_grace_seconds,
+        [&](std::string_view line) {
           absl::StatusOr<schema::WatchEvent> ev =
               schema::DecodeWatchEvent(line);
           if (!ev.ok()) {

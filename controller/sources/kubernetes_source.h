@@ -9,9 +9,10 @@
 //   reconnect with exponential backoff and jitter; a watch silent for its
 //   idle timeout is restarted.
 // Changes cross to the daemon's loop through a queue and an eventfd.
-// Start() returns once all three resources have been listed, so the daemon
-// never applies a partial view: until then the rules already in the kernel
-// stay in force.
+// Start() returns at once; synced() turns true once all three resources
+// have been listed, so the daemon never applies a partial view: until then
+// the rules already in the kernel stay in force, and the control socket
+// says why (an API server that cannot be reached, say).
 
 #include <atomic>
 #include <condition_variable>
@@ -23,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "controller/sources/kube_client.h"
+#include "controller/sources/http_client.h"
 #include "controller/sources/source.h"
 
 namespace podwall::controller {
@@ -31,12 +32,15 @@ namespace podwall::controller {
 class KubernetesSource : public Source {
  public:
   struct Options {
-    int watch_idle_seconds = 300;  // Restart a watch silent this long.
+    // Asked of the server as the watch's timeoutSeconds; a watch silent
+    // for that plus the grace is taken for hung and restarted.
+    int watch_idle_seconds = 300;
+    int watch_grace_seconds = 30;
     int page_size = 500;
     std::chrono::milliseconds min_backoff{200};
     std::chrono::milliseconds max_backoff{30000};
   };
-  KubernetesSource(KubeClientConfig config, Options options);
+  KubernetesSource(HttpClientConfig config, Options options);
   ~KubernetesSource() override;
 
   absl::Status Start(ChangeSink& sink) override;
@@ -49,6 +53,7 @@ class KubernetesSource : public Source {
   // The API is authoritative and watched: nothing to re-read on SIGHUP.
   void Reload(ChangeSink&) override {}
   SourceStatus status() const override;
+  bool synced() const override;
 
  private:
   struct Resource {
@@ -58,13 +63,13 @@ class KubernetesSource : public Source {
   void Run(const Resource& resource);
   // Lists every page; returns the list's resourceVersion.
   absl::StatusOr<std::string> List(
-      KubeClient& client, const Resource& r,
+      HttpClient& client, const Resource& r,
       std::map<std::string, schema::Object>& listed);
   void Push(ObjectChange change);
   void Note(ChangeSink::Severity s, const std::string& message);
   void Backoff(int& failures);
 
-  KubeClientConfig config_;
+  HttpClientConfig config_;
   Options options_;
   int event_fd_ = -1;
   std::atomic<bool> stop_{false};

@@ -1,4 +1,4 @@
-// KubeClient and KubernetesSource against the test API server
+// HttpClient and KubernetesSource against the test API server
 // (tests/kube/fake_apiserver.py) on loopback: TLS with its CA, the bearer
 // token, lists in pages, watches.
 
@@ -7,8 +7,10 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "controller/sources/kubeconfig.h"
@@ -21,6 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class Recorder : public ChangeSink {
  public:
@@ -71,6 +74,26 @@ class KubernetesSourceTest : public ::testing::Test {
                             path + " '" + json + "'";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   }
+  // Handles the source's events until `done` or about `tenths` / 10 s.
+  static bool Pump(KubernetesSource& source, ChangeSink& sink,
+                   const std::function<bool()>& done, int tenths = 100) {
+    pollfd p{source.fd(), POLLIN, 0};
+    for (int i = 0; i < tenths; ++i) {
+      if (done()) return true;
+      if (poll(&p, 1, 100) > 0) source.ProcessEvents(sink);
+    }
+    return done();
+  }
+  // Namespace watches the test server has served.
+  int Watches() {
+    auto reply = HttpClient(config_).Get("/test/stats");
+    if (!reply.ok()) return -1;
+    const std::string key = "\"watches_Namespace\": ";
+    const std::size_t at = reply->body.find(key);
+    return at == std::string::npos
+               ? 0
+               : std::atoi(reply->body.c_str() + at + key.size());
+  }
   void Namespace(const std::string& name) {
     Post("/test/apply",
          R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" +
@@ -84,19 +107,43 @@ class KubernetesSourceTest : public ::testing::Test {
 };
 
 TEST_F(KubernetesSourceTest, Client_TokenIsRequired) {
-  KubeClient good(config_);
+  HttpClient good(config_);
   auto ok = good.Get("/api/v1/namespaces");
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(ok->status, 200);
   KubeClientConfig wrong = config_;
   wrong.token = "not-the-token";
-  auto denied = KubeClient(wrong).Get("/api/v1/namespaces");
+  auto denied = HttpClient(wrong).Get("/api/v1/namespaces");
   ASSERT_TRUE(denied.ok()) << denied.status();
   EXPECT_EQ(denied->status, 401);
   KubeClientConfig no_ca = config_;
   no_ca.ca_pem.clear();  // The system trust store does not know the CA.
   EXPECT_TRUE(absl::IsUnavailable(
-      KubeClient(no_ca).Get("/api/v1/namespaces").status()));
+      HttpClient(no_ca).Get("/api/v1/namespaces").status()));
+}
+
+TEST_F(KubernetesSourceTest, Client_ClientCertificateAuthenticates) {
+  auto config = LoadKubeconfig((work_ / "kubeconfig-cert").string(), "");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_FALSE(config->client_cert_pem.empty());
+  EXPECT_TRUE(config->token.empty());
+  auto ok = HttpClient(*config).Get("/api/v1/namespaces");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->status, 200);
+  HttpClientConfig no_cert = *config;
+  no_cert.client_cert_pem.clear();
+  no_cert.client_key_pem.clear();
+  auto denied = HttpClient(no_cert).Get("/api/v1/namespaces");
+  ASSERT_TRUE(denied.ok()) << denied.status();
+  EXPECT_EQ(denied->status, 401);
+}
+
+TEST_F(KubernetesSourceTest, Client_SlowResponseStillArrives) {
+  Post("/test/slow", R"({"seconds": 1.5})");
+  auto reply = HttpClient(config_).Get("/api/v1/namespaces");
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->status, 200);
+  EXPECT_THAT(reply->body, HasSubstr("NamespaceList"));
 }
 
 TEST_F(KubernetesSourceTest, Source_ListsEveryPageThenFollowsTheWatch) {
@@ -106,6 +153,8 @@ TEST_F(KubernetesSourceTest, Source_ListsEveryPageThenFollowsTheWatch) {
   KubernetesSource source(config_, options);
   Recorder sink;
   ASSERT_TRUE(source.Start(sink).ok());
+  ASSERT_TRUE(Pump(source, sink, [&] { return source.synced(); }));
+  source.ProcessEvents(sink);  // What came before the synced mark.
   EXPECT_EQ(sink.keys.size(), 7u);
   EXPECT_THAT(sink.keys, Contains("+Namespace//ns-6"));
   EXPECT_TRUE(source.status().ok);
@@ -114,12 +163,58 @@ TEST_F(KubernetesSourceTest, Source_ListsEveryPageThenFollowsTheWatch) {
   sink.keys.clear();
   Namespace("late");
   Post("/test/delete", R"({"kind":"Namespace","name":"ns-0"})");
-  pollfd p{source.fd(), POLLIN, 0};
-  for (int i = 0; i < 50 && sink.keys.size() < 2; ++i) {
-    if (poll(&p, 1, 100) > 0) source.ProcessEvents(sink);
-  }
+  Pump(source, sink, [&] { return sink.keys.size() >= 2; });
   EXPECT_THAT(sink.keys, Contains("+Namespace//late"));
   EXPECT_THAT(sink.keys, Contains("-Namespace//ns-0"));
+}
+
+TEST_F(KubernetesSourceTest, Source_StartDoesNotWaitForAnUnavailableServer) {
+  Namespace("early");
+  Post("/test/down", "{}");
+  KubernetesSource::Options options;
+  options.min_backoff = std::chrono::milliseconds(50);
+  options.max_backoff = std::chrono::milliseconds(200);
+  KubernetesSource source(config_, options);
+  Recorder sink;
+  ASSERT_TRUE(source.Start(sink).ok());  // Returns at once.
+  EXPECT_FALSE(source.synced());
+  // The failure shows in the status while it lasts.
+  ASSERT_TRUE(
+      Pump(source, sink, [&] { return !source.status().errors.empty(); }));
+  EXPECT_FALSE(source.status().ok);
+  EXPECT_THAT(source.status().errors[0], HasSubstr("503"));
+  EXPECT_FALSE(source.synced());
+  EXPECT_TRUE(sink.keys.empty());
+
+  Post("/test/resume", "{}");
+  ASSERT_TRUE(Pump(source, sink, [&] { return source.synced(); }));
+  source.ProcessEvents(sink);
+  EXPECT_THAT(sink.keys, Contains("+Namespace//early"));
+  EXPECT_TRUE(source.status().ok);
+}
+
+TEST_F(KubernetesSourceTest, Source_RestartsAWatchThatFallsSilent) {
+  KubernetesSource::Options options;
+  options.watch_idle_seconds = 1;
+  options.watch_grace_seconds = 1;
+  options.min_backoff = std::chrono::milliseconds(50);
+  KubernetesSource source(config_, options);
+  Recorder sink;
+  ASSERT_TRUE(source.Start(sink).ok());
+  ASSERT_TRUE(Pump(source, sink, [&] { return source.synced(); }));
+  // A hung server: the open watches send nothing, not even bookmarks, and
+  // never end. Events made meanwhile only arrive on a new watch.
+  Post("/test/silence", R"({"on": true})");
+  const int before = Watches();
+  Namespace("during-silence");
+  ASSERT_TRUE(Pump(
+      source, sink, [&] { return Watches() >= before + 3; }, 100));
+  EXPECT_THAT(sink.keys, Not(Contains("+Namespace//during-silence")));
+  Post("/test/silence", R"({"on": false})");
+  EXPECT_TRUE(Pump(source, sink, [&] {
+    return std::find(sink.keys.begin(), sink.keys.end(),
+                     "+Namespace//during-silence") != sink.keys.end();
+  }));
 }
 
 }  // namespace

@@ -54,9 +54,14 @@ class Source {
  public:
   virtual ~Source() = default;
 
-  // Loads everything the source holds now (blocking) and starts watching.
-  // An error here is fatal for the daemon's start-up.
+  // Loads what the source holds now and starts watching. A source whose
+  // first load happens in the background (an API that may be down) returns
+  // at once and reports synced() once it has handed over a complete view.
+  // An error here (bad configuration) is fatal for the daemon's start-up.
   virtual absl::Status Start(ChangeSink& sink) = 0;
+  // True once the source has handed over everything it held at least once;
+  // the daemon applies nothing before every source is synced.
+  virtual bool synced() const { return true; }
   // Readable when events are pending; -1 when the source has no fd.
   virtual int fd() const = 0;
   virtual void ProcessEvents(ChangeSink& sink) = 0;

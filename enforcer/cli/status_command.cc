@@ -52,8 +52,10 @@ std::string FormatStatus(const std::string& json) {
     out << "sources:\n";
     for (simdjson::dom::element s : sources) {
       out << "  " << Str(s, "name") << " " << Str(s, "target") << ": "
-          << (Flag(s, "ok") ? "ok" : "INVALID INPUT") << ", "
-          << Num(s, "objects") << " objects\n";
+          << (Flag(s, "ok")       ? "ok"
+              : Flag(s, "synced") ? "INVALID INPUT"
+                                  : "NOT SYNCED (waiting for a complete view)")
+          << ", " << Num(s, "objects") << " objects\n";
       simdjson::dom::array errors;
       if (!s["errors"].get_array().get(errors)) {
         for (simdjson::dom::element e : errors) {

@@ -16,7 +16,11 @@ TEST(StatusCommandTest, FormatStatus_SaysWhatMatters) {
           "last_sync_time":"2026-11-22T13:45:01.123Z",
           "last_error":"chain in_x/a: Invalid argument","audit":false,
           "sources":[{"name":"manifests","target":"/etc/podwall","ok":false,
-                      "objects":12,"errors":["a.yaml:3: metadata.name: bad"]}],
+                      "synced":true,"objects":12,
+                      "errors":["a.yaml:3: metadata.name: bad"]},
+                     {"name":"kubernetes","target":"https://k:6443",
+                      "ok":false,"synced":false,"objects":0,
+                      "errors":["connection refused"]}],
           "counts":{"namespaces":3,"pods":9,"policies":2,"local_endpoints":6,
                     "compiled_rules":4,"chains":7,"rules":30,"sets":12,
                     "set_elements":40,"guarded_interfaces":6}})");
@@ -25,6 +29,8 @@ TEST(StatusCommandTest, FormatStatus_SaysWhatMatters) {
   EXPECT_THAT(text, HasSubstr("last error: chain in_x/a: Invalid argument"));
   EXPECT_THAT(text, HasSubstr("manifests /etc/podwall: INVALID INPUT, 12"));
   EXPECT_THAT(text, HasSubstr("    a.yaml:3: metadata.name: bad\n"));
+  EXPECT_THAT(text, HasSubstr("kubernetes https://k:6443: NOT SYNCED"));
+  EXPECT_THAT(text, HasSubstr("    connection refused\n"));
   EXPECT_THAT(text, HasSubstr("6 local pods"));
   EXPECT_THAT(text, HasSubstr("30 nft rules"));
 }

@@ -131,14 +131,15 @@ absl::Status Daemon::Start() {
       auto st = loop_->Watch(source.fd(), [this, i] {
         sources_[i]->ProcessEvents(*this);
         ArmSourceTimer(i);
+        FinishStartWhenSynced();
       });
       if (!st.ok()) return st;
     }
     const controller::SourceStatus s = source.status();
-    log_.Info("source loaded", {{"source", s.name},
-                                {"target", s.target},
-                                {"objects", std::to_string(s.objects)},
-                                {"errors", std::to_string(s.errors.size())}});
+    log_.Info("source started", {{"source", s.name},
+                                 {"target", s.target},
+                                 {"objects", std::to_string(s.objects)},
+                                 {"errors", std::to_string(s.errors.size())}});
   }
 
   // Links: a veth coming or going re-runs discovery (debounced).
@@ -159,6 +160,25 @@ absl::Status Daemon::Start() {
               {{"error", std::string(watcher.status().message())}});
   }
 
+  FinishStartWhenSynced();
+  if (starting_) {
+    log_.Info(
+        "waiting for every source's first complete view; the rules in the "
+        "kernel stay in force meanwhile");
+  }
+  return absl::OkStatus();
+}
+
+void Daemon::FinishStartWhenSynced() {
+  if (!starting_) return;
+  for (const auto& source : sources_) {
+    if (!source->synced()) return;
+  }
+  // A source hands over its objects before it reports synced(): one more
+  // drain takes whatever arrived between its last drain and the mark.
+  for (std::size_t i = 0; i < sources_.size(); ++i) {
+    if (sources_[i]->fd() >= 0) sources_[i]->ProcessEvents(*this);
+  }
   // The whole input at once, then the first sync.
   starting_ = false;
   compiler_.Rebuild(state_);
@@ -167,7 +187,6 @@ absl::Status Daemon::Start() {
   pending_ = true;
   DoSync();
   loop_->After(options_.verify_interval, [this] { Verify(); });
-  return absl::OkStatus();
 }
 
 void Daemon::Run() { loop_->Run(); }
@@ -414,6 +433,7 @@ std::string Daemon::StatusJson() const {
     w.Key("name").String(s.name);
     w.Key("target").String(s.target);
     w.Key("ok").Bool(s.ok);
+    w.Key("synced").Bool(source->synced());
     w.Key("objects").Uint(s.objects);
     w.Key("errors").BeginArray();
     for (const std::string& e : s.errors) w.String(e);

@@ -71,9 +71,11 @@ class Daemon : private controller::ChangeSink,
   explicit Daemon(DaemonOptions options, Logger logger = Logger());
   ~Daemon() override;
 
-  // Opens the sockets, loads the sources, compiles and applies the first
-  // ruleset. Errors here end the daemon (exit 1); a failing first sync does
-  // not (it is retried, and /readyz says so).
+  // Opens the sockets and starts the sources; compiles and applies the
+  // first ruleset as soon as every source has a complete view (at once for
+  // files, after the first lists for an API). Errors here end the daemon
+  // (exit 1); an unreachable API or a failing first sync do not (they are
+  // retried, and /readyz and /v1/status say so).
   absl::Status Start();
   // Runs until SIGTERM/SIGINT or Stop().
   void Run();
@@ -109,6 +111,8 @@ class Daemon : private controller::ChangeSink,
   void RefreshNodeAddresses();
 
   void ArmSourceTimer(std::size_t index);
+  // Compiles and applies the first ruleset once every source is synced.
+  void FinishStartWhenSynced();
   void ScheduleSync();
   void DoSync();
   void RefreshInterfaces();

@@ -5,8 +5,9 @@ for the three resources podwall reads.
     fake_apiserver.py WORKDIR   (prints "ready PORT" once listening)
 
 - HTTPS with a CA and a server certificate generated in WORKDIR (openssl);
-  WORKDIR/kubeconfig points at the server with a bearer token; requests
-  without it get 401.
+  WORKDIR/kubeconfig points at the server with a bearer token, and
+  WORKDIR/kubeconfig-cert with a client certificate signed by the CA
+  (CN=system:node:node-1) instead; requests with neither get 401.
 - GET /api/v1/namespaces, /api/v1/pods,
   /apis/networking.k8s.io/v1/networkpolicies: paginated lists (limit,
   continue), items without kind/apiVersion, managedFields present, the
@@ -18,7 +19,12 @@ for the three resources podwall reads.
   POST /test/apply (one JSON object), POST /test/bulk (a JSON list), POST /test/delete (kind, namespace,
   name), POST /test/compact (the next watches from older versions get
   410), POST /test/drop (closes every open watch stream; with
-  {"hold": true} new watches get 503 until POST /test/resume).
+  {"hold": true} new watches get 503 until POST /test/resume),
+  POST /test/down (every GET gets 503 until POST /test/resume),
+  POST /test/slow {"seconds": S} (each GET waits S seconds before it
+  answers), POST /test/silence {"on": bool} (watches send nothing at all,
+  neither events nor bookmarks, and never end: a hung server),
+  GET /test/stats ({"lists_Pod": N, "watches_Pod": M, ...}: requests served).
 """
 
 import copy
@@ -51,6 +57,10 @@ class Store:
         self.drop_generation = 0
         self.hold = False
         self.snapshots = {}  # kind -> (version, sorted items)
+        self.down = False
+        self.slow = 0.0
+        self.silent = False
+        self.stats = {}  # "lists_Pod", "watches_Pod" -> count
 
     def apply(self, obj):
         with self.lock:
@@ -100,6 +110,10 @@ class Handler(BaseHTTPRequestHandler):
                               "reason": reason, "message": message, "code": code})
 
     def authorized(self):
+        cert = self.connection.getpeercert()
+        subject = dict(x[0] for x in cert.get("subject", ())) if cert else {}
+        if subject.get("commonName") == "system:node:node-1":
+            return True
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             self.status(401, "Unauthorized", "Unauthorized")
             return False
@@ -129,6 +143,16 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/test/resume":
             with STORE.lock:
                 STORE.hold = False
+                STORE.down = False
+        elif path == "/test/down":
+            with STORE.lock:
+                STORE.down = True
+        elif path == "/test/slow":
+            STORE.slow = float(json.loads(body)["seconds"])
+        elif path == "/test/silence":
+            with STORE.lock:
+                STORE.silent = bool(json.loads(body)["on"])
+                STORE.lock.notify_all()
         else:
             return self.status(404, "NotFound", path)
         self.send_json(200, {"version": STORE.version})
@@ -138,10 +162,21 @@ class Handler(BaseHTTPRequestHandler):
             return
         url = urlparse(self.path)
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if url.path == "/test/stats":
+            with STORE.lock:
+                return self.send_json(200, STORE.stats)
+        if STORE.down:
+            return self.status(503, "ServiceUnavailable", "down for the test")
+        if STORE.slow:
+            time.sleep(STORE.slow)
         if url.path not in RESOURCES:
             return self.status(404, "NotFound", url.path)
         kind, api_version, list_kind = RESOURCES[url.path]
-        if q.get("watch") in ("1", "true"):
+        watching = q.get("watch") in ("1", "true")
+        with STORE.lock:
+            key = ("watches_" if watching else "lists_") + kind
+            STORE.stats[key] = STORE.stats.get(key, 0) + 1
+        if watching:
             if STORE.hold:
                 return self.status(503, "ServiceUnavailable", "held by the test")
             return self.watch(kind, api_version, q)
@@ -193,8 +228,11 @@ class Handler(BaseHTTPRequestHandler):
                 drop = STORE.drop_generation
             deadline = time.monotonic() + timeout
             last_bookmark = time.monotonic()
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline or STORE.silent:
                 with STORE.lock:
+                    if STORE.silent and STORE.drop_generation == drop:
+                        STORE.lock.wait(0.5)
+                        continue
                     pending = [e for e in STORE.events if e[0] > since and e[1] == kind]
                     if not pending and STORE.drop_generation == drop:
                         STORE.lock.wait(0.5)
@@ -233,6 +271,11 @@ def make_certs(work):
     ssl_cmd("x509", "-req", "-in", f"{work}/server.csr", "-CA", f"{work}/ca.crt",
             "-CAkey", f"{work}/ca.key", "-CAcreateserial", "-days", "2",
             "-extfile", f"{work}/ext.cnf", "-out", f"{work}/server.crt")
+    ssl_cmd("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=system:node:node-1",
+            "-keyout", f"{work}/client.key", "-out", f"{work}/client.csr")
+    ssl_cmd("x509", "-req", "-in", f"{work}/client.csr", "-CA", f"{work}/ca.crt",
+            "-CAkey", f"{work}/ca.key", "-CAcreateserial", "-days", "2",
+            "-out", f"{work}/client.crt")
 
 
 def main():
@@ -243,6 +286,8 @@ def main():
     server.daemon_threads = True
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(f"{work}/server.crt", f"{work}/server.key")
+    ctx.load_verify_locations(f"{work}/ca.crt")
+    ctx.verify_mode = ssl.CERT_OPTIONAL  # A client certificate or a token.
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
     port = server.server_address[1]
     with open(f"{work}/kubeconfig", "w") as f:
@@ -258,6 +303,20 @@ contexts:
 users:
 - name: test
   user: {{token: {TOKEN}}}
+""")
+    with open(f"{work}/kubeconfig-cert", "w") as f:
+        f.write(f"""apiVersion: v1
+kind: Config
+current-context: node
+clusters:
+- name: test
+  cluster: {{server: "https://127.0.0.1:{port}", certificate-authority: ca.crt}}
+contexts:
+- name: node
+  context: {{cluster: test, user: node}}
+users:
+- name: node
+  user: {{client-certificate: client.crt, client-key: client.key}}
 """)
     print(f"ready {port}", flush=True)
     server.serve_forever()

@@ -72,6 +72,9 @@ def main():
             api("/test/apply", item)
         api("/test/apply", policy("b"))
 
+        # podwalld starts while the API server answers 503: it serves its
+        # socket, applies nothing, and says why.
+        api("/test/down", {})
         socket_path = os.path.join(cluster.work, "podwall.sock")
         log = open(os.path.join(cluster.work, "podwalld.log"), "w")
         daemon_proc = subprocess.Popen(
@@ -81,6 +84,14 @@ def main():
         runner = e2e.DaemonRunner(None, cluster, False)
         runner.socket = socket_path
         runner.proc = daemon_proc
+        s = runner.wait(lambda s: s["sources"] and s["sources"][0]["errors"], "an error", 20)
+        check(not s["ready"] and not s["sources"][0]["synced"]
+              and "503" in s["sources"][0]["errors"][0],
+              f"API down: not ready, the source says why: {s['sources'][0]['errors']}")
+        table = e2e.run(e2e.in_ns(cluster.node, "nft", "list", "table", "inet", "podwall"),
+                        check=False)
+        check(table.returncode != 0, "API down: nothing applied (no partial view)")
+        api("/test/resume", {})
         s = runner.wait(lambda s: s["ready"] and s["synced"], "ready", 20)
         check(s["sources"][0]["name"] == "kubernetes" and s["sources"][0]["ok"]
               and s["counts"]["pods"] == 9 and s["counts"]["policies"] == 1,

@@ -1,9 +1,11 @@
-#include "controller/sources/kube_client.h"
+#include "controller/sources/http_client.h"
 
 #include <curl/curl.h>
 
+#include <fstream>
 #include <memory>
 #include <mutex>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 
@@ -50,7 +52,7 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 }
 
 // A handle set up for `path`, or an error (token file unreadable).
-absl::StatusOr<CurlPtr> Setup(const KubeClientConfig& c,
+absl::StatusOr<CurlPtr> Setup(const HttpClientConfig& c,
                               const std::string& path, Transfer& t,
                               SlistPtr& headers) {
   // curl_easy_init would do this lazily, but not thread-safely.
@@ -61,6 +63,9 @@ absl::StatusOr<CurlPtr> Setup(const KubeClientConfig& c,
   CURL* h = curl.get();
   const std::string url = c.server + path;
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  if (!c.unix_socket.empty()) {
+    curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c.unix_socket.c_str());
+  }
   curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
@@ -108,7 +113,24 @@ absl::Status TransportError(CURLcode rc, const std::string& path) {
 
 }  // namespace
 
-absl::StatusOr<KubeResponse> KubeClient::Get(const std::string& path) {
+absl::StatusOr<std::string> CurrentToken(const HttpClientConfig& config) {
+  if (config.token_file.empty()) return config.token;
+  std::ifstream in(config.token_file, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  if (!in) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("token file ", config.token_file, ": cannot read"));
+  }
+  std::string token = buffer.str();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' ||
+                            token.back() == ' ')) {
+    token.pop_back();
+  }
+  return token;
+}
+
+absl::StatusOr<HttpReply> HttpClient::Get(const std::string& path) {
   Transfer t;
   t.stop = stop_;
   SlistPtr headers;
@@ -117,13 +139,13 @@ absl::StatusOr<KubeResponse> KubeClient::Get(const std::string& path) {
   curl_easy_setopt(curl->get(), CURLOPT_TIMEOUT, 60L);
   const CURLcode rc = curl_easy_perform(curl->get());
   if (rc != CURLE_OK) return TransportError(rc, path);
-  KubeResponse r;
+  HttpReply r;
   curl_easy_getinfo(curl->get(), CURLINFO_RESPONSE_CODE, &r.status);
   r.body = std::move(t.body);
   return r;
 }
 
-absl::StatusOr<long> KubeClient::Stream(
+absl::StatusOr<long> HttpClient::Stream(
     const std::string& path, int idle_seconds,
     const std::function<bool(std::string_view line)>& on_line) {
   Transfer t;
