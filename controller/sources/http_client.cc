@@ -155,9 +155,11 @@ absl::StatusOr<long> HttpClient::Stream(
   absl::StatusOr<CurlPtr> curl = Setup(config_, path, t, headers);
   if (!curl.ok()) return curl.status();
   // Silence for idle_seconds ends the stream (the caller reconnects).
-  curl_easy_setopt(curl->get(), CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl->get(), CURLOPT_LOW_SPEED_TIME,
-                   static_cast<long>(idle_seconds));
+  if (idle_seconds > 0) {
+    curl_easy_setopt(curl->get(), CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl->get(), CURLOPT_LOW_SPEED_TIME,
+                     static_cast<long>(idle_seconds));
+  }
   const CURLcode rc = curl_easy_perform(curl->get());
   long status = 0;
   curl_easy_getinfo(curl->get(), CURLINFO_RESPONSE_CODE, &status);

@@ -50,7 +50,8 @@ class HttpClient {
 
   // GET a streaming `path` (?watch=1) and hand each line to `on_line` as it
   // arrives, until the server ends the stream, `on_line` returns false, or
-  // nothing arrives for `idle_seconds`. Returns the HTTP status.
+  // nothing arrives for `idle_seconds` (0: wait for ever). Returns the HTTP
+  // status.
   absl::StatusOr<long> Stream(
       const std::string& path, int idle_seconds,
       const std::function<bool(std::string_view line)>& on_line);

@@ -1,10 +1,5 @@
 #include "controller/sources/kubernetes_source.h"
 
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-#include <random>
-
 #include "absl/strings/str_cat.h"
 #include "policy-schema/decode.h"
 #include "policy-schema/defaults.h"
@@ -21,19 +16,15 @@ const std::vector<std::pair<std::string, std::string>> kResources = {
 }  // namespace
 
 KubernetesSource::KubernetesSource(HttpClientConfig config, Options options)
-    : config_(std::move(config)), options_(options) {
-  event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-}
+    : config_(std::move(config)), options_(options) {}
 
 KubernetesSource::~KubernetesSource() {
-  stop_ = true;
-  cv_.notify_all();
+  queue_.Stop();
   for (std::thread& t : threads_) t.join();
-  if (event_fd_ >= 0) close(event_fd_);
 }
 
 absl::Status KubernetesSource::Start(ChangeSink&) {
-  if (event_fd_ < 0) return absl::InternalError("eventfd failed");
+  if (queue_.fd() < 0) return absl::InternalError("eventfd failed");
   for (const auto& [name, path] : kResources) {
     threads_.emplace_back([this, r = Resource{name, path}] { Run(r); });
   }
@@ -45,51 +36,19 @@ bool KubernetesSource::synced() const {
   return synced_.size() == kResources.size();
 }
 
-void KubernetesSource::Push(ObjectChange change) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(std::move(change));
-  }
-  const uint64_t one = 1;
-  (void)!write(event_fd_, &one, sizeof(one));
-}
-
 void KubernetesSource::Note(ChangeSink::Severity s, const std::string& m) {
-  {
+  if (s == ChangeSink::Severity::kError) {
     std::lock_guard<std::mutex> lock(mu_);
-    notes_.emplace_back(s, m);
-    if (s == ChangeSink::Severity::kError) last_error_ = m;
+    last_error_ = m;
   }
-  const uint64_t one = 1;
-  (void)!write(event_fd_, &one, sizeof(one));
+  queue_.Note(s, m);
 }
 
 void KubernetesSource::ProcessEvents(ChangeSink& sink) {
-  uint64_t count;
-  (void)!read(event_fd_, &count, sizeof(count));
-  std::deque<ObjectChange> changes;
-  std::deque<std::pair<ChangeSink::Severity, std::string>> notes;
-  {
+  if (queue_.Drain(sink, "kubernetes")) {
     std::lock_guard<std::mutex> lock(mu_);
-    changes.swap(queue_);
-    notes.swap(notes_);
-    if (!changes.empty()) last_change_ = std::chrono::system_clock::now();
+    last_change_ = std::chrono::system_clock::now();
   }
-  for (const auto& [s, m] : notes) sink.Note(s, "kubernetes", m);
-  for (const ObjectChange& c : changes) sink.Apply(c);
-}
-
-void KubernetesSource::Backoff(int& failures) {
-  ++failures;
-  auto delay = options_.min_backoff * (1 << std::min(failures - 1, 10));
-  delay = std::min<std::chrono::milliseconds>(delay, options_.max_backoff);
-  // Full jitter over the second half, so nodes do not retry in step.
-  thread_local std::mt19937 rng(std::random_device{}());
-  const auto half = delay / 2;
-  delay = half + std::chrono::milliseconds(std::uniform_int_distribution<long>(
-                     0, std::max<long>(1, half.count()))(rng));
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, delay, [this] { return stop_.load(); });
 }
 
 absl::StatusOr<std::string> KubernetesSource::List(
@@ -114,23 +73,23 @@ absl::StatusOr<std::string> KubernetesSource::List(
     for (schema::DecodedObject& o : list->objects) {
       schema::ApplyDefaults(o.object);
       listed[ObjectKey(o.object)] = o.object;
-      Push({ObjectChange::Type::kUpsert, std::move(o.object)});
+      queue_.Push({ObjectChange::Type::kUpsert, std::move(o.object)});
     }
     cont = list->list_continue;
     version = list->list_resource_version;
-  } while (!cont.empty() && !stop_);
+  } while (!cont.empty() && !queue_.stopped());
   return version;
 }
 
 void KubernetesSource::Run(const Resource& r) {
-  HttpClient client(config_, &stop_);
+  HttpClient client(config_, queue_.stop_flag());
   // What this resource holds now, as reported: a relist deletes whatever
   // is no longer listed.
   std::map<std::string, schema::Object> last;
   std::string version;
   int failures = 0;
   bool relist = true;
-  while (!stop_) {
+  while (!queue_.stopped()) {
     if (relist) {
       std::map<std::string, schema::Object> listed;
       absl::StatusOr<std::string> v = List(client, r, listed);
@@ -141,7 +100,7 @@ void KubernetesSource::Run(const Resource& r) {
       }
       for (const auto& [key, object] : last) {
         if (!listed.contains(key)) {
-          Push({ObjectChange::Type::kDelete, object});
+          queue_.Push({ObjectChange::Type::kDelete, object});
         }
       }
       last = std::move(listed);
@@ -152,8 +111,7 @@ void KubernetesSource::Run(const Resource& r) {
       objects_[r.name] = last.size();
       if (!synced_.insert(r.name).second) ++relists_;
       last_error_.clear();
-      const uint64_t one = 1;
-      (void)!write(event_fd_, &one, sizeof(one));
+      queue_.Wake();
     }
     const std::string path = absl::StrCat(
         r.path, "?watch=1&allowWatchBookmarks=true&resourceVersion=", version,
@@ -187,12 +145,12 @@ void KubernetesSource::Run(const Resource& r) {
             std::lock_guard<std::mutex> lock(mu_);
             objects_[r.name] = last.size();
           }
-          Push({deleted ? ObjectChange::Type::kDelete
-                        : ObjectChange::Type::kUpsert,
-                *std::move(ev->object)});
-          return !stop_;
+          queue_.Push({deleted ? ObjectChange::Type::kDelete
+                               : ObjectChange::Type::kUpsert,
+                       *std::move(ev->object)});
+          return !queue_.stopped();
         });
-    if (stop_) break;
+    if (queue_.stopped()) break;
     if (!status.ok()) {
       Note(ChangeSink::Severity::kWarning,
            absl::StrCat("watch ", r.name, ": ", status.status().message(),

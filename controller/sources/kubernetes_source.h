@@ -14,9 +14,6 @@
 // the rules already in the kernel stay in force, and the control socket
 // says why (an API server that cannot be reached, say).
 
-#include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -26,6 +23,7 @@
 
 #include "controller/sources/http_client.h"
 #include "controller/sources/source.h"
+#include "controller/sources/source_queue.h"
 
 namespace podwall::controller {
 
@@ -44,7 +42,7 @@ class KubernetesSource : public Source {
   ~KubernetesSource() override;
 
   absl::Status Start(ChangeSink& sink) override;
-  int fd() const override { return event_fd_; }
+  int fd() const override { return queue_.fd(); }
   void ProcessEvents(ChangeSink& sink) override;
   std::optional<SteadyClock::time_point> deadline() const override {
     return std::nullopt;
@@ -65,20 +63,17 @@ class KubernetesSource : public Source {
   absl::StatusOr<std::string> List(
       HttpClient& client, const Resource& r,
       std::map<std::string, schema::Object>& listed);
-  void Push(ObjectChange change);
   void Note(ChangeSink::Severity s, const std::string& message);
-  void Backoff(int& failures);
+  void Backoff(int& failures) {
+    queue_.Backoff(failures, options_.min_backoff, options_.max_backoff);
+  }
 
   HttpClientConfig config_;
   Options options_;
-  int event_fd_ = -1;
-  std::atomic<bool> stop_{false};
+  SourceQueue queue_;
   std::vector<std::thread> threads_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<ObjectChange> queue_;  // Guarded by mu_.
-  std::deque<std::pair<ChangeSink::Severity, std::string>> notes_;
   std::set<std::string> synced_;                // Resources listed once.
   std::map<std::string, std::size_t> objects_;  // Per resource.
   std::string last_error_;

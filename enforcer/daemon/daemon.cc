@@ -12,6 +12,7 @@
 #include <ctime>
 
 #include "absl/strings/str_cat.h"
+#include "controller/sources/docker_source.h"
 #include "controller/sources/kubernetes_source.h"
 #include "controller/sources/manifest_source.h"
 #include "controller/state_loader.h"
@@ -115,6 +116,12 @@ absl::Status Daemon::Start() {
   if (options_.kubernetes) {
     sources_.push_back(std::make_unique<controller::KubernetesSource>(
         *options_.kubernetes, controller::KubernetesSource::Options()));
+  }
+  if (options_.docker_socket) {
+    controller::DockerSource::Options docker;
+    docker.socket = *options_.docker_socket;
+    docker.node_name = options_.node_name;
+    sources_.push_back(std::make_unique<controller::DockerSource>(docker));
   }
   for (const std::string& dir : options_.manifest_dirs) {
     sources_.push_back(std::make_unique<controller::ManifestSource>(dir));

@@ -46,6 +46,8 @@ struct DaemonOptions {
   std::vector<std::string> manifest_dirs;
   // The Kubernetes API, when --kubeconfig or --in-cluster was given.
   std::optional<controller::KubeClientConfig> kubernetes;
+  // The Docker Engine's socket, when --docker was given.
+  std::optional<std::string> docker_socket;
   std::string socket_path = "/run/podwall/podwall.sock";
   std::string metrics_address = "127.0.0.1:9750";
   bool audit = false;

@@ -43,6 +43,10 @@ int main(int argc, char** argv) {
                  "with --kubeconfig: the context (default: current-context)");
   app.add_flag("--in-cluster", in_cluster,
                "follow the cluster this pod runs in (service account)");
+  std::string docker;
+  app.add_flag("--docker{/var/run/docker.sock}", docker,
+               "treat this host's Docker containers as pods: --docker, or "
+               "--docker=SOCKET for another engine socket");
   app.add_option("--socket", options.socket_path,
                  "control socket (HTTP over unix)")
       ->capture_default_str();
@@ -109,9 +113,11 @@ int main(int argc, char** argv) {
     }
     options.kubernetes = *kube;
   }
-  if (options.manifest_dirs.empty() && !options.kubernetes) {
+  if (!docker.empty()) options.docker_socket = docker;
+  if (options.manifest_dirs.empty() && !options.kubernetes &&
+      !options.docker_socket) {
     std::cerr << "podwalld: no source: give --manifests DIR, --kubeconfig "
-                 "FILE or --in-cluster (the Docker source is not there yet)\n";
+                 "FILE, --in-cluster or --docker[=SOCKET]\n";
     return 2;
   }
   if (options.node_name.empty()) options.node_name = Hostname();

@@ -1,0 +1,63 @@
+#ifndef PODWALL_CONTROLLER_SOURCES_DOCKER_OBJECTS_H_
+#define PODWALL_CONTROLLER_SOURCES_DOCKER_OBJECTS_H_
+
+// The Docker Engine API's JSON, read into what podwall needs: the running
+// containers' ids, an inspected container as a Pod, an event's subject, and
+// the subnets of the bridge networks. Pure functions; the Docker source
+// does the HTTP.
+//
+// A container becomes a Pod:
+//   name       the container's name (without Docker's leading '/');
+//   namespace  its label io.podwall.namespace, else its Compose project
+//              (com.docker.compose.project), else "default";
+//   labels     its labels, as they are;
+//   addresses  its IPv4 and global IPv6 address on every network;
+//   ports      each exposed port "80/tcp" named "tcp-80", and each label
+//              io.podwall.port.NAME=PORT[/PROTO] named NAME;
+//   node       the node this daemon runs as.
+// Containers in the host's network (or sharing another container's) are
+// not endpoints: they have no addresses of their own.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "policy-schema/api_types.h"
+
+namespace podwall::controller {
+
+inline constexpr char kDockerNamespaceLabel[] = "io.podwall.namespace";
+inline constexpr char kComposeProjectLabel[] = "com.docker.compose.project";
+inline constexpr char kDockerPortLabelPrefix[] = "io.podwall.port.";
+
+// GET /containers/json: the ids, in the engine's order.
+absl::StatusOr<std::vector<std::string>> ParseContainerIds(
+    std::string_view json);
+
+// An inspected container (GET /containers/ID/json).
+struct DockerContainer {
+  std::string id;
+  std::optional<schema::Pod> pod;  // Empty when it is not an endpoint now.
+};
+absl::StatusOr<DockerContainer> ParseContainer(std::string_view json,
+                                               const std::string& node_name);
+
+// One line of GET /events: which container it concerns, if any.
+struct DockerEvent {
+  std::string type;          // "container", "network".
+  std::string action;        // "start", "die", "connect", ...
+  std::string container_id;  // Empty when no container is concerned.
+  int64_t time_nano = 0;
+};
+absl::StatusOr<DockerEvent> ParseDockerEvent(std::string_view line);
+
+// GET /networks: the subnets ("172.17.0.0/16") of bridge networks, where
+// containers get their addresses.
+absl::StatusOr<std::vector<std::string>> ParseBridgeSubnets(
+    std::string_view json);
+
+}  // namespace podwall::controller
+
+#endif  // PODWALL_CONTROLLER_SOURCES_DOCKER_OBJECTS_H_

@@ -1,0 +1,224 @@
+#include "controller/sources/docker_source.h"
+
+#include "absl/strings/str_cat.h"
+#include "controller/sources/docker_objects.h"
+
+namespace podwall::controller {
+namespace {
+
+// The events that can change what a container is as a Pod. Network
+// create/destroy change the subnets.
+constexpr char kEventsPath[] =
+    "/events?filters=%7B%22type%22%3A%5B%22container%22%2C%22network%22%5D%2C"
+    "%22event%22%3A%5B%22create%22%2C%22start%22%2C%22restart%22%2C%22die%22%"
+    "2C%22stop%22%2C%22destroy%22%2C%22rename%22%2C%22pause%22%2C%22unpause%"
+    "22%2C%22connect%22%2C%22disconnect%22%5D%7D";
+// {"type":["container","network"],"event":["create","start","restart",
+//  "die","stop","destroy","rename","pause","unpause","connect",
+//  "disconnect"]}
+
+std::string ErrorText(const HttpReply& r) {
+  return absl::StrCat("HTTP ", r.status, ": ", r.body.substr(0, 200));
+}
+
+}  // namespace
+
+DockerSource::DockerSource(Options options) : options_(std::move(options)) {
+  http_.server = "http://docker";
+  http_.unix_socket = options_.socket;
+}
+
+DockerSource::~DockerSource() {
+  queue_.Stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::Status DockerSource::Start(ChangeSink&) {
+  if (queue_.fd() < 0) return absl::InternalError("eventfd failed");
+  thread_ = std::thread([this] { Run(); });
+  return absl::OkStatus();
+}
+
+bool DockerSource::synced() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return synced_;
+}
+
+std::vector<std::string> DockerSource::subnets() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return subnets_;
+}
+
+void DockerSource::Note(ChangeSink::Severity s, const std::string& m) {
+  if (s == ChangeSink::Severity::kError) {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_error_ = m;
+  }
+  queue_.Note(s, m);
+}
+
+void DockerSource::ProcessEvents(ChangeSink& sink) {
+  if (queue_.Drain(sink, "docker")) {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_change_ = std::chrono::system_clock::now();
+  }
+}
+
+void DockerSource::Report(const std::string& id,
+                          std::optional<schema::Pod> pod) {
+  auto old = reported_.find(id);
+  if (old != reported_.end()) {
+    const schema::ObjectMeta& m = old->second.metadata;
+    const bool same_key = pod && pod->metadata.name == m.name &&
+                          pod->metadata.namespace_ == m.namespace_;
+    if (pod && *pod == old->second) return;
+    // Renamed, moved to another namespace, or gone: the old Pod goes.
+    if (!same_key) queue_.Push({ObjectChange::Type::kDelete, old->second});
+  }
+  if (pod) {
+    queue_.Push({ObjectChange::Type::kUpsert, *pod});
+    reported_[id] = *std::move(pod);
+  } else if (old != reported_.end()) {
+    reported_.erase(old);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  objects_ = reported_.size();
+}
+
+absl::Status DockerSource::Refresh(HttpClient& client, const std::string& id) {
+  absl::StatusOr<HttpReply> r = client.Get("/containers/" + id + "/json");
+  if (!r.ok()) return r.status();
+  if (r->status == 404) {  // Removed meanwhile.
+    Report(id, std::nullopt);
+    return absl::OkStatus();
+  }
+  if (r->status != 200) {
+    return absl::UnavailableError(
+        absl::StrCat("inspect ", id.substr(0, 12), ": ", ErrorText(*r)));
+  }
+  absl::StatusOr<DockerContainer> c =
+      ParseContainer(r->body, options_.node_name);
+  if (!c.ok()) return c.status();
+  Report(id, std::move(c->pod));
+  return absl::OkStatus();
+}
+
+absl::Status DockerSource::RefreshSubnets(HttpClient& client) {
+  absl::StatusOr<HttpReply> r = client.Get("/networks");
+  if (!r.ok()) return r.status();
+  if (r->status != 200) {
+    return absl::UnavailableError("list networks: " + ErrorText(*r));
+  }
+  absl::StatusOr<std::vector<std::string>> subnets =
+      ParseBridgeSubnets(r->body);
+  if (!subnets.ok()) return subnets.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (subnets_ != *subnets) {
+    subnets_ = *std::move(subnets);
+    queue_.Wake();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DockerSource::Resync(HttpClient& client, std::string& since) {
+  // Events from a second before the list on are replayed afterwards: each
+  // only triggers an inspection, so seeing one twice is harmless, and none
+  // between the list and the stream is missed.
+  const auto now = std::chrono::system_clock::now() - std::chrono::seconds(1);
+  since = std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch())
+          .count());
+  absl::StatusOr<HttpReply> r = client.Get("/containers/json");
+  if (!r.ok()) return r.status();
+  if (r->status != 200) {
+    return absl::UnavailableError("list containers: " + ErrorText(*r));
+  }
+  absl::StatusOr<std::vector<std::string>> ids = ParseContainerIds(r->body);
+  if (!ids.ok()) return ids.status();
+  for (const std::string& id : *ids) {
+    if (absl::Status st = Refresh(client, id); !st.ok()) return st;
+  }
+  // What was reported but is no longer running.
+  std::vector<std::string> gone;
+  for (const auto& [id, pod] : reported_) {
+    if (std::find(ids->begin(), ids->end(), id) == ids->end()) {
+      gone.push_back(id);
+    }
+  }
+  for (const std::string& id : gone) Report(id, std::nullopt);
+  return RefreshSubnets(client);
+}
+
+void DockerSource::Run() {
+  HttpClient client(http_, queue_.stop_flag());
+  int failures = 0;
+  while (!queue_.stopped()) {
+    std::string since;
+    if (absl::Status st = Resync(client, since); !st.ok()) {
+      if (!queue_.stopped()) {
+        Note(ChangeSink::Severity::kError,
+             absl::StrCat("docker at ", options_.socket, ": ", st.message()));
+        queue_.Backoff(failures, options_.min_backoff, options_.max_backoff);
+      }
+      continue;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!synced_ || !last_error_.empty()) {
+        queue_.Note(ChangeSink::Severity::kInfo,
+                    absl::StrCat("docker: ", reported_.size(),
+                                 " container(s) listed; following events"));
+      }
+      synced_ = true;
+      last_error_.clear();
+    }
+    queue_.Wake();
+    failures = 0;
+    absl::Status event_error;
+    absl::StatusOr<long> status = client.Stream(
+        absl::StrCat(kEventsPath, "&since=", since), 0,
+        [&](std::string_view line) {
+          absl::StatusOr<DockerEvent> ev = ParseDockerEvent(line);
+          if (!ev.ok()) {
+            Note(ChangeSink::Severity::kWarning,
+                 std::string(ev.status().message()));
+            return true;
+          }
+          absl::Status st;
+          if (ev->type == "network" &&
+              (ev->action == "create" || ev->action == "destroy")) {
+            st = RefreshSubnets(client);
+          } else if (!ev->container_id.empty()) {
+            st = Refresh(client, ev->container_id);
+          }
+          if (!st.ok()) {
+            event_error = st;
+            return false;  // Resync.
+          }
+          return !queue_.stopped();
+        });
+    if (queue_.stopped()) break;
+    std::string why = !event_error.ok() ? std::string(event_error.message())
+                      : !status.ok()    ? std::string(status.status().message())
+                      : *status != 200
+                          ? absl::StrCat("events: HTTP ", *status)
+                          : "the event stream ended (dockerd restarted?)";
+    Note(ChangeSink::Severity::kWarning,
+         absl::StrCat("docker: ", why, "; reconnecting"));
+    queue_.Backoff(failures, options_.min_backoff, options_.max_backoff);
+  }
+}
+
+SourceStatus DockerSource::status() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  SourceStatus s;
+  s.name = "docker";
+  s.target = options_.socket;
+  s.objects = objects_;
+  s.ok = synced_ && last_error_.empty();
+  if (!last_error_.empty()) s.errors.push_back(last_error_);
+  s.last_change = last_change_;
+  return s;
+}
+
+}  // namespace podwall::controller

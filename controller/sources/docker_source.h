@@ -1,0 +1,84 @@
+#ifndef PODWALL_CONTROLLER_SOURCES_DOCKER_SOURCE_H_
+#define PODWALL_CONTROLLER_SOURCES_DOCKER_SOURCE_H_
+
+// Containers on a Docker host as Pods (`podwalld --docker[=SOCKET]`), from
+// the Docker Engine API over its unix socket. One thread:
+//   resync: list the running containers, inspect each (docker_objects.h
+//     says how a container becomes a Pod), delete what vanished, read the
+//     bridge networks' subnets;
+//   then follow /events from just before the list (start, die, destroy,
+//     rename, network connect and disconnect, network create and destroy),
+//     inspecting the container each event names;
+//   when the stream ends (dockerd restarted) or fails, reconnect with
+//   backoff and resync.
+// Changes cross to the daemon's loop through a queue and an eventfd, as in
+// the Kubernetes source. synced() turns true after the first resync.
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "controller/sources/http_client.h"
+#include "controller/sources/source.h"
+#include "controller/sources/source_queue.h"
+
+namespace podwall::controller {
+
+class DockerSource : public Source {
+ public:
+  struct Options {
+    std::string socket = "/var/run/docker.sock";
+    std::string node_name;
+    std::chrono::milliseconds min_backoff{200};
+    std::chrono::milliseconds max_backoff{10000};
+  };
+  explicit DockerSource(Options options);
+  ~DockerSource() override;
+
+  absl::Status Start(ChangeSink& sink) override;
+  int fd() const override { return queue_.fd(); }
+  void ProcessEvents(ChangeSink& sink) override;
+  std::optional<SteadyClock::time_point> deadline() const override {
+    return std::nullopt;
+  }
+  void OnDeadline(ChangeSink&) override {}
+  // The engine is watched: nothing to re-read on SIGHUP.
+  void Reload(ChangeSink&) override {}
+  SourceStatus status() const override;
+  bool synced() const override;
+
+  // The bridge networks' subnets, as of the last resync or network event.
+  std::vector<std::string> subnets() const;
+
+ private:
+  void Run();
+  // Lists and inspects everything; `since` is set to just before the list.
+  absl::Status Resync(HttpClient& client, std::string& since);
+  absl::Status RefreshSubnets(HttpClient& client);
+  // Inspects one container and reports what changed about it.
+  absl::Status Refresh(HttpClient& client, const std::string& id);
+  // Compares with what was last reported for `id` and pushes the changes.
+  void Report(const std::string& id, std::optional<schema::Pod> pod);
+  void Note(ChangeSink::Severity s, const std::string& message);
+
+  Options options_;
+  HttpClientConfig http_;
+  SourceQueue queue_;
+  std::thread thread_;
+  // What was last reported per container id (the source thread's own).
+  std::map<std::string, schema::Pod> reported_;
+
+  mutable std::mutex mu_;
+  bool synced_ = false;
+  std::size_t objects_ = 0;
+  std::vector<std::string> subnets_;
+  std::string last_error_;
+  std::optional<std::chrono::system_clock::time_point> last_change_;
+};
+
+}  // namespace podwall::controller
+
+#endif  // PODWALL_CONTROLLER_SOURCES_DOCKER_SOURCE_H_

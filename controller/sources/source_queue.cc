@@ -1,0 +1,77 @@
+#include "controller/sources/source_queue.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <random>
+
+namespace podwall::controller {
+
+SourceQueue::SourceQueue() {
+  event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+SourceQueue::~SourceQueue() {
+  Stop();
+  if (event_fd_ >= 0) close(event_fd_);
+}
+
+void SourceQueue::Wake() {
+  const uint64_t one = 1;
+  (void)!write(event_fd_, &one, sizeof(one));
+}
+
+void SourceQueue::Push(ObjectChange change) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    changes_.push_back(std::move(change));
+  }
+  Wake();
+}
+
+void SourceQueue::Note(ChangeSink::Severity severity, std::string message) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    notes_.emplace_back(severity, std::move(message));
+  }
+  Wake();
+}
+
+bool SourceQueue::Drain(ChangeSink& sink, const std::string& source_name) {
+  uint64_t count;
+  (void)!read(event_fd_, &count, sizeof(count));
+  std::deque<ObjectChange> changes;
+  std::deque<std::pair<ChangeSink::Severity, std::string>> notes;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    changes.swap(changes_);
+    notes.swap(notes_);
+  }
+  for (const auto& [s, m] : notes) sink.Note(s, source_name, m);
+  for (const ObjectChange& c : changes) sink.Apply(c);
+  return !changes.empty();
+}
+
+void SourceQueue::Backoff(int& failures, std::chrono::milliseconds min,
+                          std::chrono::milliseconds max) {
+  ++failures;
+  auto delay = min * (1 << std::min(failures - 1, 10));
+  delay = std::min<std::chrono::milliseconds>(delay, max);
+  thread_local std::mt19937 rng(std::random_device{}());
+  const auto half = delay / 2;
+  delay = half + std::chrono::milliseconds(std::uniform_int_distribution<long>(
+                     0, std::max<long>(1, half.count()))(rng));
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, delay, [this] { return stop_.load(); });
+}
+
+void SourceQueue::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+}
+
+}  // namespace podwall::controller
