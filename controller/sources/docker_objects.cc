@@ -44,40 +44,29 @@ std::optional<std::pair<int32_t, std::string>> ParsePortSpec(
   return std::make_pair(port, proto);
 }
 
-}  // namespace
-
-absl::StatusOr<std::vector<std::string>> ParseContainerIds(
-    std::string_view json) {
-  simdjson::dom::parser parser;
-  simdjson::dom::array list;
-  if (parser.parse(json.data(), json.size()).get_array().get(list)) {
-    return Bad("container list", "not a JSON array");
-  }
-  std::vector<std::string> ids;
-  for (element c : list) {
-    std::string id = Str(c, "Id");
-    if (!id.empty()) ids.push_back(std::move(id));
-  }
-  return ids;
-}
-
-absl::StatusOr<DockerContainer> ParseContainer(std::string_view json,
-                                               const std::string& node_name) {
-  simdjson::dom::parser parser;
-  element doc;
-  if (parser.parse(json.data(), json.size()).get(doc) || !doc.is_object()) {
-    return Bad("container", "not a JSON object");
-  }
+absl::StatusOr<DockerContainer> ParseListed(
+    element doc, const std::string& node_name,
+    const std::vector<std::string>& joining) {
+  if (!doc.is_object()) return Bad("container list", "an entry not an object");
   DockerContainer out;
   out.id = Str(doc, "Id");
-  if (out.id.empty()) return Bad("container", "no Id");
-  std::string name = Str(doc, "Name");
-  if (!name.empty() && name[0] == '/') name.erase(0, 1);
-  if (name.empty()) return Bad("container " + out.id, "no Name");
+  if (out.id.empty()) return Bad("container list", "an entry without Id");
+  // Names: "/web", and "/other/alias" for each legacy link to it.
+  std::string name;
+  simdjson::dom::array names;
+  if (!doc["Names"].get_array().get(names)) {
+    for (element n : names) {
+      std::string_view v;
+      if (!n.get_string().get(v) && v.size() > 1 && v.find('/', 1) == v.npos) {
+        name = std::string(v.substr(1));
+      }
+    }
+  }
+  if (name.empty()) return Bad("container " + out.id, "no name");
 
   // Only a container that runs (or is about to: its network is up before
   // its process starts) is an endpoint.
-  const std::string status = Str(doc["State"], "Status");
+  const std::string status = Str(doc, "State");
   if (status != "running" && status != "restarting" && status != "paused" &&
       status != "created") {
     return out;
@@ -88,7 +77,7 @@ absl::StatusOr<DockerContainer> ParseContainer(std::string_view json,
   schema::Pod pod;
   pod.metadata.name = name;
   object labels;
-  if (!doc["Config"]["Labels"].get_object().get(labels)) {
+  if (!doc["Labels"].get_object().get(labels)) {
     for (auto [key, value] : labels) {
       std::string_view v;
       if (!value.get_string().get(v)) {
@@ -121,21 +110,34 @@ absl::StatusOr<DockerContainer> ParseContainer(std::string_view json,
       }
     }
   }
+  for (const std::string& ip : joining) {
+    if (std::find(pod.status.pod_ips.begin(), pod.status.pod_ips.end(), ip) ==
+        pod.status.pod_ips.end()) {
+      pod.status.pod_ips.push_back(ip);
+    }
+  }
   if (pod.status.pod_ips.empty()) return out;  // Not connected (yet).
   std::sort(pod.status.pod_ips.begin(), pod.status.pod_ips.end());
   pod.status.pod_ip = pod.status.pod_ips.front();
 
   schema::Container container;
   container.name = name;
-  object exposed;
-  if (!doc["Config"]["ExposedPorts"].get_object().get(exposed)) {
-    for (auto [spec, unused] : exposed) {
-      (void)unused;
-      if (auto p = ParsePortSpec(spec)) {
-        std::string lower = p->second;
-        std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-        container.ports.push_back(
-            {absl::StrCat(lower, "-", p->first), p->first, p->second});
+  // Exposed ports, published or not (a published one is listed once per
+  // host address).
+  simdjson::dom::array ports;
+  if (!doc["Ports"].get_array().get(ports)) {
+    for (element p : ports) {
+      int64_t number = 0;
+      if (p["PrivatePort"].get_int64().get(number)) continue;
+      auto spec = ParsePortSpec(absl::StrCat(number, "/", Str(p, "Type")));
+      if (!spec) continue;
+      std::string lower = spec->second;
+      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+      schema::ContainerPort port{absl::StrCat(lower, "-", spec->first),
+                                 spec->first, spec->second};
+      if (std::find(container.ports.begin(), container.ports.end(), port) ==
+          container.ports.end()) {
+        container.ports.push_back(std::move(port));
       }
     }
   }
@@ -149,6 +151,25 @@ absl::StatusOr<DockerContainer> ParseContainer(std::string_view json,
   }
   pod.spec.containers.push_back(std::move(container));
   out.pod = std::move(pod);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<DockerContainer>> ParseContainers(
+    std::string_view json, const std::string& node_name,
+    const std::vector<std::string>& joining) {
+  simdjson::dom::parser parser;
+  simdjson::dom::array list;
+  if (parser.parse(json.data(), json.size()).get_array().get(list)) {
+    return Bad("container list", "not a JSON array");
+  }
+  std::vector<DockerContainer> out;
+  for (element c : list) {
+    absl::StatusOr<DockerContainer> one = ParseListed(c, node_name, joining);
+    if (!one.ok()) return one.status();
+    out.push_back(*std::move(one));
+  }
   return out;
 }
 
@@ -167,30 +188,27 @@ absl::StatusOr<DockerEvent> ParseDockerEvent(std::string_view line) {
     ev.container_id = Str(doc["Actor"], "ID");
   } else if (ev.type == "network") {
     ev.container_id = Str(doc["Actor"]["Attributes"], "container");
+    ev.network_id = Str(doc["Actor"], "ID");
   }
   return ev;
 }
 
-absl::StatusOr<std::vector<std::string>> ParseBridgeSubnets(
-    std::string_view json) {
+absl::StatusOr<std::vector<std::string>> ParseNetworkEndpoint(
+    std::string_view json, const std::string& container_id) {
   simdjson::dom::parser parser;
-  simdjson::dom::array list;
-  if (parser.parse(json.data(), json.size()).get_array().get(list)) {
-    return Bad("network list", "not a JSON array");
+  element doc;
+  if (parser.parse(json.data(), json.size()).get(doc) || !doc.is_object()) {
+    return Bad("network", "not a JSON object");
   }
-  std::vector<std::string> subnets;
-  for (element n : list) {
-    if (Str(n, "Driver") != "bridge") continue;
-    simdjson::dom::array configs;
-    if (n["IPAM"]["Config"].get_array().get(configs)) continue;
-    for (element c : configs) {
-      std::string subnet = Str(c, "Subnet");
-      if (!subnet.empty()) subnets.push_back(std::move(subnet));
-    }
+  std::vector<std::string> ips;
+  element endpoint;
+  if (doc["Containers"][container_id].get(endpoint)) return ips;
+  for (const char* field : {"IPv4Address", "IPv6Address"}) {
+    std::string cidr = Str(endpoint, field);
+    cidr = cidr.substr(0, cidr.find('/'));
+    if (!cidr.empty()) ips.push_back(std::move(cidr));
   }
-  std::sort(subnets.begin(), subnets.end());
-  subnets.erase(std::unique(subnets.begin(), subnets.end()), subnets.end());
-  return subnets;
+  return ips;
 }
 
 }  // namespace podwall::controller

@@ -1,9 +1,9 @@
 #ifndef PODWALL_CONTROLLER_SOURCES_DOCKER_OBJECTS_H_
 #define PODWALL_CONTROLLER_SOURCES_DOCKER_OBJECTS_H_
 
-// The Docker Engine API's JSON, read into what podwall needs: the running
-// containers' ids, an inspected container as a Pod, an event's subject, and
-// the subnets of the bridge networks. Pure functions; the Docker source
+// The Docker Engine API's JSON, read into what podwall needs: listed
+// containers as Pods, an event's subject, and a network's endpoint for a
+// container. Pure functions; the Docker source
 // does the HTTP.
 //
 // A container becomes a Pod:
@@ -12,7 +12,7 @@
 //              (com.docker.compose.project), else "default";
 //   labels     its labels, as they are;
 //   addresses  its IPv4 and global IPv6 address on every network;
-//   ports      each exposed port "80/tcp" named "tcp-80", and each label
+//   ports      each exposed port 80/tcp named "tcp-80", and each label
 //              io.podwall.port.NAME=PORT[/PROTO] named NAME;
 //   node       the node this daemon runs as.
 // Containers in the host's network (or sharing another container's) are
@@ -32,31 +32,34 @@ inline constexpr char kDockerNamespaceLabel[] = "io.podwall.namespace";
 inline constexpr char kComposeProjectLabel[] = "com.docker.compose.project";
 inline constexpr char kDockerPortLabelPrefix[] = "io.podwall.port.";
 
-// GET /containers/json: the ids, in the engine's order.
-absl::StatusOr<std::vector<std::string>> ParseContainerIds(
-    std::string_view json);
-
-// An inspected container (GET /containers/ID/json).
+// A listed container: GET /containers/json, whose entries (unlike an
+// inspection) the engine serves without waiting for a container that is
+// starting.
 struct DockerContainer {
   std::string id;
   std::optional<schema::Pod> pod;  // Empty when it is not an endpoint now.
 };
-absl::StatusOr<DockerContainer> ParseContainer(std::string_view json,
-                                               const std::string& node_name);
+// `joining`: addresses a container has just been given on a network (from
+// the network's endpoint list at its "connect" event), which the list only
+// shows a moment later, once the container's process has started.
+absl::StatusOr<std::vector<DockerContainer>> ParseContainers(
+    std::string_view json, const std::string& node_name,
+    const std::vector<std::string>& joining = {});
 
 // One line of GET /events: which container it concerns, if any.
 struct DockerEvent {
   std::string type;          // "container", "network".
   std::string action;        // "start", "die", "connect", ...
   std::string container_id;  // Empty when no container is concerned.
+  std::string network_id;    // For network events.
   int64_t time_nano = 0;
 };
 absl::StatusOr<DockerEvent> ParseDockerEvent(std::string_view line);
 
-// GET /networks: the subnets ("172.17.0.0/16") of bridge networks, where
-// containers get their addresses.
-absl::StatusOr<std::vector<std::string>> ParseBridgeSubnets(
-    std::string_view json);
+// GET /networks/ID: the addresses (without prefix length) of
+// `container_id`'s endpoint on that network.
+absl::StatusOr<std::vector<std::string>> ParseNetworkEndpoint(
+    std::string_view json, const std::string& container_id);
 
 }  // namespace podwall::controller
 

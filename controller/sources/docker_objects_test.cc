@@ -1,5 +1,5 @@
 // The Docker Engine's JSON (captured from dockerd 20.10 here, in testdata/)
-// read into containers, pods, events and subnets.
+// read into containers, pods, events and network endpoints.
 
 #include "controller/sources/docker_objects.h"
 
@@ -24,34 +24,45 @@ std::string Fixture(const std::string& name) {
   return s.str();
 }
 
-TEST(DockerObjectsTest, ContainerList_Ids) {
-  auto ids = ParseContainerIds(Fixture("containers.json"));
-  ASSERT_TRUE(ids.ok()) << ids.status();
-  ASSERT_EQ(ids->size(), 3u);
-  EXPECT_EQ((*ids)[1],
+// containers.json: a host-network container, a Compose one on two networks
+// (one dual-stack) with an exposed port, and a plain one on the bridge.
+std::vector<DockerContainer> Listed(
+    const std::string& fixture, const std::vector<std::string>& joining = {}) {
+  auto listed = ParseContainers(Fixture(fixture), "node-1", joining);
+  EXPECT_TRUE(listed.ok()) << listed.status();
+  return listed.ok() ? *listed : std::vector<DockerContainer>{};
+}
+
+TEST(DockerObjectsTest, List_IdsInOrder_NotAnArrayIsAnError) {
+  std::vector<DockerContainer> c = Listed("containers.json");
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_EQ(c[1].id,
             "2594ef1402d0974d70206b0fe5dee99aa0e88b301a1f60c170250f1e6260ad6f");
-  EXPECT_FALSE(ParseContainerIds("{\"message\":\"x\"}").ok());
+  EXPECT_THAT(ParseContainers("{\"message\":\"x\"}", "n").status().message(),
+              HasSubstr("docker container list: not a JSON array"));
+  EXPECT_THAT(ParseContainers("[{\"Names\":[\"/a\"]}]", "n").status().message(),
+              HasSubstr("without Id"));
 }
 
 TEST(DockerObjectsTest, BridgeContainer_DefaultNamespaceLabelsAddress) {
-  auto c = ParseContainer(Fixture("container-bridge.json"), "node-1");
-  ASSERT_TRUE(c.ok()) << c.status();
-  ASSERT_TRUE(c->pod.has_value());
-  const schema::Pod& pod = *c->pod;
-  EXPECT_EQ(pod.metadata.name, "web3");
+  std::vector<DockerContainer> c = Listed("containers.json");
+  ASSERT_EQ(c.size(), 3u);
+  ASSERT_TRUE(c[2].pod.has_value());
+  const schema::Pod& pod = *c[2].pod;
+  EXPECT_EQ(pod.metadata.name, "web2");
   EXPECT_EQ(pod.metadata.namespace_, "default");
   EXPECT_EQ(pod.metadata.labels.at("app"), "web");
+  EXPECT_EQ(pod.metadata.uid, c[2].id);
   EXPECT_EQ(pod.spec.node_name, "node-1");
   EXPECT_THAT(pod.status.pod_ips, ElementsAre("172.17.0.2"));
   EXPECT_EQ(pod.status.pod_ip, "172.17.0.2");
 }
 
 TEST(DockerObjectsTest, ComposeContainer_ProjectIsNamespace_EveryNetwork) {
-  auto c =
-      ParseContainer(Fixture("container-compose-two-networks.json"), "node-1");
-  ASSERT_TRUE(c.ok()) << c.status();
-  ASSERT_TRUE(c->pod.has_value());
-  const schema::Pod& pod = *c->pod;
+  std::vector<DockerContainer> c = Listed("containers.json");
+  ASSERT_EQ(c.size(), 3u);
+  ASSERT_TRUE(c[1].pod.has_value());
+  const schema::Pod& pod = *c[1].pod;
   EXPECT_EQ(pod.metadata.name, "db_1");
   EXPECT_EQ(pod.metadata.namespace_, "shop");
   // Its address on the user-defined network (v4 and v6) and on bridge.
@@ -66,35 +77,47 @@ TEST(DockerObjectsTest, ComposeContainer_ProjectIsNamespace_EveryNetwork) {
 }
 
 TEST(DockerObjectsTest, PodwallNamespaceLabelWinsOverCompose) {
-  std::string json = Fixture("container-compose-two-networks.json");
+  std::string json = Fixture("containers.json");
   const std::string label = R"("app":"db",)";
   ASSERT_NE(json.find(label), std::string::npos);
   json.replace(json.find(label), label.size(),
                R"("app":"db","io.podwall.namespace":"payments",)");
-  auto c = ParseContainer(json, "node-1");
+  auto c = ParseContainers(json, "node-1");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->pod->metadata.namespace_, "payments");
+  EXPECT_EQ((*c)[1].pod->metadata.namespace_, "payments");
 }
 
-TEST(DockerObjectsTest, HostNetworkAndCreatedContainers_AreNotEndpoints) {
-  auto host = ParseContainer(Fixture("container-host-network.json"), "n");
-  ASSERT_TRUE(host.ok()) << host.status();
-  EXPECT_FALSE(host->id.empty());
-  EXPECT_FALSE(host->pod.has_value());
-  // Created but not yet connected: no address yet.
-  auto created = ParseContainer(Fixture("container-created.json"), "n");
-  ASSERT_TRUE(created.ok()) << created.status();
-  EXPECT_FALSE(created->pod.has_value());
+TEST(DockerObjectsTest, HostNetworkCreatedAndExited_AreNotEndpoints) {
+  std::vector<DockerContainer> c = Listed("containers.json");
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_FALSE(c[0].id.empty());
+  EXPECT_FALSE(c[0].pod.has_value());  // --network host
+  // An exited one, and one created but not connected yet.
+  std::vector<DockerContainer> other = Listed("containers-created-exited.json");
+  ASSERT_EQ(other.size(), 2u);
+  EXPECT_FALSE(other[0].pod.has_value());
+  EXPECT_FALSE(other[1].pod.has_value());
 }
 
-TEST(DockerObjectsTest, ExitedContainer_IsNotAnEndpoint) {
-  std::string json = Fixture("container-bridge.json");
-  const std::string running = R"("Status":"running")";
-  ASSERT_NE(json.find(running), std::string::npos);
-  json.replace(json.find(running), running.size(), R"("Status":"exited")");
-  auto c = ParseContainer(json, "n");
-  ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_FALSE(c->pod.has_value());
+TEST(DockerObjectsTest, JoiningContainer_AddressFromTheNetwork) {
+  // At its network's "connect" event, a starting container is listed
+  // without an address; the network's endpoint list has it.
+  const std::string id =
+      "92eaeac1f63b5ca5aa82984481322114620a7b6e9c8ed3568b63f09799cf7486";
+  auto ips = ParseNetworkEndpoint(Fixture("network-bridge.json"), id);
+  ASSERT_TRUE(ips.ok()) << ips.status();
+  EXPECT_THAT(*ips, ElementsAre("172.17.0.2"));
+  auto none = ParseNetworkEndpoint(Fixture("network-bridge.json"), "nope");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+
+  std::vector<DockerContainer> c =
+      Listed("containers-created-exited.json", {"172.17.0.9"});
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_FALSE(c[0].pod.has_value());  // Exited: an address changes nothing.
+  ASSERT_TRUE(c[1].pod.has_value());   // Created, joining.
+  EXPECT_EQ(c[1].pod->metadata.name, "fresh");
+  EXPECT_THAT(c[1].pod->status.pod_ips, ElementsAre("172.17.0.9"));
 }
 
 TEST(DockerObjectsTest, Events_ContainerOrNetworkSubject) {
@@ -114,16 +137,10 @@ TEST(DockerObjectsTest, Events_ContainerOrNetworkSubject) {
   EXPECT_EQ(events[4].type, "network");
   EXPECT_EQ(events[4].action, "disconnect");
   EXPECT_EQ(events[4].container_id.substr(0, 12), "92eaeac1f63b");
+  EXPECT_EQ(events[4].network_id.substr(0, 12), "8a2410663d52");
   EXPECT_EQ(events[9].container_id.substr(0, 12), "2594ef1402d0");
   EXPECT_THAT(ParseDockerEvent("not json").status().message(),
               HasSubstr("docker event"));
-}
-
-TEST(DockerObjectsTest, Networks_BridgeSubnetsOnly) {
-  auto subnets = ParseBridgeSubnets(Fixture("networks.json"));
-  ASSERT_TRUE(subnets.ok()) << subnets.status();
-  EXPECT_THAT(*subnets,
-              ElementsAre("10.123.0.0/24", "172.17.0.0/16", "fd00:123::/64"));
 }
 
 }  // namespace

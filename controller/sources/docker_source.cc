@@ -1,13 +1,14 @@
 #include "controller/sources/docker_source.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "controller/sources/docker_objects.h"
 
 namespace podwall::controller {
 namespace {
 
-// The events that can change what a container is as a Pod. Network
-// create/destroy change the subnets.
+// The events that can change what a container is as a Pod.
 constexpr char kEventsPath[] =
     "/events?filters=%7B%22type%22%3A%5B%22container%22%2C%22network%22%5D%2C"
     "%22event%22%3A%5B%22create%22%2C%22start%22%2C%22restart%22%2C%22die%22%"
@@ -42,11 +43,6 @@ absl::Status DockerSource::Start(ChangeSink&) {
 bool DockerSource::synced() const {
   std::lock_guard<std::mutex> lock(mu_);
   return synced_;
-}
-
-std::vector<std::string> DockerSource::subnets() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return subnets_;
 }
 
 void DockerSource::Note(ChangeSink::Severity s, const std::string& m) {
@@ -85,38 +81,39 @@ void DockerSource::Report(const std::string& id,
   objects_ = reported_.size();
 }
 
-absl::Status DockerSource::Refresh(HttpClient& client, const std::string& id) {
-  absl::StatusOr<HttpReply> r = client.Get("/containers/" + id + "/json");
-  if (!r.ok()) return r.status();
-  if (r->status == 404) {  // Removed meanwhile.
-    Report(id, std::nullopt);
-    return absl::OkStatus();
+absl::Status DockerSource::Refresh(HttpClient& client, const std::string& id,
+                                   const std::string& joined_network) {
+  // A container joining a network has its address there before its
+  // process starts, but is listed with it only after: taking it from the
+  // network isolates the container before it can answer anyone. (The list,
+  // unlike an inspection, does not wait for a container that is starting.)
+  std::vector<std::string> joining;
+  if (!joined_network.empty()) {
+    absl::StatusOr<HttpReply> n = client.Get("/networks/" + joined_network);
+    if (!n.ok()) return n.status();
+    if (n->status == 200) {
+      absl::StatusOr<std::vector<std::string>> ips =
+          ParseNetworkEndpoint(n->body, id);
+      if (!ips.ok()) return ips.status();
+      joining = *std::move(ips);
+    }
   }
+  // ?all=1&filters={"id":["ID"]}
+  absl::StatusOr<HttpReply> r = client.Get(
+      "/containers/json?all=1&filters=%7B%22id%22%3A%5B%22" + id + "%22%5D%7D");
+  if (!r.ok()) return r.status();
   if (r->status != 200) {
     return absl::UnavailableError(
-        absl::StrCat("inspect ", id.substr(0, 12), ": ", ErrorText(*r)));
+        absl::StrCat("list ", id.substr(0, 12), ": ", ErrorText(*r)));
   }
-  absl::StatusOr<DockerContainer> c =
-      ParseContainer(r->body, options_.node_name);
-  if (!c.ok()) return c.status();
-  Report(id, std::move(c->pod));
-  return absl::OkStatus();
-}
-
-absl::Status DockerSource::RefreshSubnets(HttpClient& client) {
-  absl::StatusOr<HttpReply> r = client.Get("/networks");
-  if (!r.ok()) return r.status();
-  if (r->status != 200) {
-    return absl::UnavailableError("list networks: " + ErrorText(*r));
+  absl::StatusOr<std::vector<DockerContainer>> listed =
+      ParseContainers(r->body, options_.node_name, joining);
+  if (!listed.ok()) return listed.status();
+  std::optional<schema::Pod> pod;  // Removed meanwhile when not listed.
+  for (DockerContainer& c : *listed) {
+    if (c.id == id) pod = std::move(c.pod);
   }
-  absl::StatusOr<std::vector<std::string>> subnets =
-      ParseBridgeSubnets(r->body);
-  if (!subnets.ok()) return subnets.status();
-  std::lock_guard<std::mutex> lock(mu_);
-  if (subnets_ != *subnets) {
-    subnets_ = *std::move(subnets);
-    queue_.Wake();
-  }
+  Report(id, std::move(pod));
   return absl::OkStatus();
 }
 
@@ -133,20 +130,21 @@ absl::Status DockerSource::Resync(HttpClient& client, std::string& since) {
   if (r->status != 200) {
     return absl::UnavailableError("list containers: " + ErrorText(*r));
   }
-  absl::StatusOr<std::vector<std::string>> ids = ParseContainerIds(r->body);
-  if (!ids.ok()) return ids.status();
-  for (const std::string& id : *ids) {
-    if (absl::Status st = Refresh(client, id); !st.ok()) return st;
+  absl::StatusOr<std::vector<DockerContainer>> listed =
+      ParseContainers(r->body, options_.node_name);
+  if (!listed.ok()) return listed.status();
+  std::set<std::string> running;
+  for (DockerContainer& c : *listed) {
+    running.insert(c.id);
+    Report(c.id, std::move(c.pod));
   }
   // What was reported but is no longer running.
   std::vector<std::string> gone;
   for (const auto& [id, pod] : reported_) {
-    if (std::find(ids->begin(), ids->end(), id) == ids->end()) {
-      gone.push_back(id);
-    }
+    if (!running.contains(id)) gone.push_back(id);
   }
   for (const std::string& id : gone) Report(id, std::nullopt);
-  return RefreshSubnets(client);
+  return absl::OkStatus();
 }
 
 void DockerSource::Run() {
@@ -185,11 +183,9 @@ void DockerSource::Run() {
             return true;
           }
           absl::Status st;
-          if (ev->type == "network" &&
-              (ev->action == "create" || ev->action == "destroy")) {
-            st = RefreshSubnets(client);
-          } else if (!ev->container_id.empty()) {
-            st = Refresh(client, ev->container_id);
+          if (!ev->container_id.empty()) {
+            st = Refresh(client, ev->container_id,
+                         ev->action == "connect" ? ev->network_id : "");
           }
           if (!st.ok()) {
             event_error = st;

@@ -3,12 +3,11 @@
 
 // Containers on a Docker host as Pods (`podwalld --docker[=SOCKET]`), from
 // the Docker Engine API over its unix socket. One thread:
-//   resync: list the running containers, inspect each (docker_objects.h
-//     says how a container becomes a Pod), delete what vanished, read the
-//     bridge networks' subnets;
+//   resync: list the running containers (docker_objects.h says how a
+//     container becomes a Pod), delete what vanished;
 //   then follow /events from just before the list (start, die, destroy,
-//     rename, network connect and disconnect, network create and destroy),
-//     inspecting the container each event names;
+//     rename, network connect and disconnect),
+//     listing again the one container each event names;
 //   when the stream ends (dockerd restarted) or fails, reconnect with
 //   backoff and resync.
 // Changes cross to the daemon's loop through a queue and an eventfd, as in
@@ -50,16 +49,14 @@ class DockerSource : public Source {
   SourceStatus status() const override;
   bool synced() const override;
 
-  // The bridge networks' subnets, as of the last resync or network event.
-  std::vector<std::string> subnets() const;
-
  private:
   void Run();
   // Lists and inspects everything; `since` is set to just before the list.
   absl::Status Resync(HttpClient& client, std::string& since);
-  absl::Status RefreshSubnets(HttpClient& client);
-  // Inspects one container and reports what changed about it.
-  absl::Status Refresh(HttpClient& client, const std::string& id);
+  // Lists one container again and reports what changed about it; with
+  // `joined_network`, also takes its address there from the network.
+  absl::Status Refresh(HttpClient& client, const std::string& id,
+                       const std::string& joined_network = "");
   // Compares with what was last reported for `id` and pushes the changes.
   void Report(const std::string& id, std::optional<schema::Pod> pod);
   void Note(ChangeSink::Severity s, const std::string& message);
@@ -74,7 +71,6 @@ class DockerSource : public Source {
   mutable std::mutex mu_;
   bool synced_ = false;
   std::size_t objects_ = 0;
-  std::vector<std::string> subnets_;
   std::string last_error_;
   std::optional<std::chrono::system_clock::time_point> last_change_;
 };

@@ -272,6 +272,27 @@ class Podwalld:
         return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
 
 
+def iso_seconds(text):
+    """RFC 3339 with up to nanoseconds, UTC -> seconds since the epoch."""
+    import calendar
+    base, _, frac = text.rstrip("Z").partition(".")
+    return calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S")) + float("0." + (frac or "0"))
+
+
+def first_sync_with(host, after, endpoints):
+    """When podwalld's log first says it synced `endpoints` endpoints,
+    after `after` (seconds since the epoch); None if it never did."""
+    with open(os.path.join(host.work, "podwalld.log")) as f:
+        for line in f:
+            fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+            if fields.get("msg") != "synced" or fields.get("endpoints") != str(endpoints):
+                continue
+            t = iso_seconds(fields["time"])
+            if t > after:
+                return t
+    return None
+
+
 def write_policies(host, text, name="policies.yaml"):
     tmp = os.path.join(host.work, name + ".tmp")
     with open(tmp, "w") as f:
@@ -366,11 +387,19 @@ def main():
             ["nsenter", f"--net=/proc/{host.inspect('other')['State']['Pid']}/ns/net",
              "/usr/bin/python3", PROBE, "loop", "tcp", "10.251.0.200", "80", "6"],
             stdout=subprocess.PIPE, text=True)
+        before = time.time()
         host.container("late", {"app": "web"}, "--network", "pwnet", "--ip", "10.251.0.200")
         loop = json.loads(prober.communicate(timeout=30)[0])
         check(loop["ok"] == 0 and loop["failed"] > 0,
               f"a container started while podwalld runs never answered a denied peer: {loop}")
         daemon.wait(lambda s: s["synced"] and s["counts"]["pods"] == 7, "7 pods")
+        # podwalld applied it on the network's connect event: in the kernel
+        # before the container's process started.
+        started = iso_seconds(host.inspect("late")["State"]["StartedAt"])
+        applied = first_sync_with(host, before, endpoints=7)
+        check(applied is not None and applied < started,
+              f"late's rules were in the kernel before its process started "
+              f"({(started - applied) * 1000 if applied else float('nan'):.0f} ms before)")
         host.flush_conntrack()
         check(host.probe("client", "10.251.0.200"), "... and its allowed peer reaches it")
 
