@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Checks the JSON Schemas under policy-schema/schemas/ against real files:
-every document under manifests/examples/ must validate, and each document
-under tests/schema/invalid/ must be rejected. Run from the repository root
+every document under manifests/examples/ and manifests/docker/policies/
+must validate, and each document under tests/schema/invalid/ must be
+rejected. Run from the repository root
 with Debian's python3 (python3-jsonschema, python3-yaml)."""
 
 import glob
@@ -41,7 +42,7 @@ def main():
     validator = load_validator()
     failures = 0
     checked = 0
-    for path in sorted(glob.glob("manifests/examples/*")):
+    for path in sorted(glob.glob("manifests/examples/*") + glob.glob("manifests/docker/policies/*")):
         for i, doc in enumerate(documents(path)):
             checked += 1
             errors = list(validator.iter_errors(doc))
