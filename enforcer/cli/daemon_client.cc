@@ -90,11 +90,25 @@ absl::StatusOr<int> DaemonStreamLines(
 
 absl::StatusOr<DaemonReply> DaemonGet(const std::string& socket_path,
                                       const std::string& target) {
-  absl::StatusOr<int> connected = Connect(socket_path, 10);
+  return DaemonRequest(socket_path, "GET", target, "", 10);
+}
+
+absl::StatusOr<DaemonReply> DaemonRequest(const std::string& socket_path,
+                                          const std::string& method,
+                                          const std::string& target,
+                                          const std::string& body,
+                                          int timeout_seconds) {
+  absl::StatusOr<int> connected = Connect(socket_path, timeout_seconds);
   if (!connected.ok()) return connected.status();
   const int fd = *connected;
-  const std::string request =
-      absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: podwalld\r\n\r\n");
+  std::string request =
+      absl::StrCat(method, " ", target, " HTTP/1.1\r\nHost: podwalld\r\n");
+  if (!body.empty()) {
+    absl::StrAppend(&request,
+                    "Content-Type: application/json\r\nContent-Length: ",
+                    body.size(), "\r\n");
+  }
+  absl::StrAppend(&request, "\r\n", body);
   if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
       static_cast<ssize_t>(request.size())) {
     close(fd);

@@ -24,6 +24,15 @@ struct DaemonReply {
 absl::StatusOr<DaemonReply> DaemonGet(const std::string& socket_path,
                                       const std::string& target);
 
+// Any request, with `body` (JSON) for a POST, waiting up to
+// `timeout_seconds` for each read. The reply is read until the daemon
+// closes the connection (a reply that comes after a sync, too).
+absl::StatusOr<DaemonReply> DaemonRequest(const std::string& socket_path,
+                                          const std::string& method,
+                                          const std::string& target,
+                                          const std::string& body,
+                                          int timeout_seconds);
+
 // GET `target` and hand each line of the body to `on_line` as it arrives,
 // until the daemon closes the stream (or `on_line` returns false). For
 // endpoints that stream (GET /v1/flows?follow=1). Returns the HTTP status.

@@ -47,7 +47,8 @@ constexpr auto kInterfaceRetry = std::chrono::seconds(1);
 Daemon::Daemon(DaemonOptions options, Logger logger)
     : options_(std::move(options)),
       log_(logger),
-      compiler_(options_.node_name) {}
+      compiler_(options_.node_name),
+      cni_(options_.node_name) {}
 
 Daemon::~Daemon() {
   control_server_.reset();
@@ -100,8 +101,12 @@ absl::Status Daemon::Start() {
       [this](const HttpRequest& r) { return HandleControl(r); });
   if (!control.ok()) return control.status();
   control_server_ = *std::move(control);
-  control_server_->set_on_stream_closed(
-      [this](int connection) { flow_followers_.erase(connection); });
+  control_server_->set_on_stream_closed([this](int connection) {
+    flow_followers_.erase(connection);
+    std::erase_if(cni_waiters_, [connection](const CniWaiter& w) {
+      return w.connection == connection;
+    });
+  });
   if (!options_.metrics_address.empty()) {
     auto metrics = HttpServer::ListenTcp(
         *loop_, options_.metrics_address,
@@ -203,6 +208,21 @@ void Daemon::Stop() {
 }
 
 void Daemon::Apply(const controller::ObjectChange& change) {
+  // A local pod the API shows without addresses yet gets those podwall-cni
+  // reported.
+  if (const auto* pod = std::get_if<schema::Pod>(&change.object)) {
+    const std::string key = pod->metadata.namespace_ + "/" + pod->metadata.name;
+    if (change.type == controller::ObjectChange::Type::kDelete) {
+      cni_.OnSourceDelete(key);
+    } else {
+      ApplyState({change.type, cni_.OnSourcePod(*pod)});
+      return;
+    }
+  }
+  ApplyState(change);
+}
+
+void Daemon::ApplyState(const controller::ObjectChange& change) {
   if (starting_) {
     // Only the state: the compiler is rebuilt once everything is loaded.
     controller::ApplyToState(change, state_);
@@ -313,6 +333,7 @@ void Daemon::DoSync() {
                         {"audit", options_.audit ? "true" : "false"}});
   }
   UpdateGauges();
+  AnswerCniWaiters();
   if (on_synced_) on_synced_(generation_);
 }
 
@@ -326,6 +347,11 @@ void Daemon::RefreshInterfaces() {
     return;
   }
   // Keep only local pods' addresses: the map is compared as a whole.
+  // podwall-cni's reports name veths of bridged pods that have not sent a
+  // packet yet.
+  for (const auto& [address, interface] : cni_.Interfaces()) {
+    found->emplace(address, interface);
+  }
   std::map<schema::IpAddress, std::string> local;
   bool missing = false;
   for (const ir::Endpoint* ep : compiler_.Endpoints()) {
@@ -474,11 +500,107 @@ std::string Daemon::StatusJson() const {
 
 HttpResponse Daemon::HandleControl(const HttpRequest& req) {
   if (req.path == "/v1/flows") return HandleFlows(req);
+  if (req.path == "/v1/endpoints" || req.path == "/v1/endpoints/delete") {
+    return HandleEndpoints(req);
+  }
   if (req.path == "/v1/status") {
     if (req.method != "GET") return {405, "text/plain", "GET only\n"};
     return {200, "application/json", StatusJson() + "\n"};
   }
   return {404, "text/plain", "no such endpoint: " + req.path + "\n"};
+}
+
+HttpResponse Daemon::HandleEndpoints(const HttpRequest& req) {
+  auto error = [](int code, const std::string& message) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("ok").Bool(false);
+    w.Key("error").String(message);
+    w.EndObject();
+    return HttpResponse{code, "application/json", w.str() + "\n"};
+  };
+  if (req.method == "GET") {  // CHECK: is the pod known and enforced?
+    const std::string key = req.query.count("namespace") && req.query.count("name")
+                                ? req.query.at("namespace") + "/" +
+                                      req.query.at("name")
+                                : "";
+    const bool known = state_.FindWorkload(key) != nullptr;
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("ok").Bool(known && synced_);
+    w.Key("known").Bool(known);
+    w.Key("synced").Bool(synced_);
+    w.Key("reported").Bool(cni_.Find(key) != nullptr);
+    w.EndObject();
+    return {200, "application/json", w.str() + "\n"};
+  }
+  if (req.method != "POST") return error(405, "GET or POST only");
+  if (req.path == "/v1/endpoints/delete") {
+    absl::StatusOr<CniEndpoints::Endpoint> del =
+        CniEndpoints::ParseDelete(req.body);
+    if (!del.ok()) return error(400, std::string(del.status().message()));
+    if (std::optional<schema::Pod> bare =
+            cni_.Remove(del->key, del->container_id)) {
+      ApplyState({controller::ObjectChange::Type::kUpsert, *bare});
+    }
+    log_.Info("cni: endpoint removed", {{"pod", del->key}});
+    RefreshInterfaces();
+    return {200, "application/json", "{\"ok\":true}\n"};
+  }
+  absl::StatusOr<CniEndpoints::Endpoint> add = CniEndpoints::ParseAdd(req.body);
+  if (!add.ok()) return error(400, std::string(add.status().message()));
+  const std::string key = add->key;
+  const auto timeout = std::chrono::seconds(add->timeout_seconds);
+  log_.Info("cni: endpoint reported", {{"pod", key},
+                                       {"interface", add->interface},
+                                       {"container", add->container_id}});
+  if (std::optional<schema::Pod> filled = cni_.Add(*std::move(add))) {
+    ApplyState({controller::ObjectChange::Type::kUpsert, *filled});
+  }
+  if (!starting_) {
+    RefreshInterfaces();
+    pending_ = true;  // The answer waits for a sync that follows this.
+    ScheduleSync();
+  }
+  cni_waiters_.push_back(
+      {req.connection, key, generation_, Clock::now() + timeout});
+  loop_->After(timeout + milliseconds(1), [this] { AnswerCniWaiters(); });
+  return {200, "application/json", "", /*stream=*/true};
+}
+
+void Daemon::AnswerCniWaiters() {
+  const auto now = Clock::now();
+  std::vector<std::pair<int, std::string>> answers;
+  std::erase_if(cni_waiters_, [&](const CniWaiter& w) {
+    const controller::Workload* pod = state_.FindWorkload(w.key);
+    const bool applied = ready_ && synced_ && generation_ > w.after_generation &&
+                         pod && pod->eligible;
+    JsonWriter out;
+    out.BeginObject();
+    if (applied) {
+      out.Key("ok").Bool(true);
+      out.Key("generation").Uint(generation_);
+    } else if (now >= w.deadline) {
+      out.Key("ok").Bool(false);
+      out.Key("error").String(
+          !pod ? "no source has reported pod " + w.key +
+                     " to podwalld (is it on this node?)"
+          : !pod->eligible ? "pod " + w.key + " has no address podwalld knows"
+          : !ready_ || !synced_
+              ? "the ruleset is not in the kernel: " +
+                    (last_error_.empty() ? std::string("sources not synced")
+                                         : last_error_)
+              : "timed out");
+    } else {
+      return false;
+    }
+    out.EndObject();
+    answers.emplace_back(w.connection, out.str() + "\n");
+    return true;
+  });
+  for (const auto& [connection, body] : answers) {
+    control_server_->Finish(connection, body);
+  }
 }
 
 HttpResponse Daemon::HandleMetrics(const HttpRequest& req) {

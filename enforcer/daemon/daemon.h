@@ -37,6 +37,7 @@
 #include "enforcer/flowlog/netfilter_events.h"
 #include "enforcer/links/link_watcher.h"
 #include "enforcer/nft/nft_backend.h"
+#include "enforcer/daemon/cni_endpoints.h"
 #include "enforcer/sync/node_syncer.h"
 
 namespace podwall::enforcer {
@@ -94,6 +95,8 @@ class Daemon : private controller::ChangeSink,
  private:
   // ChangeSink.
   void Apply(const controller::ObjectChange& change) override;
+  // Into the state (and the compiler once started), as it is.
+  void ApplyState(const controller::ObjectChange& change);
   void Note(Severity severity, const std::string& source,
             const std::string& message) override;
 
@@ -121,6 +124,11 @@ class Daemon : private controller::ChangeSink,
   void Verify();
   void OnSignal();
   HttpResponse HandleControl(const HttpRequest& req);
+  // POST /v1/endpoints (podwall-cni ADD: answered once the pod's rules are
+  // in the kernel), POST /v1/endpoints/delete (DEL), GET /v1/endpoints
+  // (CHECK).
+  HttpResponse HandleEndpoints(const HttpRequest& req);
+  void AnswerCniWaiters();
   HttpResponse HandleMetrics(const HttpRequest& req);
   void UpdateGauges();
 
@@ -153,6 +161,16 @@ class Daemon : private controller::ChangeSink,
   int consecutive_failures_ = 0;
   std::map<schema::IpAddress, std::string> interfaces_;
   std::function<void(uint64_t)> on_synced_;
+
+  // Pods podwall-cni reported, and its ADDs waiting for their sync.
+  CniEndpoints cni_;
+  struct CniWaiter {
+    int connection;
+    std::string key;            // "namespace/name"
+    uint64_t after_generation;  // Answered by a later sync.
+    EventLoop::Clock::time_point deadline;
+  };
+  std::vector<CniWaiter> cni_waiters_;
 
   // Flow logs.
   std::unique_ptr<NflogSocket> nflog_;

@@ -302,9 +302,19 @@ void HttpServer::FlushStreams() {
   for (auto& [fd, conn] : connections_) {
     if (conn.streaming && !conn.out.empty() && !Flush(fd, conn)) {
       broken.push_back(fd);
+    } else if (conn.finishing && conn.out.empty()) {
+      broken.push_back(fd);  // Done.
     }
   }
   for (int fd : broken) Close(fd);
+}
+
+void HttpServer::Finish(int connection, std::string_view data) {
+  if (!Send(connection, data)) return;
+  auto it = connections_.find(connection);
+  if (it == connections_.end()) return;
+  it->second.finishing = true;
+  if (it->second.out.empty()) Close(connection);
 }
 
 bool HttpServer::Send(int connection, std::string_view data) {

@@ -5,7 +5,8 @@
 // socket (unix) and the metrics endpoint (TCP). One request per connection
 // (Connection: close); requests are read without blocking the loop, and
 // a connection idle for 5 s or sending more than 64 KiB is dropped.
-// A handler may answer with a stream (GET /v1/flows?follow=1): the
+// A handler may answer with a stream (GET /v1/flows?follow=1, or a reply
+// that comes later, Finish()): the
 // connection stays open, Send() appends to it without blocking, and a
 // client that stops reading (more than 4 MiB behind) or hangs up is closed
 // and reported to the stream-closed callback.
@@ -58,6 +59,9 @@ class HttpServer {
   // Streams: more data for an open stream (false when it is gone), and
   // what to call when one closes.
   bool Send(int connection, std::string_view data);
+  // The last data of a stream: the connection closes once it is sent. A
+  // handler answers late this way (POST /v1/endpoints waits for a sync).
+  void Finish(int connection, std::string_view data);
   // Retries what open streams could not take yet.
   void FlushStreams();
   void set_on_stream_closed(std::function<void(int connection)> fn) {
@@ -79,7 +83,8 @@ class HttpServer {
     std::string in;
     EventLoop::TimerId timeout = 0;
     bool streaming = false;
-    std::string out;  // Stream bytes the socket did not take yet.
+    bool finishing = false;  // Close once `out` is sent.
+    std::string out;         // Stream bytes the socket did not take yet.
   };
   bool Flush(int fd, Connection& conn);
 

@@ -1,0 +1,245 @@
+#include "enforcer/cni/cni_plugin.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "policy-schema/json_writer.h"
+
+namespace podwall::cni {
+namespace {
+
+using simdjson::dom::element;
+
+// CNI's well-known error codes, and ours (100+).
+constexpr int kIncompatibleVersion = 1;
+constexpr int kInvalidEnvironment = 4;
+constexpr int kDecodeError = 6;
+constexpr int kInvalidConfig = 7;
+constexpr int kTryAgainLater = 11;
+constexpr int kNotEnforced = 100;
+
+constexpr char kDefaultSocket[] = "/run/podwall/podwall.sock";
+const std::vector<std::string> kVersions = {"0.3.0", "0.3.1", "0.4.0",
+                                            "1.0.0"};
+
+struct Failure {
+  int code;
+  std::string msg;
+  std::string details;
+};
+
+int Fail(std::ostream& out, const std::string& version, const Failure& f) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("cniVersion").String(version.empty() ? "1.0.0" : version);
+  w.Key("code").Uint(f.code);
+  w.Key("msg").String(f.msg);
+  if (!f.details.empty()) w.Key("details").String(f.details);
+  w.EndObject();
+  out << w.str() << "\n";
+  return 1;
+}
+
+std::string Str(element e, std::string_view key) {
+  std::string_view v;
+  if (e[key].get_string().get(v)) return "";
+  return std::string(v);
+}
+
+struct Config {
+  std::string version;
+  std::string socket = kDefaultSocket;
+  int timeout = 15;
+  std::string prev_result;  // Raw JSON, printed back on ADD.
+  std::vector<std::string> ips;
+  std::string host_interface;
+};
+
+// The plugin configuration and, when present, prevResult's addresses and
+// host-side interface.
+std::optional<Failure> ParseConfig(const std::string& text, Config& c) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (parser.parse(text).get(doc) || !doc.is_object()) {
+    return Failure{kDecodeError, "podwall-cni: the configuration is not JSON",
+                   ""};
+  }
+  c.version = Str(doc, "cniVersion");
+  if (std::find(kVersions.begin(), kVersions.end(), c.version) ==
+      kVersions.end()) {
+    return Failure{kIncompatibleVersion,
+                   "podwall-cni: unsupported cniVersion \"" + c.version + "\"",
+                   "supported: 0.3.0, 0.3.1, 0.4.0, 1.0.0"};
+  }
+  if (std::string s = Str(doc, "socket"); !s.empty()) c.socket = s;
+  int64_t timeout = 0;
+  if (!doc["timeoutSeconds"].get_int64().get(timeout)) {
+    if (timeout < 1 || timeout > 600) {
+      return Failure{kInvalidConfig,
+                     "podwall-cni: timeoutSeconds must be 1..600", ""};
+    }
+    c.timeout = static_cast<int>(timeout);
+  }
+  element prev;
+  if (doc["prevResult"].get(prev)) return std::nullopt;
+  c.prev_result = simdjson::minify(prev);
+  // The host side: interfaces outside the sandbox; the veth comes after the
+  // bridge (bridge plugin) or alone (ptp).
+  simdjson::dom::array interfaces;
+  if (!prev["interfaces"].get_array().get(interfaces)) {
+    for (element i : interfaces) {
+      if (Str(i, "sandbox").empty() && !Str(i, "name").empty()) {
+        c.host_interface = Str(i, "name");
+      }
+    }
+  }
+  simdjson::dom::array ips;
+  if (!prev["ips"].get_array().get(ips)) {
+    for (element ip : ips) {
+      std::string address = Str(ip, "address");
+      address = address.substr(0, address.find('/'));
+      if (!address.empty()) c.ips.push_back(std::move(address));
+    }
+  }
+  return std::nullopt;
+}
+
+std::string EndpointBody(const std::map<std::string, std::string>& args,
+                         const CniCall& call, const Config& c,
+                         bool with_addresses) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("namespace").String(args.at("K8S_POD_NAMESPACE"));
+  w.Key("name").String(args.at("K8S_POD_NAME"));
+  w.Key("containerID").String(call.container_id);
+  if (with_addresses) {
+    w.Key("interface").String(c.host_interface);
+    w.Key("ips").BeginArray();
+    for (const std::string& ip : c.ips) w.String(ip);
+    w.EndArray();
+    // podwalld answers within this, so its reason arrives before ours.
+    w.Key("timeoutSeconds").Uint(std::max(1, c.timeout - 1));
+  }
+  w.EndObject();
+  return w.str();
+}
+
+// The daemon's {"ok":..,"error":..} answer.
+std::optional<Failure> Judge(const absl::StatusOr<DaemonAnswer>& answer,
+                             const std::string& what) {
+  if (!answer.ok()) {
+    return Failure{kTryAgainLater,
+                   "podwall-cni: " + what + ": podwalld is not reachable",
+                   std::string(answer.status().message())};
+  }
+  simdjson::dom::parser parser;
+  element doc;
+  bool ok = false;
+  if (answer->status != 200 || parser.parse(answer->body).get(doc) ||
+      doc["ok"].get_bool().get(ok) || !ok) {
+    std::string error = doc.is_object() ? Str(doc, "error") : "";
+    if (error.empty()) {
+      error = answer->body.empty() ? "no answer before the timeout"
+                                   : answer->body;
+    }
+    return Failure{kNotEnforced,
+                   "podwall-cni: " + what + ": podwalld did not enforce",
+                   error};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ParseCniArgs(std::string_view args) {
+  std::map<std::string, std::string> out;
+  while (!args.empty()) {
+    const std::size_t semi = args.find(';');
+    std::string_view pair = args.substr(0, semi);
+    const std::size_t eq = pair.find('=');
+    if (eq != std::string_view::npos) {
+      out[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
+    }
+    if (semi == std::string_view::npos) break;
+    args.remove_prefix(semi + 1);
+  }
+  return out;
+}
+
+int RunCni(const CniCall& call, const DaemonCall& daemon, std::ostream& out) {
+  if (call.command == "VERSION") {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("cniVersion").String("1.0.0");
+    w.Key("supportedVersions").BeginArray();
+    for (const std::string& v : kVersions) w.String(v);
+    w.EndArray();
+    w.EndObject();
+    out << w.str() << "\n";
+    return 0;
+  }
+  Config config;
+  if (auto f = ParseConfig(call.config, config)) {
+    // DEL must succeed whatever state things are in.
+    if (call.command == "DEL") return 0;
+    return Fail(out, config.version, *f);
+  }
+  const std::map<std::string, std::string> args = ParseCniArgs(call.args);
+  const bool has_pod =
+      args.contains("K8S_POD_NAMESPACE") && args.contains("K8S_POD_NAME");
+
+  if (call.command == "DEL") {
+    if (has_pod) {
+      (void)daemon(config.socket, "POST", "/v1/endpoints/delete",
+                   EndpointBody(args, call, config, false), config.timeout);
+    }
+    return 0;
+  }
+  if (call.command != "ADD" && call.command != "CHECK") {
+    return Fail(out, config.version,
+                {kInvalidEnvironment,
+                 "podwall-cni: unknown CNI_COMMAND \"" + call.command + "\"",
+                 ""});
+  }
+  if (!has_pod) {
+    return Fail(out, config.version,
+                {kInvalidEnvironment,
+                 "podwall-cni: CNI_ARGS lacks K8S_POD_NAMESPACE and "
+                 "K8S_POD_NAME",
+                 "podwall enforces per pod; the runtime must say which"});
+  }
+  if (config.prev_result.empty()) {
+    return Fail(out, config.version,
+                {kInvalidConfig,
+                 "podwall-cni: no prevResult (it must follow the plugin "
+                 "that makes the pod's interface)",
+                 ""});
+  }
+  if (call.command == "CHECK") {
+    const std::string target =
+        absl::StrCat("/v1/endpoints?namespace=", args.at("K8S_POD_NAMESPACE"),
+                     "&name=", args.at("K8S_POD_NAME"));
+    if (auto f = Judge(daemon(config.socket, "GET", target, "", config.timeout),
+                       "CHECK")) {
+      return Fail(out, config.version, *f);
+    }
+    return 0;
+  }
+  if (config.ips.empty()) {
+    return Fail(out, config.version,
+                {kInvalidConfig, "podwall-cni: prevResult has no ips", ""});
+  }
+  if (auto f = Judge(daemon(config.socket, "POST", "/v1/endpoints",
+                            EndpointBody(args, call, config, true),
+                            config.timeout),
+                     "ADD")) {
+    return Fail(out, config.version, *f);
+  }
+  out << config.prev_result << "\n";
+  return 0;
+}
+
+}  // namespace podwall::cni
