@@ -22,8 +22,7 @@ constexpr int kTryAgainLater = 11;
 constexpr int kNotEnforced = 100;
 
 constexpr char kDefaultSocket[] = "/run/podwall/podwall.sock";
-const std::vector<std::string> kVersions = {"0.3.0", "0.3.1", "0.4.0",
-                                            "1.0.0"};
+const std::vector<std::string> kVersions = {"0.3.0", "0.3.1", "0.4.0", "1.0.0"};
 
 struct Failure {
   int code;
@@ -142,8 +141,8 @@ std::optional<Failure> Judge(const absl::StatusOr<DaemonAnswer>& answer,
       doc["ok"].get_bool().get(ok) || !ok) {
     std::string error = doc.is_object() ? Str(doc, "error") : "";
     if (error.empty()) {
-      error = answer->body.empty() ? "no answer before the timeout"
-                                   : answer->body;
+      error =
+          answer->body.empty() ? "no answer before the timeout" : answer->body;
     }
     return Failure{kNotEnforced,
                    "podwall-cni: " + what + ": podwalld did not enforce",
@@ -199,10 +198,10 @@ int RunCni(const CniCall& call, const DaemonCall& daemon, std::ostream& out) {
     return 0;
   }
   if (call.command != "ADD" && call.command != "CHECK") {
-    return Fail(out, config.version,
-                {kInvalidEnvironment,
-                 "podwall-cni: unknown CNI_COMMAND \"" + call.command + "\"",
-                 ""});
+    return Fail(
+        out, config.version,
+        {kInvalidEnvironment,
+         "podwall-cni: unknown CNI_COMMAND \"" + call.command + "\"", ""});
   }
   if (!has_pod) {
     return Fail(out, config.version,
@@ -232,10 +231,10 @@ int RunCni(const CniCall& call, const DaemonCall& daemon, std::ostream& out) {
     return Fail(out, config.version,
                 {kInvalidConfig, "podwall-cni: prevResult has no ips", ""});
   }
-  if (auto f = Judge(daemon(config.socket, "POST", "/v1/endpoints",
-                            EndpointBody(args, call, config, true),
-                            config.timeout),
-                     "ADD")) {
+  if (auto f =
+          Judge(daemon(config.socket, "POST", "/v1/endpoints",
+                       EndpointBody(args, call, config, true), config.timeout),
+                "ADD")) {
     return Fail(out, config.version, *f);
   }
   out << config.prev_result << "\n";

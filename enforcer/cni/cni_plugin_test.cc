@@ -134,7 +134,8 @@ TEST_F(CniPluginTest, Version_ListsWhatItSpeaks) {
 }
 
 TEST(CniArgsTest, Pairs) {
-  auto args = ParseCniArgs("IgnoreUnknown=1;K8S_POD_NAMESPACE=x;K8S_POD_NAME=a");
+  auto args =
+      ParseCniArgs("IgnoreUnknown=1;K8S_POD_NAMESPACE=x;K8S_POD_NAME=a");
   EXPECT_EQ(args.size(), 3u);
   EXPECT_EQ(args["K8S_POD_NAME"], "a");
   EXPECT_TRUE(ParseCniArgs("").empty());

@@ -520,10 +520,10 @@ HttpResponse Daemon::HandleEndpoints(const HttpRequest& req) {
     return HttpResponse{code, "application/json", w.str() + "\n"};
   };
   if (req.method == "GET") {  // CHECK: is the pod known and enforced?
-    const std::string key = req.query.count("namespace") && req.query.count("name")
-                                ? req.query.at("namespace") + "/" +
-                                      req.query.at("name")
-                                : "";
+    const std::string key =
+        req.query.count("namespace") && req.query.count("name")
+            ? req.query.at("namespace") + "/" + req.query.at("name")
+            : "";
     const bool known = state_.FindWorkload(key) != nullptr;
     JsonWriter w;
     w.BeginObject();
@@ -573,8 +573,9 @@ void Daemon::AnswerCniWaiters() {
   std::vector<std::pair<int, std::string>> answers;
   std::erase_if(cni_waiters_, [&](const CniWaiter& w) {
     const controller::Workload* pod = state_.FindWorkload(w.key);
-    const bool applied = ready_ && synced_ && generation_ > w.after_generation &&
-                         pod && pod->eligible;
+    const bool applied = ready_ && synced_ &&
+                         generation_ > w.after_generation && pod &&
+                         pod->eligible;
     JsonWriter out;
     out.BeginObject();
     if (applied) {

@@ -28,6 +28,7 @@
 #include "controller/compiler.h"
 #include "controller/sources/kubeconfig.h"
 #include "controller/sources/source.h"
+#include "enforcer/daemon/cni_endpoints.h"
 #include "enforcer/daemon/event_loop.h"
 #include "enforcer/daemon/http_server.h"
 #include "enforcer/daemon/logger.h"
@@ -37,7 +38,6 @@
 #include "enforcer/flowlog/netfilter_events.h"
 #include "enforcer/links/link_watcher.h"
 #include "enforcer/nft/nft_backend.h"
-#include "enforcer/daemon/cni_endpoints.h"
 #include "enforcer/sync/node_syncer.h"
 
 namespace podwall::enforcer {
