@@ -129,6 +129,10 @@ def main():
     print("Kubernetes source against the test API server", flush=True)
     add(run(["/usr/bin/python3", f"{HERE}/kube_benchmark.py", podwalld,
              f"{b}/bench/write_cluster"], "kube_benchmark"))
+    print("podwall-cni ADD on a node of the benchmark cluster", flush=True)
+    add(run(["/usr/bin/python3", f"{HERE}/cni_benchmark.py", podwalld,
+             f"{b}/enforcer/cni/podwall-cni", f"{b}/bench/write_cluster",
+             "--pods", "20" if args.quick else "50"], "cni_benchmark"))
     print("flow logging rate", flush=True)
     f = run(["/usr/bin/python3", f"{HERE}/flow_benchmark.py", podwall, podwalld],
             "flow_benchmark")

@@ -73,7 +73,8 @@ std::string FormatStatus(const std::string& json) {
         << Num(c, "compiled_rules") << " policy rules -> " << Num(c, "chains")
         << " chains, " << Num(c, "rules") << " nft rules, " << Num(c, "sets")
         << " sets (" << Num(c, "set_elements") << " elements), "
-        << Num(c, "guarded_interfaces") << " guarded interfaces\n";
+        << Num(c, "guarded_interfaces") << " guarded interfaces, "
+        << Num(c, "cni_endpoints") << " reported by podwall-cni\n";
   }
   return out.str();
 }

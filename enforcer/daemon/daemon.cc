@@ -493,6 +493,7 @@ std::string Daemon::StatusJson() const {
   w.Key("sets").Uint(c.sets);
   w.Key("set_elements").Uint(c.elements);
   w.Key("guarded_interfaces").Uint(c.guards);
+  w.Key("cni_endpoints").Uint(cni_.size());
   w.EndObject();
   w.EndObject();
   return w.Take();

@@ -28,14 +28,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "daemon"))
 import run_e2e as e2e  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "support"))
+from checks import check, failures, summary  # noqa: E402
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
 
 
 class NewPods:
@@ -237,8 +232,7 @@ def main():
             pods.cleanup()
         e2e.run(e2e.in_ns(cluster.node, podwall, "uninstall"), check=False)
         cluster.cleanup()
-    print(f"\n{len(failures)} failure(s)")
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -24,27 +24,21 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PROBE = os.path.join(os.path.dirname(HERE), "support", "netprobe.py")
+SUPPORT = os.path.join(os.path.dirname(HERE), "support")
+PROBE = os.path.join(SUPPORT, "netprobe.py")
+sys.path.insert(0, SUPPORT)
+from checks import check, failures, summary  # noqa: E402
+import podwalld_control  # noqa: E402
 DOCKER = "/usr/bin/docker"
 IMAGE = "podwall-test/busybox:1"
 # Every container serves TCP echo on 80 and 5432.
 SERVE = ["sh", "-c", "nc -ll -p 80 -e cat & nc -ll -p 5432 -e cat & wait"]
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
 
 def run(cmd, check=True, **kw):
     r = subprocess.run(cmd, capture_output=True, text=True, **kw)
@@ -238,29 +232,10 @@ class Podwalld:
         self.proc = None
 
     def status(self):
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
-                c.settimeout(5)
-                c.connect(self.socket)
-                c.sendall(b"GET /v1/status HTTP/1.1\r\nHost: podwalld\r\n\r\n")
-                data = b""
-                while chunk := c.recv(65536):
-                    data += chunk
-            return json.loads(data.split(b"\r\n\r\n", 1)[1])
-        except OSError:
-            return None
+        return podwalld_control.status(self.socket)
 
     def wait(self, done, what, timeout=10):
-        deadline = time.monotonic() + timeout
-        s = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"podwalld exited ({self.proc.returncode})")
-            s = self.status()
-            if s and done(s):
-                return s
-            time.sleep(0.05)
-        raise RuntimeError(f"podwalld not {what} after {timeout}s: {s}")
+        return podwalld_control.wait(self.proc, self.socket, done, what, timeout)
 
     def wait_pods(self, n):
         return self.wait(lambda s: s["synced"] and s["counts"]["pods"] == n,
@@ -441,8 +416,7 @@ def main():
                         print(f"--- {name} ---\n" + f.read()[-3000:])
         run(["ip", "netns", "exec", host.ns, podwall, "uninstall"], check=False)
         host.cleanup()
-    print(f"\n{len(failures)} failure(s)")
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

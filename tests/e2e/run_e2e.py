@@ -26,7 +26,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,8 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PROBE = os.path.join(ROOT, "tests", "support", "netprobe.py")
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+import podwalld_control  # noqa: E402
 NAMESPACES = ["x", "y", "z"]
 PODS = ["a", "b", "c"]
 ALL = [f"{ns}/{p}" for ns in NAMESPACES for p in PODS]
@@ -433,28 +434,10 @@ class DaemonRunner(Runner):
             self.log.close()
 
     def status(self):
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
-                c.settimeout(5)
-                c.connect(self.socket)
-                c.sendall(b"GET /v1/status HTTP/1.1\r\nHost: podwalld\r\n\r\n")
-                data = b""
-                while chunk := c.recv(65536):
-                    data += chunk
-            return json.loads(data.split(b"\r\n\r\n", 1)[1])
-        except OSError:
-            return None
+        return podwalld_control.status(self.socket)
 
     def wait(self, done, what, timeout=10):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"podwalld exited ({self.proc.returncode}); see its log")
-            s = self.status()
-            if s and done(s):
-                return s
-            time.sleep(0.01)
-        raise RuntimeError(f"podwalld not {what} within {timeout} s: {self.status()}")
+        return podwalld_control.wait(self.proc, self.socket, done, what, timeout)
 
     def apply(self, manifests):
         self.steps += 1
