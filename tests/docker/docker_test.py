@@ -346,6 +346,17 @@ def main():
                   for r in denied),
               f"a denial other -> web is in the flow log ({len(denied)} denials for web)")
 
+        # Renamed: the pod follows the container's new name.
+        host.docker("rename", "other", "intruder")
+        daemon.wait(lambda s: s["synced"] and s["counts"]["pods"] == 5, "5 pods")
+        host.flush_conntrack()
+        check(not host.probe("intruder", host.ip("web")), "renamed: still denied")
+        time.sleep(1.5)  # Denials are aggregated per second.
+        denied = daemon.flows("--verdict", "deny", "--pod", "default/intruder")
+        check(any(r["src"].get("pod") == "intruder" for r in denied),
+              f"renamed: flow records name the container by its new name ({len(denied)})")
+        host.docker("rename", "intruder", "other")
+
         # Restarted with a new address: a filler takes the old one first.
         old_ip = host.ip("web")
         host.docker("stop", "-t", "0", "web")
