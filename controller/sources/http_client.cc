@@ -51,16 +51,16 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return t->stop && t->stop->load() ? 1 : 0;
 }
 
-// A handle set up for `path`, or an error (token file unreadable).
-absl::StatusOr<CurlPtr> Setup(const HttpClientConfig& c,
-                              const std::string& path, Transfer& t,
-                              SlistPtr& headers) {
+CurlPtr NewHandle() {
   // curl_easy_init would do this lazily, but not thread-safely.
   static std::once_flag global_init;
   std::call_once(global_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  CurlPtr curl(curl_easy_init());
-  if (!curl) return absl::InternalError("curl_easy_init failed");
-  CURL* h = curl.get();
+  return CurlPtr(curl_easy_init());
+}
+
+// Sets `h` up for `path`; an error when the token file is unreadable.
+absl::Status Setup(CURL* h, const HttpClientConfig& c, const std::string& path,
+                   Transfer& t, SlistPtr& headers) {
   const std::string url = c.server + path;
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   if (!c.unix_socket.empty()) {
@@ -103,7 +103,7 @@ absl::StatusOr<CurlPtr> Setup(const HttpClientConfig& c,
   }
   headers.reset(list);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
-  return curl;
+  return absl::OkStatus();
 }
 
 absl::Status TransportError(CURLcode rc, const std::string& path) {
@@ -134,13 +134,24 @@ absl::StatusOr<HttpReply> HttpClient::Get(const std::string& path) {
   Transfer t;
   t.stop = stop_;
   SlistPtr headers;
-  absl::StatusOr<CurlPtr> curl = Setup(config_, path, t, headers);
-  if (!curl.ok()) return curl.status();
-  curl_easy_setopt(curl->get(), CURLOPT_TIMEOUT, 60L);
-  const CURLcode rc = curl_easy_perform(curl->get());
+  // One handle for every GET: its connection stays open between requests
+  // (keep-alive; a list's pages go over one TLS connection).
+  if (!get_handle_) {
+    get_handle_ = std::shared_ptr<void>(NewHandle().release(),
+                                        [](void* h) { curl_easy_cleanup(h); });
+    if (!get_handle_) return absl::InternalError("curl_easy_init failed");
+  } else {
+    curl_easy_reset(get_handle_.get());
+  }
+  CURL* h = get_handle_.get();
+  if (absl::Status st = Setup(h, config_, path, t, headers); !st.ok()) {
+    return st;
+  }
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+  const CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK) return TransportError(rc, path);
   HttpReply r;
-  curl_easy_getinfo(curl->get(), CURLINFO_RESPONSE_CODE, &r.status);
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
   r.body = std::move(t.body);
   return r;
 }
@@ -152,17 +163,22 @@ absl::StatusOr<long> HttpClient::Stream(
   t.stop = stop_;
   t.on_line = &on_line;
   SlistPtr headers;
-  absl::StatusOr<CurlPtr> curl = Setup(config_, path, t, headers);
-  if (!curl.ok()) return curl.status();
+  // A handle of its own: the caller may GET while the stream is open.
+  CurlPtr curl = NewHandle();
+  if (!curl) return absl::InternalError("curl_easy_init failed");
+  if (absl::Status st = Setup(curl.get(), config_, path, t, headers);
+      !st.ok()) {
+    return st;
+  }
   // Silence for idle_seconds ends the stream (the caller reconnects).
   if (idle_seconds > 0) {
-    curl_easy_setopt(curl->get(), CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl->get(), CURLOPT_LOW_SPEED_TIME,
+    curl_easy_setopt(curl.get(), CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl.get(), CURLOPT_LOW_SPEED_TIME,
                      static_cast<long>(idle_seconds));
   }
-  const CURLcode rc = curl_easy_perform(curl->get());
+  const CURLcode rc = curl_easy_perform(curl.get());
   long status = 0;
-  curl_easy_getinfo(curl->get(), CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
   if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && t.stopped_by_caller)) {
     if (!t.body.empty() && status == 200) on_line(t.body);
     return status;

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -59,6 +60,7 @@ class HttpClient {
  private:
   HttpClientConfig config_;
   const std::atomic<bool>* stop_;
+  std::shared_ptr<void> get_handle_;  // CURL*, kept for keep-alive.
 };
 
 }  // namespace podwall::controller

@@ -84,16 +84,17 @@ class KubernetesSourceTest : public ::testing::Test {
     }
     return done();
   }
-  // Namespace watches the test server has served.
-  int Watches() {
+  // A count from the test server's /test/stats.
+  int Stat(const std::string& name) {
     auto reply = HttpClient(config_).Get("/test/stats");
     if (!reply.ok()) return -1;
-    const std::string key = "\"watches_Namespace\": ";
+    const std::string key = "\"" + name + "\": ";
     const std::size_t at = reply->body.find(key);
     return at == std::string::npos
                ? 0
                : std::atoi(reply->body.c_str() + at + key.size());
   }
+  int Watches() { return Stat("watches_Namespace"); }
   void Namespace(const std::string& name) {
     Post("/test/apply",
          R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" +
@@ -136,6 +137,17 @@ TEST_F(KubernetesSourceTest, Client_ClientCertificateAuthenticates) {
   auto denied = HttpClient(no_cert).Get("/api/v1/namespaces");
   ASSERT_TRUE(denied.ok()) << denied.status();
   EXPECT_EQ(denied->status, 401);
+}
+
+TEST_F(KubernetesSourceTest, Client_KeepsItsConnectionBetweenRequests) {
+  HttpClient client(config_);
+  const int before = Stat("connections");  // Stat() opens one itself.
+  for (int i = 0; i < 5; ++i) {
+    auto reply = client.Get("/api/v1/namespaces?limit=1");
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    EXPECT_EQ(reply->status, 200);
+  }
+  EXPECT_EQ(Stat("connections"), before + 2);  // The client's, and Stat's.
 }
 
 TEST_F(KubernetesSourceTest, Client_SlowResponseStillArrives) {

@@ -24,7 +24,8 @@ for the three resources podwall reads.
   POST /test/slow {"seconds": S} (each GET waits S seconds before it
   answers), POST /test/silence {"on": bool} (watches send nothing at all,
   neither events nor bookmarks, and never end: a hung server),
-  GET /test/stats ({"lists_Pod": N, "watches_Pod": M, ...}: requests served).
+  GET /test/stats ({"lists_Pod": N, "watches_Pod": M, ..., "connections": C}:
+  requests and connections served).
 """
 
 import copy
@@ -93,6 +94,11 @@ STORE = Store()
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        with STORE.lock:  # One per TLS connection: keep-alive shows here.
+            STORE.stats["connections"] = STORE.stats.get("connections", 0) + 1
 
     def log_message(self, *args):
         pass
