@@ -173,10 +173,13 @@ void Compiler::RecomputeEndpoint(const ClusterState& state,
     ep->addresses = w->addresses;
     for (const schema::IpAddress& a : ep->addresses) {
       if (auto it = interfaces_.find(a); it != interfaces_.end()) {
-        ep->interface = it->second;
-        break;
+        ep->interfaces.push_back(it->second);
       }
     }
+    std::sort(ep->interfaces.begin(), ep->interfaces.end());
+    ep->interfaces.erase(
+        std::unique(ep->interfaces.begin(), ep->interfaces.end()),
+        ep->interfaces.end());
     for (const PolicyKey& pkey : state.PoliciesInNamespace(w->namespace_)) {
       const schema::NetworkPolicy* policy = state.FindPolicy(pkey);
       if (!policy || !PolicySelects(*policy, *w)) continue;

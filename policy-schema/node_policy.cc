@@ -122,7 +122,11 @@ std::string ToJson(const NodePolicy& policy) {
     w.Key("addresses").BeginArray();
     for (const auto& a : e.addresses) w.String(a.ToString());
     w.EndArray();
-    if (!e.interface.empty()) w.Key("interface").String(e.interface);
+    if (!e.interfaces.empty()) {
+      w.Key("interfaces").BeginArray();
+      for (const std::string& i : e.interfaces) w.String(i);
+      w.EndArray();
+    }
     w.Key("ingress");
     WriteSide(w, e.ingress);
     w.Key("egress");

@@ -113,7 +113,9 @@ struct Endpoint {
   std::string namespace_;
   std::string name;
   std::vector<schema::IpAddress> addresses;  // Sorted; one or two families.
-  std::string interface;  // Host-side veth when known (set by the enforcer).
+  // Host-side veths when known (set by the enforcer), sorted: one per
+  // network the pod is attached to (a Docker container may have several).
+  std::vector<std::string> interfaces;
   EndpointSide ingress;
   EndpointSide egress;
 

@@ -353,17 +353,24 @@ void Daemon::RefreshInterfaces() {
     found->emplace(address, interface);
   }
   std::map<schema::IpAddress, std::string> local;
+  std::map<std::string, std::set<std::string>> owners;  // Device -> pods.
   bool missing = false;
   for (const ir::Endpoint* ep : compiler_.Endpoints()) {
     bool any = false;
     for (const schema::IpAddress& a : ep->addresses) {
       if (auto it = found->find(a); it != found->end()) {
         local.insert(*it);
+        owners[it->second].insert(ep->id);
         any = true;
       }
     }
     missing |= !any;
   }
+  // A device two pods' addresses point at guards neither: which pod it
+  // belongs to is not known.
+  std::erase_if(local, [&](const auto& entry) {
+    return owners[entry.second].size() > 1;
+  });
   if (local != interfaces_) {
     interfaces_ = local;
     compiler_.SetInterfaces(state_, local);

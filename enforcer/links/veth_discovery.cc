@@ -1,5 +1,7 @@
 #include "enforcer/links/veth_discovery.h"
 
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
 #include <linux/if_ether.h>
 #include <linux/rtnetlink.h>
 #include <netlink/addr.h>
@@ -10,8 +12,10 @@
 #include <netlink/route/route.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cstring>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -104,6 +108,125 @@ void OnNeigh(nl_object* obj, void* arg) {
   ctx->on_bridge.emplace_back(*ip, rtnl_neigh_get_ifindex(neigh), mac);
 }
 
+struct MnlDeleter {
+  void operator()(mnl_socket* s) const { mnl_socket_close(s); }
+};
+
+struct PeerAddresses {
+  std::vector<std::pair<int, schema::IpAddress>> found;  // (ifindex, ip)
+};
+
+int OnAddress(const nlmsghdr* nlh, void* arg) {
+  auto* out = static_cast<PeerAddresses*>(arg);
+  const auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(nlh));
+  // Global addresses only: a link-local one is not the pod's.
+  if (ifa->ifa_scope != RT_SCOPE_UNIVERSE) return MNL_CB_OK;
+  std::array<const nlattr*, IFA_MAX + 1> attrs{};
+  mnl_attr_parse(
+      nlh, sizeof(*ifa),
+      [](const nlattr* attr, void* data) {
+        const int type = mnl_attr_get_type(attr);
+        if (type <= IFA_MAX) {
+          (*static_cast<std::array<const nlattr*, IFA_MAX + 1>*>(data))[type] =
+              attr;
+        }
+        return MNL_CB_OK;
+      },
+      &attrs);
+  // IFA_LOCAL is the interface's own address (IFA_ADDRESS is the peer's
+  // on a point-to-point link); IPv6 has only IFA_ADDRESS.
+  const nlattr* a = attrs[IFA_LOCAL] ? attrs[IFA_LOCAL] : attrs[IFA_ADDRESS];
+  if (!a) return MNL_CB_OK;
+  schema::IpAddress ip;
+  const uint16_t len = mnl_attr_get_payload_len(a);
+  if (ifa->ifa_family == AF_INET && len == 4) {
+    ip.family = schema::IpFamily::kV4;
+  } else if (ifa->ifa_family == AF_INET6 && len == 16) {
+    ip.family = schema::IpFamily::kV6;
+  } else {
+    return MNL_CB_OK;
+  }
+  std::memcpy(ip.bytes.data(), mnl_attr_get_payload(a), len);
+  out->found.emplace_back(static_cast<int>(ifa->ifa_index), ip);
+  return MNL_CB_OK;
+}
+
+// The addresses configured inside the network namespace the node calls
+// `nsid` (a veth peer's), by interface index there: an RTM_GETADDR dump
+// with IFA_TARGET_NETNSID, which the kernel honours under strict checking.
+absl::StatusOr<PeerAddresses> AddressesInNamespace(int32_t nsid) {
+  std::unique_ptr<mnl_socket, MnlDeleter> nl(mnl_socket_open(NETLINK_ROUTE));
+  if (!nl || mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
+    return absl::InternalError("rtnetlink socket");
+  }
+  int one = 1;
+  if (mnl_socket_setsockopt(nl.get(), NETLINK_GET_STRICT_CHK, &one,
+                            sizeof(one)) < 0) {
+    return absl::UnavailableError("no strict rtnetlink checking");
+  }
+  PeerAddresses out;
+  const unsigned portid = mnl_socket_get_portid(nl.get());
+  unsigned seq = 1;
+  for (uint8_t family : {AF_INET, AF_INET6}) {
+    std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+    nlh->nlmsg_type = RTM_GETADDR;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    nlh->nlmsg_seq = ++seq;
+    auto* ifa = static_cast<ifaddrmsg*>(
+        mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
+    ifa->ifa_family = family;
+    mnl_attr_put_u32(nlh, IFA_TARGET_NETNSID, static_cast<uint32_t>(nsid));
+    if (mnl_socket_sendto(nl.get(), nlh, nlh->nlmsg_len) < 0) {
+      return absl::InternalError("rtnetlink send");
+    }
+    int rc;
+    do {
+      const ssize_t n = mnl_socket_recvfrom(nl.get(), buf.data(), buf.size());
+      if (n <= 0) return absl::InternalError("rtnetlink receive");
+      rc = mnl_cb_run(buf.data(), n, seq, portid, OnAddress, &out);
+    } while (rc > MNL_CB_STOP);
+    if (rc < 0) {
+      return absl::UnavailableError(
+          absl::StrCat("addresses of namespace ", nsid, ": ", strerror(errno)));
+    }
+  }
+  return out;
+}
+
+// Each veth's peer addresses: pod address -> host-side veth, for pods whose
+// veth peer holds the address in their own namespace (bridged or routed).
+// An address found behind two veths is left out: it proves nothing.
+void AddVethPeerAddresses(nl_cache* links,
+                          std::map<schema::IpAddress, std::string>& found) {
+  // nsid -> (peer ifindex -> host veth name)
+  std::map<int32_t, std::map<int, std::string>> veths;
+  for (nl_object* o = nl_cache_get_first(links); o; o = nl_cache_get_next(o)) {
+    auto* link = reinterpret_cast<rtnl_link*>(o);
+    const char* type = rtnl_link_get_type(link);
+    int32_t nsid = -1;
+    if (!type || std::strcmp(type, "veth") != 0 ||
+        rtnl_link_get_link_netnsid(link, &nsid) < 0 || nsid < 0 ||
+        rtnl_link_get_link(link) <= 0 || !rtnl_link_get_name(link)) {
+      continue;
+    }
+    veths[nsid][rtnl_link_get_link(link)] = rtnl_link_get_name(link);
+  }
+  std::map<schema::IpAddress, std::set<std::string>> claims;
+  for (const auto& [nsid, peers] : veths) {
+    absl::StatusOr<PeerAddresses> addresses = AddressesInNamespace(nsid);
+    if (!addresses.ok()) continue;  // The other methods still apply.
+    for (const auto& [ifindex, ip] : addresses->found) {
+      if (auto it = peers.find(ifindex); it != peers.end()) {
+        claims[ip].insert(it->second);
+      }
+    }
+  }
+  for (const auto& [ip, names] : claims) {
+    if (names.size() == 1 && !found.contains(ip)) found[ip] = *names.begin();
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::map<schema::IpAddress, std::string>>
@@ -139,6 +262,7 @@ DiscoverPodInterfaces() {
   Context ctx;
   ctx.links = links.get();
   nl_cache_foreach(routes.get(), OnRoute, &ctx);
+  AddVethPeerAddresses(links.get(), ctx.found);
   nl_cache_foreach(neighs.get(), OnNeigh, &ctx);
   for (const auto& [ip, bridge, mac] : ctx.on_bridge) {
     if (ctx.found.contains(ip)) continue;  // A host route wins.

@@ -1,15 +1,18 @@
 #ifndef PODWALL_ENFORCER_LINKS_VETH_DISCOVERY_H_
 #define PODWALL_ENFORCER_LINKS_VETH_DISCOVERY_H_
 
-// Finds each local pod's host-side interface from its address, with libnl
-// (rtnetlink) in the caller's network namespace:
+// Finds each local pod's host-side interface from its address, with
+// rtnetlink in the caller's network namespace, in this order:
 //   routed veths (ptp, Calico-style): the /32 or /128 route to the pod
 //     names the veth;
-//   bridged veths (bridge plugin, docker0): the neighbour entry gives the
-//     pod's MAC on the bridge, and the bridge's forwarding database the
-//     port (veth) that MAC sits behind.
-// A bridged pod the node has not exchanged a packet with yet has no
-// neighbour entry; it is reported as unknown until it has.
+//   any veth whose peer sits in another namespace: the addresses
+//     configured on that peer (read across namespaces with
+//     IFA_TARGET_NETNSID) are the pod's; this finds bridged pods (bridge
+//     plugin, docker0) before they send a packet; an address claimed
+//     behind two veths is ignored;
+//   bridged veths, as a fallback: the neighbour entry gives the pod's MAC
+//     on the bridge, and the bridge's forwarding database the port (veth)
+//     that MAC sits behind.
 
 #include <map>
 #include <string>

@@ -402,6 +402,23 @@ spec:
              state, {{*schema::IpAddress::Parse("10.0.1.1"), "veth-xa"},
                      {*schema::IpAddress::Parse("10.0.1.8"), "veth-xd"}});
        }},
+      {"a pod on two networks: a guard on each veth",
+       [&] {
+         std::string twice = pod_d;
+         twice.replace(twice.find("status: {podIP: 10.0.1.9}"), 25,
+                       "status: {podIPs: [{ip: 10.0.1.8}, {ip: \"fd00::8\"}]}");
+         Upsert(twice, state, compiler);
+         compiler.SetInterfaces(
+             state, {{*schema::IpAddress::Parse("10.0.1.1"), "veth-xa"},
+                     {*schema::IpAddress::Parse("10.0.1.8"), "veth-xd"},
+                     {*schema::IpAddress::Parse("fd00::8"), "veth-xd2"}});
+       }},
+      {"... one of its networks gone",
+       [&] {
+         compiler.SetInterfaces(
+             state, {{*schema::IpAddress::Parse("10.0.1.1"), "veth-xa"},
+                     {*schema::IpAddress::Parse("fd00::8"), "veth-xd2"}});
+       }},
       {"namespace relabelled: peer sets change",
        [&] {
          Upsert(
@@ -427,6 +444,10 @@ spec:
     EXPECT_TRUE(syncer.last_was_patch());
     const std::string patched = Canonical(ListTable());
     const std::string guards = Shell("nft list table netdev podwall");
+    if (std::string(step.what).starts_with("a pod on two networks")) {
+      EXPECT_THAT(guards, HasSubstr("\"veth-xd\""));
+      EXPECT_THAT(guards, HasSubstr("\"veth-xd2\""));
+    }
     // The same IR rendered whole, by another backend: identical tables.
     // (Identical content keeps the syncer's cache true for the next step.)
     auto other = NetlinkBackend::Create();

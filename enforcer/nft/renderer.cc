@@ -168,8 +168,8 @@ EndpointObjects RenderEndpoint(const ir::Endpoint& ep,
     }
     out.chains.push_back(std::move(*chain));
   }
-  if (!ep.interface.empty()) {
-    out.guard = SpoofGuard{ep.interface, ep.id, ep.addresses};
+  for (const std::string& device : ep.interfaces) {
+    out.guards.push_back(SpoofGuard{device, ep.id, ep.addresses});
   }
   return out;
 }
@@ -373,7 +373,7 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy,
         if (m.name == map) m.elements.push_back(std::move(e));
       }
     }
-    if (objects.guard) out.guards.push_back(std::move(*objects.guard));
+    for (SpoofGuard& g : objects.guards) out.guards.push_back(std::move(g));
   }
   for (Set& m : maps) {
     std::sort(m.elements.begin(), m.elements.end());

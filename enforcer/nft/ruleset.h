@@ -131,7 +131,7 @@ struct EndpointObjects {
   std::vector<std::string> chain_names;  // Its chains in both directions.
   std::vector<Chain> chains;             // Those of isolated directions.
   std::vector<std::pair<std::string, SetElement>> map_entries;  // Map, entry.
-  std::optional<SpoofGuard> guard;
+  std::vector<SpoofGuard> guards;  // One per host-side interface.
 };
 
 // A change to the ruleset last synced: sets created (whole) and deleted,

@@ -327,6 +327,23 @@ def main():
 
         matrix("label and port policies, Compose namespace, host always allowed")
 
+        # Anti-spoofing: every container's veth is guarded from the start
+        # (found from the address on its peer, before any traffic), so a
+        # packet from `other` with an address that is not its own is dropped.
+        check(s["counts"]["guarded_interfaces"] == 7,
+              f"every veth of every container is guarded at once (5 + 2 on pwnet: "
+              f"{s['counts']['guarded_interfaces']})")
+        other_pid = host.inspect("other")["State"]["Pid"]
+        in_other = ["nsenter", f"--net=/proc/{other_pid}/ns/net"]
+        run([*in_other, "ip", "addr", "add", "172.17.0.250/32", "dev", "eth0"])
+        host.flush_conntrack()
+        client = host.ip("client")
+        spoofed = run([*in_other, "/usr/bin/python3", PROBE, "probe", "tcp", client, "80",
+                       "0.8", "172.17.0.250"], check=False).returncode == 0
+        check(not spoofed and host.probe("other", client),
+              f"a spoofed source from other is dropped ({not spoofed}); its own address passes")
+        run([*in_other, "ip", "addr", "del", "172.17.0.250/32", "dev", "eth0"])
+
         # A published port: DNAT from the node's address, then the target's
         # ingress policy decides.
         host.flush_conntrack()
@@ -419,12 +436,18 @@ def main():
         print(f"FAIL error: {ex!r}", flush=True)
     finally:
         daemon.stop()
+        log_path = os.path.join(host.work, "podwalld.log")
+        if os.path.exists(log_path):
+            with open(log_path) as f:
+                errors = [line for line in f if "level=error" in line
+                          and "docker at" not in line]  # dockerd down: expected.
+            check(not errors, f"podwalld logged no error ({len(errors)}: {errors[:2]})")
         if failures:
             for name in ("podwalld.log", "dockerd.log"):
                 path = os.path.join(host.work, name)
                 if os.path.exists(path):
                     with open(path) as f:
-                        print(f"--- {name} ---\n" + f.read()[-3000:])
+                        print(f"--- {name} ---\n" + f.read()[-12000:])
         run(["ip", "netns", "exec", host.ns, podwall, "uninstall"], check=False)
         host.cleanup()
     return summary()
