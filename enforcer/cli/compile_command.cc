@@ -88,7 +88,7 @@ int RunUninstall(std::ostream& out, std::ostream& err) {
     err << "podwall uninstall: " << st.message() << "\n";
     return kExitRuntimeFailure;
   }
-  out << "removed table inet podwall\n";
+  out << "removed tables inet podwall and netdev podwall\n";
   return kExitOk;
 }
 
