@@ -24,7 +24,8 @@ std::string ErrorText(const HttpReply& r) {
 
 }  // namespace
 
-DockerSource::DockerSource(Options options) : options_(std::move(options)) {
+DockerSource::DockerSource(Options options)
+    : QueuedSource("docker"), options_(std::move(options)) {
   http_.server = "http://docker";
   http_.unix_socket = options_.socket;
 }
@@ -43,21 +44,6 @@ absl::Status DockerSource::Start(ChangeSink&) {
 bool DockerSource::synced() const {
   std::lock_guard<std::mutex> lock(mu_);
   return synced_;
-}
-
-void DockerSource::Note(ChangeSink::Severity s, const std::string& m) {
-  if (s == ChangeSink::Severity::kError) {
-    std::lock_guard<std::mutex> lock(mu_);
-    last_error_ = m;
-  }
-  queue_.Note(s, m);
-}
-
-void DockerSource::ProcessEvents(ChangeSink& sink) {
-  if (queue_.Drain(sink, "docker")) {
-    std::lock_guard<std::mutex> lock(mu_);
-    last_change_ = std::chrono::system_clock::now();
-  }
 }
 
 void DockerSource::Report(const std::string& id,
@@ -207,13 +193,9 @@ void DockerSource::Run() {
 
 SourceStatus DockerSource::status() const {
   std::lock_guard<std::mutex> lock(mu_);
-  SourceStatus s;
-  s.name = "docker";
-  s.target = options_.socket;
+  SourceStatus s = BaseStatus(options_.socket);
   s.objects = objects_;
   s.ok = synced_ && last_error_.empty();
-  if (!last_error_.empty()) s.errors.push_back(last_error_);
-  s.last_change = last_change_;
   return s;
 }
 

@@ -26,7 +26,7 @@
 
 namespace podwall::controller {
 
-class DockerSource : public Source {
+class DockerSource : public QueuedSource {
  public:
   struct Options {
     std::string socket = "/var/run/docker.sock";
@@ -38,14 +38,6 @@ class DockerSource : public Source {
   ~DockerSource() override;
 
   absl::Status Start(ChangeSink& sink) override;
-  int fd() const override { return queue_.fd(); }
-  void ProcessEvents(ChangeSink& sink) override;
-  std::optional<SteadyClock::time_point> deadline() const override {
-    return std::nullopt;
-  }
-  void OnDeadline(ChangeSink&) override {}
-  // The engine is watched: nothing to re-read on SIGHUP.
-  void Reload(ChangeSink&) override {}
   SourceStatus status() const override;
   bool synced() const override;
 
@@ -59,20 +51,16 @@ class DockerSource : public Source {
                        const std::string& joined_network = "");
   // Compares with what was last reported for `id` and pushes the changes.
   void Report(const std::string& id, std::optional<schema::Pod> pod);
-  void Note(ChangeSink::Severity s, const std::string& message);
 
   Options options_;
   HttpClientConfig http_;
-  SourceQueue queue_;
   std::thread thread_;
   // What was last reported per container id (the source thread's own).
   std::map<std::string, schema::Pod> reported_;
 
-  mutable std::mutex mu_;
+  // Guarded by mu_.
   bool synced_ = false;
   std::size_t objects_ = 0;
-  std::string last_error_;
-  std::optional<std::chrono::system_clock::time_point> last_change_;
 };
 
 }  // namespace podwall::controller

@@ -16,7 +16,9 @@ const std::vector<std::pair<std::string, std::string>> kResources = {
 }  // namespace
 
 KubernetesSource::KubernetesSource(HttpClientConfig config, Options options)
-    : config_(std::move(config)), options_(options) {}
+    : QueuedSource("kubernetes"),
+      config_(std::move(config)),
+      options_(options) {}
 
 KubernetesSource::~KubernetesSource() {
   queue_.Stop();
@@ -34,21 +36,6 @@ absl::Status KubernetesSource::Start(ChangeSink&) {
 bool KubernetesSource::synced() const {
   std::lock_guard<std::mutex> lock(mu_);
   return synced_.size() == kResources.size();
-}
-
-void KubernetesSource::Note(ChangeSink::Severity s, const std::string& m) {
-  if (s == ChangeSink::Severity::kError) {
-    std::lock_guard<std::mutex> lock(mu_);
-    last_error_ = m;
-  }
-  queue_.Note(s, m);
-}
-
-void KubernetesSource::ProcessEvents(ChangeSink& sink) {
-  if (queue_.Drain(sink, "kubernetes")) {
-    std::lock_guard<std::mutex> lock(mu_);
-    last_change_ = std::chrono::system_clock::now();
-  }
 }
 
 absl::StatusOr<std::string> KubernetesSource::List(
@@ -178,13 +165,9 @@ void KubernetesSource::Run(const Resource& r) {
 
 SourceStatus KubernetesSource::status() const {
   std::lock_guard<std::mutex> lock(mu_);
-  SourceStatus s;
-  s.name = "kubernetes";
-  s.target = config_.server;
+  SourceStatus s = BaseStatus(config_.server);
   for (const auto& [r, n] : objects_) s.objects += n;
   s.ok = synced_.size() == kResources.size() && last_error_.empty();
-  if (!last_error_.empty()) s.errors.push_back(last_error_);
-  s.last_change = last_change_;
   return s;
 }
 

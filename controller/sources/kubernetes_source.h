@@ -27,7 +27,7 @@
 
 namespace podwall::controller {
 
-class KubernetesSource : public Source {
+class KubernetesSource : public QueuedSource {
  public:
   struct Options {
     // Asked of the server as the watch's timeoutSeconds; a watch silent
@@ -42,14 +42,6 @@ class KubernetesSource : public Source {
   ~KubernetesSource() override;
 
   absl::Status Start(ChangeSink& sink) override;
-  int fd() const override { return queue_.fd(); }
-  void ProcessEvents(ChangeSink& sink) override;
-  std::optional<SteadyClock::time_point> deadline() const override {
-    return std::nullopt;
-  }
-  void OnDeadline(ChangeSink&) override {}
-  // The API is authoritative and watched: nothing to re-read on SIGHUP.
-  void Reload(ChangeSink&) override {}
   SourceStatus status() const override;
   bool synced() const override;
 
@@ -63,22 +55,18 @@ class KubernetesSource : public Source {
   absl::StatusOr<std::string> List(
       HttpClient& client, const Resource& r,
       std::map<std::string, schema::Object>& listed);
-  void Note(ChangeSink::Severity s, const std::string& message);
   void Backoff(int& failures) {
     queue_.Backoff(failures, options_.min_backoff, options_.max_backoff);
   }
 
   HttpClientConfig config_;
   Options options_;
-  SourceQueue queue_;
   std::vector<std::thread> threads_;
 
-  mutable std::mutex mu_;
+  // Guarded by mu_.
   std::set<std::string> synced_;                // Resources listed once.
   std::map<std::string, std::size_t> objects_;  // Per resource.
-  std::string last_error_;
   std::size_t relists_ = 0;
-  std::optional<std::chrono::system_clock::time_point> last_change_;
 };
 
 }  // namespace podwall::controller

@@ -74,4 +74,29 @@ void SourceQueue::Stop() {
   cv_.notify_all();
 }
 
+void QueuedSource::ProcessEvents(ChangeSink& sink) {
+  if (queue_.Drain(sink, name_)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_change_ = std::chrono::system_clock::now();
+  }
+}
+
+void QueuedSource::Note(ChangeSink::Severity severity,
+                        const std::string& message) {
+  if (severity == ChangeSink::Severity::kError) {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_error_ = message;
+  }
+  queue_.Note(severity, message);
+}
+
+SourceStatus QueuedSource::BaseStatus(const std::string& target) const {
+  SourceStatus s;
+  s.name = name_;
+  s.target = target;
+  if (!last_error_.empty()) s.errors.push_back(last_error_);
+  s.last_change = last_change_;
+  return s;
+}
+
 }  // namespace podwall::controller

@@ -54,6 +54,37 @@ class SourceQueue {
   std::deque<std::pair<ChangeSink::Severity, std::string>> notes_;
 };
 
+// A source whose own threads follow an API (Kubernetes, Docker) and hand
+// what they find over a SourceQueue. Watched, so SIGHUP re-reads nothing;
+// no debouncing. Subclasses start their threads in Start() and stop them
+// (queue_.Stop(), join) in their destructor.
+class QueuedSource : public Source {
+ public:
+  explicit QueuedSource(std::string name) : name_(std::move(name)) {}
+
+  int fd() const override { return queue_.fd(); }
+  void ProcessEvents(ChangeSink& sink) override;
+  std::optional<SteadyClock::time_point> deadline() const override {
+    return std::nullopt;
+  }
+  void OnDeadline(ChangeSink&) override {}
+  void Reload(ChangeSink&) override {}
+
+ protected:
+  // Queues a note for the log; an error also stays in the status until
+  // clear_error().
+  void Note(ChangeSink::Severity severity, const std::string& message);
+  // The status's common part: name, target, the error in force, the last
+  // change. Callers hold mu_.
+  SourceStatus BaseStatus(const std::string& target) const;
+
+  const std::string name_;
+  SourceQueue queue_;
+  mutable std::mutex mu_;   // Guards what follows and subclasses' state.
+  std::string last_error_;  // Cleared by the subclass once it recovers.
+  std::optional<std::chrono::system_clock::time_point> last_change_;
+};
+
 }  // namespace podwall::controller
 
 #endif  // PODWALL_CONTROLLER_SOURCES_SOURCE_QUEUE_H_
