@@ -296,8 +296,13 @@ def main():
     ctx.verify_mode = ssl.CERT_OPTIONAL  # A client certificate or a token.
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
     port = server.server_address[1]
-    with open(f"{work}/kubeconfig", "w") as f:
-        f.write(f"""apiVersion: v1
+    # Two users of the same cluster: a bearer token, and a client
+    # certificate signed by the CA.
+    for name, user in (("kubeconfig", f"{{token: {TOKEN}}}"),
+                       ("kubeconfig-cert",
+                        "{client-certificate: client.crt, client-key: client.key}")):
+        with open(f"{work}/{name}", "w") as f:
+            f.write(f"""apiVersion: v1
 kind: Config
 current-context: test
 clusters:
@@ -308,21 +313,7 @@ contexts:
   context: {{cluster: test, user: test}}
 users:
 - name: test
-  user: {{token: {TOKEN}}}
-""")
-    with open(f"{work}/kubeconfig-cert", "w") as f:
-        f.write(f"""apiVersion: v1
-kind: Config
-current-context: node
-clusters:
-- name: test
-  cluster: {{server: "https://127.0.0.1:{port}", certificate-authority: ca.crt}}
-contexts:
-- name: node
-  context: {{cluster: test, user: node}}
-users:
-- name: node
-  user: {{client-certificate: client.crt, client-key: client.key}}
+  user: {user}
 """)
     print(f"ready {port}", flush=True)
     server.serve_forever()
