@@ -211,4 +211,26 @@ absl::StatusOr<std::vector<std::string>> ParseNetworkEndpoint(
   return ips;
 }
 
+absl::StatusOr<std::vector<std::string>> ParseBridgeSubnets(
+    std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::array list;
+  if (parser.parse(json.data(), json.size()).get_array().get(list)) {
+    return Bad("network list", "not a JSON array");
+  }
+  std::vector<std::string> subnets;
+  for (element n : list) {
+    if (Str(n, "Driver") != "bridge") continue;
+    simdjson::dom::array configs;
+    if (n["IPAM"]["Config"].get_array().get(configs)) continue;
+    for (element c : configs) {
+      std::string subnet = Str(c, "Subnet");
+      if (!subnet.empty()) subnets.push_back(std::move(subnet));
+    }
+  }
+  std::sort(subnets.begin(), subnets.end());
+  subnets.erase(std::unique(subnets.begin(), subnets.end()), subnets.end());
+  return subnets;
+}
+
 }  // namespace podwall::controller

@@ -2,9 +2,9 @@
 #define PODWALL_CONTROLLER_SOURCES_DOCKER_OBJECTS_H_
 
 // The Docker Engine API's JSON, read into what podwall needs: listed
-// containers as Pods, an event's subject, and a network's endpoint for a
-// container. Pure functions; the Docker source
-// does the HTTP.
+// containers as Pods, an event's subject, a network's endpoint for a
+// container, and the bridge networks' subnets. Pure functions; the Docker
+// source does the HTTP.
 //
 // A container becomes a Pod:
 //   name       the container's name (without Docker's leading '/');
@@ -60,6 +60,11 @@ absl::StatusOr<DockerEvent> ParseDockerEvent(std::string_view line);
 // `container_id`'s endpoint on that network.
 absl::StatusOr<std::vector<std::string>> ParseNetworkEndpoint(
     std::string_view json, const std::string& container_id);
+
+// GET /networks: the subnets ("172.17.0.0/16") of the bridge networks,
+// sorted, where this host's containers get their addresses.
+absl::StatusOr<std::vector<std::string>> ParseBridgeSubnets(
+    std::string_view json);
 
 }  // namespace podwall::controller
 

@@ -143,5 +143,15 @@ TEST(DockerObjectsTest, Events_ContainerOrNetworkSubject) {
               HasSubstr("docker event"));
 }
 
+// networks.json: GET /networks as dockerd 20.10 answers it (the ids and
+// times shortened by hand), host, default bridge, a dual-stack user bridge.
+TEST(DockerObjectsTest, Networks_BridgeSubnetsOnly) {
+  auto subnets = ParseBridgeSubnets(Fixture("networks.json"));
+  ASSERT_TRUE(subnets.ok()) << subnets.status();
+  EXPECT_THAT(*subnets,
+              ElementsAre("10.123.0.0/24", "172.17.0.0/16", "fd00:123::/64"));
+  EXPECT_FALSE(ParseBridgeSubnets("{}").ok());
+}
+
 }  // namespace
 }  // namespace podwall::controller

@@ -8,7 +8,8 @@
 namespace podwall::controller {
 namespace {
 
-// The events that can change what a container is as a Pod.
+// The events that can change what a container is as a Pod, and networks
+// coming and going.
 constexpr char kEventsPath[] =
     "/events?filters=%7B%22type%22%3A%5B%22container%22%2C%22network%22%5D%2C"
     "%22event%22%3A%5B%22create%22%2C%22start%22%2C%22restart%22%2C%22die%22%"
@@ -44,6 +45,28 @@ absl::Status DockerSource::Start(ChangeSink&) {
 bool DockerSource::synced() const {
   std::lock_guard<std::mutex> lock(mu_);
   return synced_;
+}
+
+std::vector<std::string> DockerSource::guarded_networks() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return subnets_;
+}
+
+absl::Status DockerSource::RefreshSubnets(HttpClient& client) {
+  absl::StatusOr<HttpReply> r = client.Get("/networks");
+  if (!r.ok()) return r.status();
+  if (r->status != 200) {
+    return absl::UnavailableError("list networks: " + ErrorText(*r));
+  }
+  absl::StatusOr<std::vector<std::string>> subnets =
+      ParseBridgeSubnets(r->body);
+  if (!subnets.ok()) return subnets.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (subnets_ != *subnets) {
+    subnets_ = *std::move(subnets);
+    queue_.Wake();
+  }
+  return absl::OkStatus();
 }
 
 void DockerSource::Report(const std::string& id,
@@ -130,7 +153,7 @@ absl::Status DockerSource::Resync(HttpClient& client, std::string& since) {
     if (!running.contains(id)) gone.push_back(id);
   }
   for (const std::string& id : gone) Report(id, std::nullopt);
-  return absl::OkStatus();
+  return RefreshSubnets(client);
 }
 
 void DockerSource::Run() {
@@ -169,7 +192,10 @@ void DockerSource::Run() {
             return true;
           }
           absl::Status st;
-          if (!ev->container_id.empty()) {
+          if (ev->type == "network" &&
+              (ev->action == "create" || ev->action == "destroy")) {
+            st = RefreshSubnets(client);
+          } else if (!ev->container_id.empty()) {
             st = Refresh(client, ev->container_id,
                          ev->action == "connect" ? ev->network_id : "");
           }

@@ -4,9 +4,11 @@
 // Containers on a Docker host as Pods (`podwalld --docker[=SOCKET]`), from
 // the Docker Engine API over its unix socket. One thread:
 //   resync: list the running containers (docker_objects.h says how a
-//     container becomes a Pod), delete what vanished;
+//     container becomes a Pod), delete what vanished, read the bridge
+//     networks' subnets (guarded: an address there that no known container
+//     holds is dropped);
 //   then follow /events from just before the list (start, die, destroy,
-//     rename, network connect and disconnect),
+//     rename, network connect and disconnect, network create and destroy),
 //     listing again the one container each event names;
 //   when the stream ends (dockerd restarted) or fails, reconnect with
 //   backoff and resync.
@@ -40,6 +42,8 @@ class DockerSource : public QueuedSource {
   absl::Status Start(ChangeSink& sink) override;
   SourceStatus status() const override;
   bool synced() const override;
+  // The bridge networks' subnets.
+  std::vector<std::string> guarded_networks() const override;
 
  private:
   void Run();
@@ -51,6 +55,7 @@ class DockerSource : public QueuedSource {
                        const std::string& joined_network = "");
   // Compares with what was last reported for `id` and pushes the changes.
   void Report(const std::string& id, std::optional<schema::Pod> pod);
+  absl::Status RefreshSubnets(HttpClient& client);
 
   Options options_;
   HttpClientConfig http_;
@@ -61,6 +66,7 @@ class DockerSource : public QueuedSource {
   // Guarded by mu_.
   bool synced_ = false;
   std::size_t objects_ = 0;
+  std::vector<std::string> subnets_;
 };
 
 }  // namespace podwall::controller

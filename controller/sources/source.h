@@ -62,6 +62,10 @@ class Source {
   // True once the source has handed over everything it held at least once;
   // the daemon applies nothing before every source is synced.
   virtual bool synced() const { return true; }
+  // Node-local pod networks ("172.17.0.0/16") this source knows every
+  // address of: traffic to or from an address there that no pod holds is
+  // dropped (a Docker host's bridge networks).
+  virtual std::vector<std::string> guarded_networks() const { return {}; }
   // Readable when events are pending; -1 when the source has no fd.
   virtual int fd() const = 0;
   virtual void ProcessEvents(ChangeSink& sink) = 0;

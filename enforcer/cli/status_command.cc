@@ -76,6 +76,15 @@ std::string FormatStatus(const std::string& json) {
         << Num(c, "guarded_interfaces") << " guarded interfaces, "
         << Num(c, "cni_endpoints") << " reported by podwall-cni\n";
   }
+  simdjson::dom::array guarded;
+  if (!doc["guarded_networks"].get_array().get(guarded) && guarded.size() > 0) {
+    out << "guarded pod networks (unknown addresses dropped):";
+    for (simdjson::dom::element n : guarded) {
+      std::string_view text;
+      if (!n.get_string().get(text)) out << " " << text;
+    }
+    out << "\n";
+  }
   return out.str();
 }
 

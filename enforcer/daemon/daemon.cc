@@ -143,6 +143,7 @@ absl::Status Daemon::Start() {
       auto st = loop_->Watch(source.fd(), [this, i] {
         sources_[i]->ProcessEvents(*this);
         ArmSourceTimer(i);
+        UpdateGuardedNetworks();
         FinishStartWhenSynced();
       });
       if (!st.ok()) return st;
@@ -191,6 +192,7 @@ void Daemon::FinishStartWhenSynced() {
   for (std::size_t i = 0; i < sources_.size(); ++i) {
     if (sources_[i]->fd() >= 0) sources_[i]->ProcessEvents(*this);
   }
+  UpdateGuardedNetworks();
   // The whole input at once, then the first sync.
   starting_ = false;
   compiler_.Rebuild(state_);
@@ -246,6 +248,29 @@ void Daemon::Note(Severity severity, const std::string& source,
                     "Inputs rejected by a source (invalid files, objects).",
                     {{"source", source}})
         .Inc();
+  }
+}
+
+void Daemon::UpdateGuardedNetworks() {
+  std::vector<schema::IpPrefix> networks;
+  for (const auto& source : sources_) {
+    for (const std::string& text : source->guarded_networks()) {
+      if (auto p = schema::IpPrefix::Parse(text)) networks.push_back(*p);
+    }
+  }
+  std::sort(networks.begin(), networks.end());
+  networks.erase(std::unique(networks.begin(), networks.end()), networks.end());
+  if (networks == syncer_->guarded_networks()) return;
+  std::string list;
+  for (const schema::IpPrefix& p : networks) {
+    absl::StrAppend(&list, list.empty() ? "" : ",", p.ToString());
+  }
+  log_.Info("guarded pod networks: unknown addresses there are dropped",
+            {{"networks", list}});
+  syncer_->SetGuardedNetworks(std::move(networks));
+  if (!starting_) {
+    pending_ = true;
+    ScheduleSync();
   }
 }
 
@@ -502,6 +527,13 @@ std::string Daemon::StatusJson() const {
   w.Key("guarded_interfaces").Uint(c.guards);
   w.Key("cni_endpoints").Uint(cni_.size());
   w.EndObject();
+  w.Key("guarded_networks").BeginArray();
+  if (syncer_) {
+    for (const schema::IpPrefix& p : syncer_->guarded_networks()) {
+      w.String(p.ToString());
+    }
+  }
+  w.EndArray();
   w.EndObject();
   return w.Take();
 }

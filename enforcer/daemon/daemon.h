@@ -118,6 +118,8 @@ class Daemon : private controller::ChangeSink,
   void ArmSourceTimer(std::size_t index);
   // Compiles and applies the first ruleset once every source is synced.
   void FinishStartWhenSynced();
+  // Takes the sources' guarded networks to the syncer when they changed.
+  void UpdateGuardedNetworks();
   void ScheduleSync();
   void DoSync();
   void RefreshInterfaces();

@@ -148,13 +148,15 @@ void Payload(nftnl_rule* r, uint32_t base, uint32_t offset, uint32_t len,
   AddExpr(r, e);
 }
 
-void Lookup(nftnl_rule* r, const std::string& set, bool verdict_map) {
+void Lookup(nftnl_rule* r, const std::string& set, bool verdict_map,
+            bool inverted = false) {
   nftnl_expr* e = nftnl_expr_alloc("lookup");
   nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
   nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set.c_str());
   // The kernel reports flags on read-back; setting them makes the rule we
   // build compare equal to the rule it holds (drift detection).
-  nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, 0);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS,
+                     inverted ? NFT_LOOKUP_F_INV : 0);
   if (verdict_map)
     nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
   AddExpr(r, e);
@@ -183,13 +185,9 @@ void CtStateAny(nftnl_rule* r, uint32_t mask) {
   Cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
 }
 
-// "ip saddr" etc. in an inet table: a family check, then the field.
-void LoadAddress(nftnl_rule* r, schema::IpFamily family, AddressField field,
-                 uint32_t dreg) {
-  const uint8_t nfproto =
-      family == schema::IpFamily::kV4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
-  Meta(r, NFT_META_NFPROTO, NFT_REG_1);
-  Cmp(r, NFT_CMP_EQ, &nfproto, 1);
+// The address field itself (the family already checked).
+void LoadField(nftnl_rule* r, schema::IpFamily family, AddressField field,
+               uint32_t dreg) {
   uint32_t offset;
   uint32_t len;
   if (family == schema::IpFamily::kV4) {
@@ -200,6 +198,16 @@ void LoadAddress(nftnl_rule* r, schema::IpFamily family, AddressField field,
     offset = field == AddressField::kSource ? 8 : 24;
   }
   Payload(r, NFT_PAYLOAD_NETWORK_HEADER, offset, len, dreg);
+}
+
+// "ip saddr" etc. in an inet table: a family check, then the field.
+void LoadAddress(nftnl_rule* r, schema::IpFamily family, AddressField field,
+                 uint32_t dreg) {
+  const uint8_t nfproto =
+      family == schema::IpFamily::kV4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+  Meta(r, NFT_META_NFPROTO, NFT_REG_1);
+  Cmp(r, NFT_CMP_EQ, &nfproto, 1);
+  LoadField(r, family, field, dreg);
 }
 
 void CtMark(nftnl_rule* r, bool set) {
@@ -273,6 +281,10 @@ void EncodeRuleExprs(const Rule& rule, nftnl_rule* r) {
               v4 ? NFT_REG32_02 : NFT_REG32_05);
     }
     Lookup(r, rule.set, /*verdict_map=*/false);
+    if (!rule.unless_set.empty()) {
+      LoadField(r, rule.family, rule.field, NFT_REG_1);
+      Lookup(r, rule.unless_set, /*verdict_map=*/false, /*inverted=*/true);
+    }
   }
   if (rule.protocol) {
     const uint8_t proto = static_cast<uint8_t>(*rule.protocol);

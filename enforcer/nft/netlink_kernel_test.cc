@@ -29,6 +29,7 @@ namespace podwall::nft {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string Shell(const std::string& cmd) {
   std::string out;
@@ -171,6 +172,8 @@ TEST_F(NetlinkKernelTest, Replace_ListsLikeNftLoadingTheSameText) {
 // Flow-log statements (ct mark set, rate-limited log) and audit mode,
 // over every golden case: the netlink encoding lists exactly like nft(8)
 // loading the dry-run text, and reads back as in sync.
+// With flow logs, in both modes, and with guarded pod networks (two that
+// overlap, merged, and an IPv6 one).
 TEST_F(NetlinkKernelTest,
        FlowLogAndAuditRulesets_ListLikeNftAndReadBackInSync) {
   for (const bool audit : {false, true}) {
@@ -182,6 +185,9 @@ TEST_F(NetlinkKernelTest,
       compiler.Rebuild(state);
       RenderOptions options;
       options.audit = audit;
+      options.guarded_networks = {*schema::IpPrefix::Parse("10.0.0.0/16"),
+                                  *schema::IpPrefix::Parse("10.0.1.0/24"),
+                                  *schema::IpPrefix::Parse("fd00::/64")};
       options.flow_log = FlowLogOptions();
       std::map<std::string, uint16_t> numbers;
       options.flow_log->rule_number = [&numbers](const std::string& id) {
@@ -201,6 +207,8 @@ TEST_F(NetlinkKernelTest,
       fwrite(text.data(), 1, text.size(), p);
       ASSERT_EQ(pclose(p), 0) << text;
       EXPECT_EQ(via_netlink, ListTable());
+      EXPECT_THAT(via_netlink,
+                  HasSubstr("ip daddr @guarded_v4 ip daddr != @known_v4"));
       if (!numbers.empty()) {
         EXPECT_THAT(via_netlink, HasSubstr("ct mark set ct mark & 0x"));
         EXPECT_THAT(via_netlink,
@@ -457,6 +465,44 @@ spec:
     EXPECT_EQ(guards, Shell("nft list table netdev podwall"));
   }
   EXPECT_THAT(Shell("nft list table netdev podwall"), HasSubstr("veth-xa"));
+}
+
+TEST_F(NetlinkKernelTest, NodeSyncer_GuardedNetworks_KnownPodsFollowPatches) {
+  controller::ClusterState state;
+  ASSERT_TRUE(testing::LoadGoldenCase("15-stacked-policies", state).ok());
+  controller::Compiler compiler("node-1");
+  compiler.Rebuild(state);
+  RenderOptions options;
+  options.guarded_networks = {*schema::IpPrefix::Parse("10.0.0.0/16")};
+  enforcer::NodeSyncer syncer(*backend_, options);
+  ASSERT_TRUE(syncer.Sync(compiler).ok());
+  EXPECT_THAT(ListTable(), Not(HasSubstr("10.0.1.77")));
+  const std::string pod = R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: new, namespace: x, labels: {pod: new}}
+spec: {nodeName: node-1, containers: [{name: c}]}
+status: {podIP: 10.0.1.77}
+)";
+  auto same_as_full_render = [&] {
+    const std::string patched = Canonical(ListTable());
+    auto other = NetlinkBackend::Create();
+    ASSERT_TRUE(other.ok());
+    ASSERT_TRUE(
+        (*other)->Replace(RenderRuleset(compiler.Snapshot(), options)).ok());
+    EXPECT_EQ(patched, Canonical(ListTable()));
+  };
+  Upsert(pod, state, compiler);
+  ASSERT_TRUE(syncer.Sync(compiler).ok());
+  EXPECT_TRUE(syncer.last_was_patch());
+  EXPECT_THAT(ListTable(), HasSubstr("10.0.1.77"));  // Now a known address.
+  same_as_full_render();
+  state.DeleteWorkload("x/new");
+  compiler.OnWorkloadChanged(state, "x/new");
+  ASSERT_TRUE(syncer.Sync(compiler).ok());
+  EXPECT_TRUE(syncer.last_was_patch());
+  EXPECT_THAT(ListTable(), Not(HasSubstr("10.0.1.77")));
+  same_as_full_render();
 }
 
 TEST_F(NetlinkKernelTest, InSync_AfterSyncOfEveryGoldenCase_IsTrue) {

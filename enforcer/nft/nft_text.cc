@@ -78,6 +78,9 @@ std::string RuleText(const Rule& r) {
     } else {
       parts.push_back(absl::StrCat(AddressText(r), " @", r.set));
     }
+    if (!r.unless_set.empty()) {
+      parts.push_back(absl::StrCat(AddressText(r), " != @", r.unless_set));
+    }
   }
   if (r.protocol) parts.push_back("meta l4proto " + ProtoText(*r.protocol));
   if (r.dport) {

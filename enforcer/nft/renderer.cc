@@ -27,6 +27,9 @@ std::string Hash12(std::string_view s) {
 
 SetElement AddressElement(const IpAddress& a) { return {a, a, {}, 0, ""}; }
 
+const ir::Endpoint& Deref(const ir::Endpoint& e) { return e; }
+const ir::Endpoint& Deref(const ir::Endpoint* e) { return *e; }
+
 SetElement TupleElement(const ir::AddressPortTuple& t) {
   return {t.address, t.address, t.protocol, t.port, ""};
 }
@@ -188,6 +191,52 @@ void RenderPodSet(const ir::PodSet& s, std::vector<Set>& out) {
   }
 }
 
+// The addresses of the local pods, for guarded networks.
+template <typename Endpoints>
+void RenderKnownSets(const Endpoints& endpoints, std::vector<Set>& out) {
+  for (IpFamily f : kFamilies) {
+    Set set;
+    set.name = f == IpFamily::kV4 ? "known_v4" : "known_v6";
+    set.comment = "addresses of the local pods";
+    set.key = f == IpFamily::kV4 ? KeyType::kIpv4 : KeyType::kIpv6;
+    for (const auto& ep : endpoints) {
+      for (const IpAddress& a : Deref(ep).addresses) {
+        if (a.family == f) set.elements.push_back(AddressElement(a));
+      }
+    }
+    std::sort(set.elements.begin(), set.elements.end());
+    set.elements.erase(std::unique(set.elements.begin(), set.elements.end()),
+                       set.elements.end());
+    out.push_back(std::move(set));
+  }
+}
+
+// The guarded networks as interval sets (overlaps merged, as the kernel
+// wants them).
+void RenderGuardedSets(std::vector<schema::IpPrefix> networks,
+                       std::vector<Set>& out) {
+  std::sort(networks.begin(), networks.end());
+  for (IpFamily f : kFamilies) {
+    Set set;
+    set.name = f == IpFamily::kV4 ? "guarded_v4" : "guarded_v6";
+    set.comment = "pod networks where only known pods may talk";
+    set.key = f == IpFamily::kV4 ? KeyType::kIpv4 : KeyType::kIpv6;
+    set.interval = true;
+    for (const schema::IpPrefix& p : networks) {
+      if (p.address.family != f) continue;
+      const IpAddress last = p.Last();
+      if (!set.elements.empty() &&
+          set.elements.back().address_end >= p.address) {
+        set.elements.back().address_end =
+            std::max(set.elements.back().address_end, last);
+        continue;
+      }
+      set.elements.push_back({p.address, last, {}, 0, ""});
+    }
+    out.push_back(std::move(set));
+  }
+}
+
 void RenderCidrSet(const ir::CidrSet& s, std::vector<Set>& out) {
   for (IpFamily f : kFamilies) {
     Set set;
@@ -337,6 +386,11 @@ RulesetPatch RenderPatch(const ir::NodePolicyDelta& delta,
     }
   }
   patch.elements = RenderSetElementUpdates(delta);
+  // Local pods came, went or moved: the known addresses follow (whole; the
+  // backend sends the difference).
+  if (!options.guarded_networks.empty() && !delta.endpoints.empty()) {
+    RenderKnownSets(view.Endpoints(), patch.sets);
+  }
   return patch;
 }
 
@@ -346,6 +400,10 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy,
   for (const ir::PodSet& s : policy.pod_sets) RenderPodSet(s, out.sets);
   for (const ir::CidrSet& s : policy.cidr_sets) RenderCidrSet(s, out.sets);
   for (const ir::PortSet& s : policy.port_sets) RenderPortSet(s, out.sets);
+  if (!options.guarded_networks.empty()) {
+    RenderKnownSets(policy.endpoints, out.sets);
+    RenderGuardedSets(options.guarded_networks, out.sets);
+  }
   std::sort(out.sets.begin(), out.sets.end(),
             [](const Set& a, const Set& b) { return a.name < b.name; });
 
@@ -395,6 +453,26 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy,
   Rule nd;
   nd.kind = Rule::Kind::kNeighborDiscoveryAccept;
   forward.rules.push_back(nd);
+  if (!options.guarded_networks.empty()) {
+    for (IpFamily f : kFamilies) {
+      for (AddressField field :
+           {AddressField::kDestination, AddressField::kSource}) {
+        Rule unknown;
+        unknown.kind = Rule::Kind::kMatch;
+        unknown.family = f;
+        unknown.field = field;
+        unknown.set = f == IpFamily::kV4 ? "guarded_v4" : "guarded_v6";
+        unknown.unless_set = f == IpFamily::kV4 ? "known_v4" : "known_v6";
+        unknown.counter = true;
+        unknown.verdict = options.audit ? Verdict::kContinue : Verdict::kDrop;
+        unknown.comment =
+            field == AddressField::kDestination
+                ? "to an address in a pod network that no known pod holds"
+                : "from an address in a pod network that no known pod holds";
+        forward.rules.push_back(std::move(unknown));
+      }
+    }
+  }
   for (ir::Direction d : {ir::Direction::kEgress, ir::Direction::kIngress}) {
     for (IpFamily f : kFamilies) {
       Rule vmap;

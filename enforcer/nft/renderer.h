@@ -51,6 +51,11 @@ struct RenderOptions {
   // and invalid packets are left alone.
   bool audit = false;
   std::optional<FlowLogOptions> flow_log;
+  // Node-local pod networks (a Docker host's bridge subnets) in which every
+  // address must belong to a known local pod: a new connection to or from
+  // any other address there is dropped, so a container the daemon has not
+  // heard of yet cannot be reached, nor reach anything.
+  std::vector<schema::IpPrefix> guarded_networks;
 };
 
 Ruleset RenderRuleset(const ir::NodePolicy& policy,

@@ -79,6 +79,8 @@ struct Rule {
   schema::IpFamily family = schema::IpFamily::kV4;
   AddressField field = AddressField::kSource;
   std::string set;
+  // kMatch: ... and the same address is not in this set (addr != @set).
+  std::string unless_set;
   // kMatch with a tuple set: addr . meta l4proto . th dport @set.
   bool tuple = false;
   std::optional<ir::Protocol> protocol;                // meta l4proto

@@ -28,6 +28,17 @@ class NodeSyncer {
   // Whether the last Sync took the patch path (no whole render).
   bool last_was_patch() const { return last_was_patch_; }
 
+  // Node-local pod networks where unknown addresses are dropped
+  // (RenderOptions::guarded_networks); a change renders everything next.
+  void SetGuardedNetworks(std::vector<schema::IpPrefix> networks) {
+    if (networks == options_.guarded_networks) return;
+    options_.guarded_networks = std::move(networks);
+    synced_once_ = false;
+  }
+  const std::vector<schema::IpPrefix>& guarded_networks() const {
+    return options_.guarded_networks;
+  }
+
  private:
   nft::NftBackend& backend_;
   nft::RenderOptions options_;

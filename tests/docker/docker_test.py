@@ -297,6 +297,8 @@ def main():
         check(s["counts"]["pods"] == 5 and s["counts"]["namespaces"] >= 2
               and s["sources"][0]["name"] == "docker" and s["sources"][0]["ok"],
               f"five containers as pods (not the host-network one): {s['counts']}")
+        check(s["guarded_networks"] == ["10.251.0.0/24", "172.17.0.0/16"],
+              f"the bridge networks are guarded: {s['guarded_networks']}")
 
         def matrix(what, web_ip=None):
             web = web_ip or host.ip("web")
@@ -424,12 +426,23 @@ def main():
         matrix("after dockerd restarted")
 
         # podwalld restarted: the rules stay meanwhile, the new one adopts.
+        # A container started meanwhile, that no policy selects, is not
+        # reachable until podwalld knows it: its address is in a guarded
+        # network and no known pod holds it.
         daemon.stop()
         host.flush_conntrack()
         check(not host.probe("other", host.ip("web")),
               "podwalld stopped: its rules stay in force (other -> web denied)")
+        host.container("unknown", {"app": "free"})
+        free_ip = host.ip("unknown")
+        host.flush_conntrack()
+        check(not host.probe("client", free_ip) and not host.probe("unknown", host.ip("client")),
+              f"podwalld stopped: a new container ({free_ip}) can neither be reached nor reach")
         daemon.start()
         matrix("after podwalld restarted")
+        host.flush_conntrack()
+        check(host.probe("client", free_ip) and host.probe("unknown", host.ip("client")),
+              "... and once podwalld knows it, it talks as policy allows (none selects it)")
         daemon.stop()
     except Exception as ex:
         failures.append(f"error: {ex!r}")
