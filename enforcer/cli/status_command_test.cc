@@ -23,7 +23,9 @@ TEST(StatusCommandTest, FormatStatus_SaysWhatMatters) {
                       "errors":["connection refused"]}],
           "counts":{"namespaces":3,"pods":9,"policies":2,"local_endpoints":6,
                     "compiled_rules":4,"chains":7,"rules":30,"sets":12,
-                    "set_elements":40,"guarded_interfaces":6}})");
+                    "set_elements":40,"guarded_interfaces":6,
+                    "cni_endpoints":2},
+          "guarded_networks":["10.251.0.0/24","172.17.0.0/16"]})");
   EXPECT_THAT(text, HasSubstr("podwalld on node-1: ready, NOT synced "
                               "(generation 7"));
   EXPECT_THAT(text, HasSubstr("last error: chain in_x/a: Invalid argument"));
@@ -33,6 +35,10 @@ TEST(StatusCommandTest, FormatStatus_SaysWhatMatters) {
   EXPECT_THAT(text, HasSubstr("    connection refused\n"));
   EXPECT_THAT(text, HasSubstr("6 local pods"));
   EXPECT_THAT(text, HasSubstr("30 nft rules"));
+  EXPECT_THAT(text, HasSubstr("6 guarded interfaces, 2 reported by "
+                              "podwall-cni"));
+  EXPECT_THAT(text, HasSubstr("guarded pod networks (unknown addresses "
+                              "dropped): 10.251.0.0/24 172.17.0.0/16\n"));
 }
 
 TEST(StatusCommandTest, NoDaemon_ExitsOneWithAHint) {
