@@ -123,8 +123,16 @@ absl::Status NetlinkBackend::ApplyPatch(const RulesetPatch& patch) {
   Ruleset& applied = *applied_;
   // The kernel drops a pod's anti-spoofing chain with its veth (a pod or
   // container that stopped): forget those, so that the patch neither
-  // flushes nor deletes a chain that is gone.
-  if (!applied.guards.empty() && !patch.endpoints.empty()) {
+  // flushes nor deletes a chain that is gone. Only asked when the patch
+  // touches an endpoint that has guards (a new pod has none).
+  const bool touches_guards = std::any_of(
+      applied.guards.begin(), applied.guards.end(), [&](const SpoofGuard& g) {
+        return std::any_of(patch.endpoints.begin(), patch.endpoints.end(),
+                           [&](const EndpointObjects& ep) {
+                             return ep.endpoint == g.endpoint;
+                           });
+      });
+  if (touches_guards) {
     absl::StatusOr<std::set<std::string>> chains =
         DumpChainNames(*socket_, NFPROTO_NETDEV);
     if (!chains.ok()) return chains.status();
