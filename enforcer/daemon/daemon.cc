@@ -364,8 +364,17 @@ void Daemon::DoSync() {
 
 void Daemon::RefreshInterfaces() {
   RefreshNodeAddresses();
+  // What discovery must find: the local pods' addresses podwall-cni has
+  // not already reported a veth for.
+  const std::map<schema::IpAddress, std::string> reported = cni_.Interfaces();
+  std::set<schema::IpAddress> wanted;
+  for (const ir::Endpoint* ep : compiler_.Endpoints()) {
+    for (const schema::IpAddress& a : ep->addresses) {
+      if (!reported.contains(a)) wanted.insert(a);
+    }
+  }
   absl::StatusOr<std::map<schema::IpAddress, std::string>> found =
-      DiscoverPodInterfaces();
+      DiscoverPodInterfaces(&wanted);
   if (!found.ok()) {
     log_.Warn("veth discovery failed",
               {{"error", std::string(found.status().message())}});
@@ -374,7 +383,7 @@ void Daemon::RefreshInterfaces() {
   // Keep only local pods' addresses: the map is compared as a whole.
   // podwall-cni's reports name veths of bridged pods that have not sent a
   // packet yet.
-  for (const auto& [address, interface] : cni_.Interfaces()) {
+  for (const auto& [address, interface] : reported) {
     found->emplace(address, interface);
   }
   std::map<schema::IpAddress, std::string> local;

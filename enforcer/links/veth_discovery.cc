@@ -12,6 +12,7 @@
 #include <netlink/route/route.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <memory>
@@ -199,6 +200,9 @@ absl::StatusOr<PeerAddresses> AddressesInNamespace(int32_t nsid) {
 // An address found behind two veths is left out: it proves nothing.
 void AddVethPeerAddresses(nl_cache* links,
                           std::map<schema::IpAddress, std::string>& found) {
+  // Veths already known to hold a pod need no look inside.
+  std::set<std::string> resolved;
+  for (const auto& [ip, name] : found) resolved.insert(name);
   // nsid -> (peer ifindex -> host veth name)
   std::map<int32_t, std::map<int, std::string>> veths;
   for (nl_object* o = nl_cache_get_first(links); o; o = nl_cache_get_next(o)) {
@@ -207,7 +211,8 @@ void AddVethPeerAddresses(nl_cache* links,
     int32_t nsid = -1;
     if (!type || std::strcmp(type, "veth") != 0 ||
         rtnl_link_get_link_netnsid(link, &nsid) < 0 || nsid < 0 ||
-        rtnl_link_get_link(link) <= 0 || !rtnl_link_get_name(link)) {
+        rtnl_link_get_link(link) <= 0 || !rtnl_link_get_name(link) ||
+        resolved.contains(rtnl_link_get_name(link))) {
       continue;
     }
     veths[nsid][rtnl_link_get_link(link)] = rtnl_link_get_name(link);
@@ -229,8 +234,8 @@ void AddVethPeerAddresses(nl_cache* links,
 
 }  // namespace
 
-absl::StatusOr<std::map<schema::IpAddress, std::string>>
-DiscoverPodInterfaces() {
+absl::StatusOr<std::map<schema::IpAddress, std::string>> DiscoverPodInterfaces(
+    const std::set<schema::IpAddress>* wanted) {
   SockPtr sock(nl_socket_alloc());
   if (!sock) return absl::InternalError("libnl: cannot allocate a socket");
   if (int err = nl_connect(sock.get(), NETLINK_ROUTE); err < 0) {
@@ -262,7 +267,6 @@ DiscoverPodInterfaces() {
   Context ctx;
   ctx.links = links.get();
   nl_cache_foreach(routes.get(), OnRoute, &ctx);
-  AddVethPeerAddresses(links.get(), ctx.found);
   nl_cache_foreach(neighs.get(), OnNeigh, &ctx);
   for (const auto& [ip, bridge, mac] : ctx.on_bridge) {
     if (ctx.found.contains(ip)) continue;  // A host route wins.
@@ -271,6 +275,11 @@ DiscoverPodInterfaces() {
     const std::string name = LinkName(links.get(), port->second);
     if (!name.empty()) ctx.found[ip] = name;
   }
+  const bool missing = !wanted || std::any_of(wanted->begin(), wanted->end(),
+                                              [&](const schema::IpAddress& a) {
+                                                return !ctx.found.contains(a);
+                                              });
+  if (missing) AddVethPeerAddresses(links.get(), ctx.found);
   return ctx.found;
 }
 

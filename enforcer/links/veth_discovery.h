@@ -5,16 +5,17 @@
 // rtnetlink in the caller's network namespace, in this order:
 //   routed veths (ptp, Calico-style): the /32 or /128 route to the pod
 //     names the veth;
-//   any veth whose peer sits in another namespace: the addresses
-//     configured on that peer (read across namespaces with
-//     IFA_TARGET_NETNSID) are the pod's; this finds bridged pods (bridge
-//     plugin, docker0) before they send a packet; an address claimed
-//     behind two veths is ignored;
-//   bridged veths, as a fallback: the neighbour entry gives the pod's MAC
-//     on the bridge, and the bridge's forwarding database the port (veth)
-//     that MAC sits behind.
+//   bridged veths: the neighbour entry gives the pod's MAC on the bridge,
+//     and the bridge's forwarding database the port (veth) that MAC sits
+//     behind (once the pod has exchanged a packet with the node);
+//   for wanted addresses still unknown: each remaining veth whose peer sits
+//     in another namespace has its peer's addresses read across namespaces
+//     (IFA_TARGET_NETNSID); this finds bridged pods (bridge plugin, docker0)
+//     before they send a packet. An address claimed behind two veths is
+//     ignored. One dump per such namespace, so only when needed.
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -24,8 +25,10 @@ namespace podwall::enforcer {
 
 // Address -> host-side interface name, for every address one of the two
 // methods resolves. Internal error when rtnetlink cannot be read.
-absl::StatusOr<std::map<schema::IpAddress, std::string>>
-DiscoverPodInterfaces();
+// `wanted`: the local pods' addresses (the last method runs only for those
+// still unknown); nullptr runs it for every veth.
+absl::StatusOr<std::map<schema::IpAddress, std::string>> DiscoverPodInterfaces(
+    const std::set<schema::IpAddress>* wanted = nullptr);
 
 }  // namespace podwall::enforcer
 
