@@ -365,9 +365,12 @@ def main():
                   for r in denied),
               f"a denial other -> web is in the flow log ({len(denied)} denials for web)")
 
-        # Renamed: the pod follows the container's new name.
+        # Renamed: the pod follows the container's new name (its chains are
+        # renamed too: a new generation).
+        before = daemon.status()["generation"]
         host.docker("rename", "other", "intruder")
-        daemon.wait(lambda s: s["synced"] and s["counts"]["pods"] == 5, "5 pods")
+        daemon.wait(lambda s: s["synced"] and s["generation"] > before
+                    and s["counts"]["pods"] == 5, "renamed")
         host.flush_conntrack()
         check(not host.probe("intruder", host.ip("web")), "renamed: still denied")
         time.sleep(1.5)  # Denials are aggregated per second.
@@ -423,6 +426,9 @@ def main():
             time.sleep(0.3)
         daemon.wait(lambda s: s["sources"][0]["ok"] and s["synced"]
                     and s["counts"]["pods"] == 7, "resynced", 30)
+        # The engine's last start events may still be on their way.
+        time.sleep(0.5)
+        daemon.wait(lambda s: s["synced"], "synced")
         matrix("after dockerd restarted")
 
         # podwalld restarted: the rules stay meanwhile, the new one adopts.
