@@ -467,6 +467,48 @@ spec:
   EXPECT_THAT(Shell("nft list table netdev podwall"), HasSubstr("veth-xa"));
 }
 
+// A veth passes from one pod to another in one patch (a renamed Docker
+// container is a pod deleted and one added, on the same veth): its guard
+// chain is rewritten for the new pod, not deleted with the old one.
+TEST_F(NetlinkKernelTest, NodeSyncer_VethPassesToAnotherPod_GuardStays) {
+  controller::ClusterState state;
+  ASSERT_TRUE(testing::LoadGoldenCase("15-stacked-policies", state).ok());
+  controller::Compiler compiler("node-1");
+  compiler.Rebuild(state);
+  const std::map<schema::IpAddress, std::string> veth = {
+      {*schema::IpAddress::Parse("10.0.1.1"), "veth-moving"}};
+  compiler.SetInterfaces(state, veth);
+  enforcer::NodeSyncer syncer(*backend_);
+  ASSERT_TRUE(syncer.Sync(compiler).ok());
+  EXPECT_THAT(Shell("nft list table netdev podwall"),
+              HasSubstr("spoofed source from x/a"));
+  // x/a is renamed x/renamed: same address, same veth.
+  state.DeleteWorkload("x/a");
+  compiler.OnWorkloadChanged(state, "x/a");
+  Upsert(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: renamed, namespace: x, labels: {pod: a, app: web}}
+spec: {nodeName: node-1}
+status: {podIP: 10.0.1.1}
+)",
+         state, compiler);
+  compiler.SetInterfaces(state, veth);
+  ASSERT_TRUE(syncer.Sync(compiler).ok());
+  EXPECT_TRUE(syncer.last_was_patch());
+  const std::string guards = Shell("nft list table netdev podwall");
+  EXPECT_THAT(guards, HasSubstr("spoofed source from x/renamed"));
+  EXPECT_THAT(guards, Not(HasSubstr("spoofed source from x/a\"")));
+  // The cache agrees with the kernel: a later change to the pod's guard
+  // (here: it goes) syncs without error.
+  compiler.SetInterfaces(state, {});
+  absl::Status st = syncer.Sync(compiler);
+  EXPECT_TRUE(st.ok()) << st;
+  EXPECT_TRUE(syncer.last_was_patch());
+  EXPECT_THAT(Shell("nft list table netdev podwall 2>&1"),
+              Not(HasSubstr("veth-moving")));
+}
+
 TEST_F(NetlinkKernelTest, NodeSyncer_GuardedNetworks_KnownPodsFollowPatches) {
   controller::ClusterState state;
   ASSERT_TRUE(testing::LoadGoldenCase("15-stacked-policies", state).ok());

@@ -1,6 +1,5 @@
 #include "enforcer/nft/nft_backend.h"
 
-#include <libnftnl/chain.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <linux/netfilter.h>
@@ -86,60 +85,11 @@ bool ContainsSorted(const std::vector<SetElement>& elements,
 
 }  // namespace
 
-namespace {
-
-// The names of the chains in podwall's table of `family`; empty when the
-// table is missing.
-absl::StatusOr<std::set<std::string>> DumpChainNames(NetlinkSocket& socket,
-                                                     uint16_t family) {
-  std::set<std::string> names;
-  absl::Status st = socket.Dump(
-      NFT_MSG_GETCHAIN, family,
-      [&](nlmsghdr* nlh) {
-        nftnl_chain* c = nftnl_chain_alloc();
-        nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, kTableName);
-        nftnl_chain_nlmsg_build_payload(nlh, c);
-        nftnl_chain_free(c);
-      },
-      [&](const nlmsghdr* nlh) {
-        nftnl_chain* c = nftnl_chain_alloc();
-        if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
-            nftnl_chain_is_set(c, NFTNL_CHAIN_NAME)) {
-          names.insert(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
-        }
-        nftnl_chain_free(c);
-      });
-  if (absl::IsNotFound(st)) return names;
-  if (!st.ok()) return st;
-  return names;
-}
-
-}  // namespace
-
 absl::Status NetlinkBackend::ApplyPatch(const RulesetPatch& patch) {
   if (!applied_) {
     return absl::FailedPreconditionError("no ruleset synced yet");
   }
   Ruleset& applied = *applied_;
-  // The kernel drops a pod's anti-spoofing chain with its veth (a pod or
-  // container that stopped): forget those, so that the patch neither
-  // flushes nor deletes a chain that is gone. Only asked when the patch
-  // touches an endpoint that has guards (a new pod has none).
-  const bool touches_guards = std::any_of(
-      applied.guards.begin(), applied.guards.end(), [&](const SpoofGuard& g) {
-        return std::any_of(patch.endpoints.begin(), patch.endpoints.end(),
-                           [&](const EndpointObjects& ep) {
-                             return ep.endpoint == g.endpoint;
-                           });
-      });
-  if (touches_guards) {
-    absl::StatusOr<std::set<std::string>> chains =
-        DumpChainNames(*socket_, NFPROTO_NETDEV);
-    if (!chains.ok()) return chains.status();
-    std::erase_if(applied.guards, [&](const SpoofGuard& g) {
-      return !chains->contains(kGuardChainPrefix + g.device);
-    });
-  }
   // Plan against the cache: only real differences go into the batch, so a
   // patch that repeats what the kernel holds sends nothing.
   SyncPlan plan;
@@ -225,26 +175,29 @@ absl::Status NetlinkBackend::ApplyPatch(const RulesetPatch& patch) {
         if (!ContainsSorted(map.elements, e)) change_for(map).add.push_back(e);
       }
     }
-    // Its guards, by device: old ones gone, new ones, changed ones.
-    for (const SpoofGuard& old : applied.guards) {
-      if (old.endpoint != ep.endpoint) continue;
-      const bool kept = std::any_of(
-          ep.guards.begin(), ep.guards.end(),
-          [&](const SpoofGuard& g) { return g.device == old.device; });
-      if (!kept) plan.deleted_guards.push_back(old.device);
-    }
-    for (const SpoofGuard& g : ep.guards) {
-      const SpoofGuard* old = nullptr;
-      for (const SpoofGuard& a : applied.guards) {
-        if (a.endpoint == ep.endpoint && a.device == g.device) old = &a;
-      }
-      if (!old) {
-        plan.new_guards.push_back(&g);
-      } else if (!(g == *old)) {
-        plan.changed_guards.push_back(&g);
-      }
-    }
   }
+  // Guards, by device across the whole patch, as a full sync plans them: a
+  // device can pass from one endpoint to another in one patch (a renamed
+  // container), and its chain must then be rewritten, not deleted by the
+  // old endpoint and created by the new one.
+  std::set<std::string> touched;
+  std::map<std::string_view, const SpoofGuard*> wanted_guards;
+  for (const EndpointObjects& ep : patch.endpoints) {
+    touched.insert(ep.endpoint);
+    for (const SpoofGuard& g : ep.guards) wanted_guards[g.device] = &g;
+  }
+  for (const SpoofGuard& old : applied.guards) {
+    auto it = wanted_guards.find(old.device);
+    if (it == wanted_guards.end()) {
+      if (touched.contains(old.endpoint)) {
+        plan.deleted_guards.push_back(old.device);
+      }
+      continue;
+    }
+    if (!(*it->second == old)) plan.changed_guards.push_back(it->second);
+    wanted_guards.erase(it);
+  }
+  for (const auto& [device, g] : wanted_guards) plan.new_guards.push_back(g);
   for (auto& [name, c] : changes) {
     if (c.rewrite || !c.add.empty() || !c.remove.empty()) {
       plan.set_changes.push_back(std::move(c));
