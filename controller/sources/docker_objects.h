@@ -52,7 +52,6 @@ struct DockerEvent {
   std::string action;        // "start", "die", "connect", ...
   std::string container_id;  // Empty when no container is concerned.
   std::string network_id;    // For network events.
-  int64_t time_nano = 0;
 };
 absl::StatusOr<DockerEvent> ParseDockerEvent(std::string_view line);
 

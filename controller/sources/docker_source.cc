@@ -128,8 +128,8 @@ absl::Status DockerSource::Refresh(HttpClient& client, const std::string& id,
 
 absl::Status DockerSource::Resync(HttpClient& client, std::string& since) {
   // Events from a second before the list on are replayed afterwards: each
-  // only triggers an inspection, so seeing one twice is harmless, and none
-  // between the list and the stream is missed.
+  // only makes one container be listed again, so seeing one twice is
+  // harmless, and none between the list and the stream is missed.
   const auto now = std::chrono::system_clock::now() - std::chrono::seconds(1);
   since = std::to_string(
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch())

@@ -47,7 +47,8 @@ class DockerSource : public QueuedSource {
 
  private:
   void Run();
-  // Lists and inspects everything; `since` is set to just before the list.
+  // Lists every running container and the networks' subnets; `since` is
+  // set to just before the list.
   absl::Status Resync(HttpClient& client, std::string& since);
   // Lists one container again and reports what changed about it; with
   // `joined_network`, also takes its address there from the network.

@@ -6,56 +6,39 @@
 
 #include "enforcer/cli/daemon_client.h"
 #include "enforcer/cli/exit_codes.h"
+#include "policy-schema/json_fields.h"
 
 namespace podwall::cli {
-namespace {
-
-std::string Str(simdjson::dom::element e, const char* key) {
-  std::string_view v;
-  if (e[key].get_string().get(v)) return "";
-  return std::string(v);
-}
-
-uint64_t Num(simdjson::dom::element e, const char* key) {
-  uint64_t v = 0;
-  if (e[key].get_uint64().get(v)) return 0;
-  return v;
-}
-
-bool Flag(simdjson::dom::element e, const char* key) {
-  bool v = false;
-  if (e[key].get_bool().get(v)) return false;
-  return v;
-}
-
-}  // namespace
 
 std::string FormatStatus(const std::string& json) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(json).get(doc)) return json;
   std::ostringstream out;
-  const bool ready = Flag(doc, "ready");
-  const bool synced = Flag(doc, "synced");
-  out << "podwalld on " << Str(doc, "node") << ": "
+  const bool ready = json::Bool(doc, "ready");
+  const bool synced = json::Bool(doc, "synced");
+  out << "podwalld on " << json::String(doc, "node") << ": "
       << (ready ? "ready" : "starting") << ", "
       << (synced ? "synced" : "NOT synced") << " (generation "
-      << Num(doc, "generation");
-  const std::string last = Str(doc, "last_sync_time");
+      << json::Uint(doc, "generation");
+  const std::string last = json::String(doc, "last_sync_time");
   if (!last.empty()) out << ", last change applied " << last;
-  out << ")" << (Flag(doc, "audit") ? " [audit mode: nothing is dropped]" : "")
+  out << ")"
+      << (json::Bool(doc, "audit") ? " [audit mode: nothing is dropped]" : "")
       << "\n";
-  const std::string error = Str(doc, "last_error");
+  const std::string error = json::String(doc, "last_error");
   if (!error.empty()) out << "last error: " << error << "\n";
   simdjson::dom::array sources;
   if (!doc["sources"].get_array().get(sources)) {
     out << "sources:\n";
     for (simdjson::dom::element s : sources) {
-      out << "  " << Str(s, "name") << " " << Str(s, "target") << ": "
-          << (Flag(s, "ok")       ? "ok"
-              : Flag(s, "synced") ? "INVALID INPUT"
-                                  : "NOT SYNCED (waiting for a complete view)")
-          << ", " << Num(s, "objects") << " objects\n";
+      out << "  " << json::String(s, "name") << " " << json::String(s, "target")
+          << ": "
+          << (json::Bool(s, "ok") ? "ok"
+              : json::Bool(s, "synced")
+                  ? "INVALID INPUT"
+                  : "NOT SYNCED (waiting for a complete view)")
+          << ", " << json::Uint(s, "objects") << " objects\n";
       simdjson::dom::array errors;
       if (!s["errors"].get_array().get(errors)) {
         for (simdjson::dom::element e : errors) {
@@ -67,14 +50,15 @@ std::string FormatStatus(const std::string& json) {
   }
   simdjson::dom::element c;
   if (!doc["counts"].get(c)) {
-    out << "cluster: " << Num(c, "namespaces") << " namespaces, "
-        << Num(c, "pods") << " pods, " << Num(c, "policies")
-        << " policies\nnode: " << Num(c, "local_endpoints") << " local pods, "
-        << Num(c, "compiled_rules") << " policy rules -> " << Num(c, "chains")
-        << " chains, " << Num(c, "rules") << " nft rules, " << Num(c, "sets")
-        << " sets (" << Num(c, "set_elements") << " elements), "
-        << Num(c, "guarded_interfaces") << " guarded interfaces, "
-        << Num(c, "cni_endpoints") << " reported by podwall-cni\n";
+    out << "cluster: " << json::Uint(c, "namespaces") << " namespaces, "
+        << json::Uint(c, "pods") << " pods, " << json::Uint(c, "policies")
+        << " policies\nnode: " << json::Uint(c, "local_endpoints")
+        << " local pods, " << json::Uint(c, "compiled_rules")
+        << " policy rules -> " << json::Uint(c, "chains") << " chains, "
+        << json::Uint(c, "rules") << " nft rules, " << json::Uint(c, "sets")
+        << " sets (" << json::Uint(c, "set_elements") << " elements), "
+        << json::Uint(c, "guarded_interfaces") << " guarded interfaces, "
+        << json::Uint(c, "cni_endpoints") << " reported by podwall-cni\n";
   }
   simdjson::dom::array guarded;
   if (!doc["guarded_networks"].get_array().get(guarded) && guarded.size() > 0) {
@@ -106,7 +90,7 @@ int RunStatus(const StatusOptions& options, std::ostream& out,
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   bool synced = false;
-  if (!parser.parse(reply->body).get(doc)) synced = Flag(doc, "synced");
+  if (!parser.parse(reply->body).get(doc)) synced = json::Bool(doc, "synced");
   return synced ? kExitOk : kExitRuntimeFailure;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "policy-schema/json_fields.h"
 #include "policy-schema/json_writer.h"
 
 namespace podwall::cni {
@@ -42,12 +43,6 @@ int Fail(std::ostream& out, const std::string& version, const Failure& f) {
   return 1;
 }
 
-std::string Str(element e, std::string_view key) {
-  std::string_view v;
-  if (e[key].get_string().get(v)) return "";
-  return std::string(v);
-}
-
 struct Config {
   std::string version;
   std::string socket = kDefaultSocket;
@@ -66,14 +61,14 @@ std::optional<Failure> ParseConfig(const std::string& text, Config& c) {
     return Failure{kDecodeError, "podwall-cni: the configuration is not JSON",
                    ""};
   }
-  c.version = Str(doc, "cniVersion");
+  c.version = json::String(doc, "cniVersion");
   if (std::find(kVersions.begin(), kVersions.end(), c.version) ==
       kVersions.end()) {
     return Failure{kIncompatibleVersion,
                    "podwall-cni: unsupported cniVersion \"" + c.version + "\"",
                    "supported: 0.3.0, 0.3.1, 0.4.0, 1.0.0"};
   }
-  if (std::string s = Str(doc, "socket"); !s.empty()) c.socket = s;
+  if (std::string s = json::String(doc, "socket"); !s.empty()) c.socket = s;
   int64_t timeout = 0;
   if (!doc["timeoutSeconds"].get_int64().get(timeout)) {
     if (timeout < 1 || timeout > 600) {
@@ -90,15 +85,16 @@ std::optional<Failure> ParseConfig(const std::string& text, Config& c) {
   simdjson::dom::array interfaces;
   if (!prev["interfaces"].get_array().get(interfaces)) {
     for (element i : interfaces) {
-      if (Str(i, "sandbox").empty() && !Str(i, "name").empty()) {
-        c.host_interface = Str(i, "name");
+      if (json::String(i, "sandbox").empty() &&
+          !json::String(i, "name").empty()) {
+        c.host_interface = json::String(i, "name");
       }
     }
   }
   simdjson::dom::array ips;
   if (!prev["ips"].get_array().get(ips)) {
     for (element ip : ips) {
-      std::string address = Str(ip, "address");
+      std::string address = json::String(ip, "address");
       address = address.substr(0, address.find('/'));
       if (!address.empty()) c.ips.push_back(std::move(address));
     }
@@ -139,7 +135,7 @@ std::optional<Failure> Judge(const absl::StatusOr<DaemonAnswer>& answer,
   bool ok = false;
   if (answer->status != 200 || parser.parse(answer->body).get(doc) ||
       doc["ok"].get_bool().get(ok) || !ok) {
-    std::string error = doc.is_object() ? Str(doc, "error") : "";
+    std::string error = doc.is_object() ? json::String(doc, "error") : "";
     if (error.empty()) {
       error =
           answer->body.empty() ? "no answer before the timeout" : answer->body;

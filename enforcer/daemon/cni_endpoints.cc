@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include "policy-schema/json_fields.h"
+
 namespace podwall::enforcer {
 namespace {
 
@@ -11,12 +13,6 @@ absl::Status Bad(const std::string& message) {
   return absl::InvalidArgumentError("POST /v1/endpoints: " + message);
 }
 
-std::string Str(element doc, std::string_view key) {
-  std::string_view v;
-  if (doc[key].get_string().get(v)) return "";
-  return std::string(v);
-}
-
 absl::StatusOr<CniEndpoints::Endpoint> ParseCommon(std::string_view json,
                                                    element& doc,
                                                    simdjson::dom::parser& p) {
@@ -24,12 +20,12 @@ absl::StatusOr<CniEndpoints::Endpoint> ParseCommon(std::string_view json,
     return Bad("the body is not a JSON object");
   }
   CniEndpoints::Endpoint e;
-  const std::string ns = Str(doc, "namespace");
-  const std::string name = Str(doc, "name");
+  const std::string ns = json::String(doc, "namespace");
+  const std::string name = json::String(doc, "name");
   if (ns.empty()) return Bad("namespace: Required value");
   if (name.empty()) return Bad("name: Required value");
   e.key = ns + "/" + name;
-  e.container_id = Str(doc, "containerID");
+  e.container_id = json::String(doc, "containerID");
   return e;
 }
 
@@ -51,7 +47,7 @@ absl::StatusOr<CniEndpoints::Endpoint> CniEndpoints::ParseAdd(
   element doc;
   absl::StatusOr<Endpoint> e = ParseCommon(json, doc, parser);
   if (!e.ok()) return e.status();
-  e->interface = Str(doc, "interface");
+  e->interface = json::String(doc, "interface");
   simdjson::dom::array ips;
   if (doc["ips"].get_array().get(ips)) return Bad("ips: Required value");
   for (element ip : ips) {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "policy-schema/json_fields.h"
 #include "policy-schema/json_writer.h"
 
 namespace podwall::enforcer {
@@ -48,22 +49,10 @@ bool EndpointMatches(const FlowEndpoint& e, const std::string& want) {
   return Name(e) == want;
 }
 
-std::string Str(simdjson::dom::element e, const char* key) {
-  std::string_view v;
-  if (e[key].get_string().get(v)) return "";
-  return std::string(v);
-}
-
-uint64_t Num(simdjson::dom::element e, const char* key) {
-  uint64_t v = 0;
-  if (e[key].get_uint64().get(v)) return 0;
-  return v;
-}
-
 FlowEndpoint ParseEndpoint(simdjson::dom::element e) {
   FlowEndpoint out;
-  out.ip = Str(e, "ip");
-  out.port = static_cast<uint16_t>(Num(e, "port"));
+  out.ip = json::String(e, "ip");
+  out.port = static_cast<uint16_t>(json::Uint(e, "port"));
   std::string_view s;
   if (!e["namespace"].get_string().get(s)) out.namespace_ = std::string(s);
   if (!e["pod"].get_string().get(s)) out.pod = std::string(s);
@@ -134,21 +123,21 @@ absl::StatusOr<ParsedFlow> ParseFlowRecordJson(std::string_view line) {
   }
   ParsedFlow out;
   FlowRecord& r = out.record;
-  out.time_text = Str(doc, "time");
-  r.node = Str(doc, "node");
-  r.verdict = Str(doc, "verdict");
-  r.direction = Str(doc, "direction");
-  r.proto = Str(doc, "proto");
-  r.family = static_cast<int>(Num(doc, "family"));
+  out.time_text = json::String(doc, "time");
+  r.node = json::String(doc, "node");
+  r.verdict = json::String(doc, "verdict");
+  r.direction = json::String(doc, "direction");
+  r.proto = json::String(doc, "proto");
+  r.family = static_cast<int>(json::Uint(doc, "family"));
   simdjson::dom::element e;
   if (!doc["src"].get(e)) r.src = ParseEndpoint(e);
   if (!doc["dst"].get(e)) r.dst = ParseEndpoint(e);
   simdjson::dom::object policy;
   if (!doc["policy"].get_object().get(policy)) {
     PolicyRef p;
-    p.kind = Str(doc["policy"], "kind");
-    p.namespace_ = Str(doc["policy"], "namespace");
-    p.name = Str(doc["policy"], "name");
+    p.kind = json::String(doc["policy"], "kind");
+    p.namespace_ = json::String(doc["policy"], "namespace");
+    p.name = json::String(doc["policy"], "name");
     std::string_view rule;
     if (!doc["policy"]["rule"].get_string().get(rule)) {
       p.rule = std::string(rule);
@@ -162,11 +151,11 @@ absl::StatusOr<ParsedFlow> ParseFlowRecordJson(std::string_view line) {
       if (!x.get_string().get(v)) r.isolated_by.emplace_back(v);
     }
   }
-  r.state = Str(doc, "state");
-  r.packets = Num(doc, "packets");
-  r.bytes = Num(doc, "bytes");
-  r.duration_ms = Num(doc, "duration_ms");
-  r.count = Num(doc, "count");
+  r.state = json::String(doc, "state");
+  r.packets = json::Uint(doc, "packets");
+  r.bytes = json::Uint(doc, "bytes");
+  r.duration_ms = json::Uint(doc, "duration_ms");
+  r.count = json::Uint(doc, "count");
   return out;
 }
 
