@@ -27,9 +27,6 @@ std::string Hash12(std::string_view s) {
 
 SetElement AddressElement(const IpAddress& a) { return {a, a, {}, 0, ""}; }
 
-const ir::Endpoint& Deref(const ir::Endpoint& e) { return e; }
-const ir::Endpoint& Deref(const ir::Endpoint* e) { return *e; }
-
 SetElement TupleElement(const ir::AddressPortTuple& t) {
   return {t.address, t.address, t.protocol, t.port, ""};
 }
@@ -191,16 +188,24 @@ void RenderPodSet(const ir::PodSet& s, std::vector<Set>& out) {
   }
 }
 
+// Guarded networks: their ranges, and the local pods' addresses in them.
+std::string GuardedSetName(IpFamily f) {
+  return f == IpFamily::kV4 ? "guarded_v4" : "guarded_v6";
+}
+std::string KnownSetName(IpFamily f) {
+  return f == IpFamily::kV4 ? "known_v4" : "known_v6";
+}
+
 // The addresses of the local pods, for guarded networks.
-template <typename Endpoints>
-void RenderKnownSets(const Endpoints& endpoints, std::vector<Set>& out) {
+void RenderKnownSets(const std::vector<const ir::Endpoint*>& endpoints,
+                     std::vector<Set>& out) {
   for (IpFamily f : kFamilies) {
     Set set;
-    set.name = f == IpFamily::kV4 ? "known_v4" : "known_v6";
+    set.name = KnownSetName(f);
     set.comment = "addresses of the local pods";
     set.key = f == IpFamily::kV4 ? KeyType::kIpv4 : KeyType::kIpv6;
     for (const auto& ep : endpoints) {
-      for (const IpAddress& a : Deref(ep).addresses) {
+      for (const IpAddress& a : ep->addresses) {
         if (a.family == f) set.elements.push_back(AddressElement(a));
       }
     }
@@ -218,7 +223,7 @@ void RenderGuardedSets(std::vector<schema::IpPrefix> networks,
   std::sort(networks.begin(), networks.end());
   for (IpFamily f : kFamilies) {
     Set set;
-    set.name = f == IpFamily::kV4 ? "guarded_v4" : "guarded_v6";
+    set.name = GuardedSetName(f);
     set.comment = "pod networks where only known pods may talk";
     set.key = f == IpFamily::kV4 ? KeyType::kIpv4 : KeyType::kIpv6;
     set.interval = true;
@@ -401,7 +406,9 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy,
   for (const ir::CidrSet& s : policy.cidr_sets) RenderCidrSet(s, out.sets);
   for (const ir::PortSet& s : policy.port_sets) RenderPortSet(s, out.sets);
   if (!options.guarded_networks.empty()) {
-    RenderKnownSets(policy.endpoints, out.sets);
+    std::vector<const ir::Endpoint*> endpoints;
+    for (const ir::Endpoint& ep : policy.endpoints) endpoints.push_back(&ep);
+    RenderKnownSets(endpoints, out.sets);
     RenderGuardedSets(options.guarded_networks, out.sets);
   }
   std::sort(out.sets.begin(), out.sets.end(),
@@ -461,8 +468,8 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy,
         unknown.kind = Rule::Kind::kMatch;
         unknown.family = f;
         unknown.field = field;
-        unknown.set = f == IpFamily::kV4 ? "guarded_v4" : "guarded_v6";
-        unknown.unless_set = f == IpFamily::kV4 ? "known_v4" : "known_v6";
+        unknown.set = GuardedSetName(f);
+        unknown.unless_set = KnownSetName(f);
         unknown.counter = true;
         unknown.verdict = options.audit ? Verdict::kContinue : Verdict::kDrop;
         unknown.comment =
