@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "enforcer/cli/daemon_client.h"
 #include "policy-schema/json_fields.h"
 #include "policy-schema/json_writer.h"
 
@@ -22,8 +23,7 @@ constexpr int kInvalidConfig = 7;
 constexpr int kTryAgainLater = 11;
 constexpr int kNotEnforced = 100;
 
-constexpr char kDefaultSocket[] = "/run/podwall/podwall.sock";
-const std::vector<std::string> kVersions = {"0.3.0", "0.3.1", "0.4.0", "1.0.0"};
+constexpr const char* kVersions[] = {"0.3.0", "0.3.1", "0.4.0", "1.0.0"};
 
 struct Failure {
   int code;
@@ -45,7 +45,7 @@ int Fail(std::ostream& out, const std::string& version, const Failure& f) {
 
 struct Config {
   std::string version;
-  std::string socket = kDefaultSocket;
+  std::string socket = cli::kDefaultSocket;
   int timeout = 15;
   std::string prev_result;  // Raw JSON, printed back on ADD.
   std::vector<std::string> ips;
@@ -62,8 +62,8 @@ std::optional<Failure> ParseConfig(const std::string& text, Config& c) {
                    ""};
   }
   c.version = json::String(doc, "cniVersion");
-  if (std::find(kVersions.begin(), kVersions.end(), c.version) ==
-      kVersions.end()) {
+  if (std::find(std::begin(kVersions), std::end(kVersions), c.version) ==
+      std::end(kVersions)) {
     return Failure{kIncompatibleVersion,
                    "podwall-cni: unsupported cniVersion \"" + c.version + "\"",
                    "supported: 0.3.0, 0.3.1, 0.4.0, 1.0.0"};
@@ -170,7 +170,7 @@ int RunCni(const CniCall& call, const DaemonCall& daemon, std::ostream& out) {
     w.BeginObject();
     w.Key("cniVersion").String("1.0.0");
     w.Key("supportedVersions").BeginArray();
-    for (const std::string& v : kVersions) w.String(v);
+    for (const char* v : kVersions) w.String(v);
     w.EndArray();
     w.EndObject();
     out << w.str() << "\n";
