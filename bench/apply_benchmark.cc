@@ -15,9 +15,10 @@
 #include "bench/cluster_generator.h"
 #include "controller/cluster_state.h"
 #include "controller/compiler.h"
-#include "enforcer/nft/nft_backend.h"
+#include "enforcer/nft/netlink_backend.h"
 #include "enforcer/nft/nft_text.h"
 #include "enforcer/nft/renderer.h"
+#include "enforcer/nft/ruleset_mirror.h"
 #include "enforcer/sync/node_syncer.h"
 
 namespace podwall::bench {
@@ -79,7 +80,7 @@ int Main(int argc, char** argv) {
   std::size_t messages = 0;
   for (int i = 0; i < 7; ++i) {
     auto t0 = Clock::now();
-    absl::Status st = (*backend)->Replace(ruleset);
+    absl::Status st = nft::RulesetMirror(**backend).Replace(ruleset);
     apply_ms.push_back(Ms(Clock::now() - t0));
     messages = (*backend)->last_batch_messages();
     if (!st.ok()) {
@@ -97,8 +98,8 @@ int Main(int argc, char** argv) {
 
   // Incremental: one event at a time, from the compiler to the kernel
   // (compile, snapshot, render, plan, commit).
-  (void)(*backend)->DeleteTable();
-  enforcer::NodeSyncer syncer(**backend);
+  (void)nft::RulesetMirror(**backend).DeleteTables();
+  sync::NodeSyncer syncer(**backend);
   if (!syncer.Sync(compiler).ok()) return 1;
   std::vector<double> incremental_ms;
   std::vector<double> remote_ms;
@@ -122,21 +123,24 @@ int Main(int argc, char** argv) {
     absl::Status st = syncer.Sync(compiler);
     incremental_ms.push_back(Ms(Clock::now() - t0));
     (local ? local_ms : remote_ms).push_back(incremental_ms.back());
-    messages_per_event.push_back((*backend)->last_batch_messages());
+    messages_per_event.push_back(syncer.last_transaction_size() == 0
+                                     ? 0
+                                     : (*backend)->last_batch_messages());
     if (syncer.last_was_patch()) ++element_syncs;
     if (!st.ok()) {
       std::fprintf(stderr, "sync: %s\n", std::string(st.message()).c_str());
       return 1;
     }
   }
-  // The patch path must have kept the kernel exact: a whole sync now finds
-  // nothing to do.
-  if (!(*backend)->Sync(nft::RenderRuleset(compiler.Snapshot())).ok() ||
-      (*backend)->last_batch_messages() != 0) {
+  // The patch path must have kept the kernel exact: read back by a fresh
+  // mirror, the kernel holds the whole render and is adopted as it is.
+  nft::RulesetMirror check(**backend);
+  if (!check.Sync(nft::RenderRuleset(compiler.Snapshot())).ok() ||
+      !check.last_adopted()) {
     std::fprintf(stderr, "patches drifted from the full render\n");
     return 1;
   }
-  (void)(*backend)->DeleteTable();
+  (void)check.DeleteTables();
 
   std::printf(
       "ruleset for node-0: %zu chains, %zu rules, %zu sets/maps, "

@@ -167,7 +167,7 @@ std::map<std::string, NamespaceObjects> ByNamespace(GeneratedCluster c) {
 }
 
 void WriteNamespaceFile(const std::string& dir, const NamespaceObjects& f) {
-  JsonWriter w;
+  schema::JsonWriter w;
   w.BeginObject();
   w.Key("apiVersion").String("v1");
   w.Key("kind").String("List");

@@ -32,6 +32,10 @@ function(podwall_cc_test)
   endif()
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  # Test data is found from this absolute path, whatever the working
+  # directory a test is run from.
+  target_compile_definitions(${ARG_NAME} PRIVATE
+    PODWALL_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
   gtest_discover_tests(${ARG_NAME}
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
     PROPERTIES LABELS "${ARG_LABELS}"
@@ -43,6 +47,8 @@ function(podwall_cc_kernel_test)
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} podwall::netns_test_main
     GTest::gmock GTest::gtest)
+  target_compile_definitions(${ARG_NAME} PRIVATE
+    PODWALL_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
   gtest_discover_tests(${ARG_NAME}
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
     PROPERTIES LABELS "kernel"

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "policy-schema/api_types.h"
-#include "policy-schema/node_policy.h"
+#include "policy-schema/ir/node_policy.h"
 
 namespace podwall::controller {
 

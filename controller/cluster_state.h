@@ -18,7 +18,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "policy-schema/api_types.h"
 #include "policy-schema/ip_prefix.h"
-#include "policy-schema/node_policy.h"
+#include "policy-schema/ir/node_policy.h"
 
 namespace podwall::controller {
 

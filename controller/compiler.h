@@ -24,7 +24,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "controller/cluster_state.h"
-#include "policy-schema/node_policy.h"
+#include "policy-schema/ir/node_policy.h"
 
 namespace podwall::controller {
 

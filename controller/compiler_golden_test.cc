@@ -25,7 +25,7 @@ namespace podwall::controller {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kRoot = testing::kGoldenRoot;
+const fs::path kRoot = test_support::GoldenRoot();
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p);
@@ -73,7 +73,7 @@ TEST_P(CompilerGoldenTest, Compile_Case_MatchesGoldenAndChecks) {
     compiler.Rebuild(state);
     irs[node] = compiler.Snapshot();
   }
-  const std::string got = PrettyJson(ir::ToJson(irs["node-1"]));
+  const std::string got = schema::PrettyJson(ir::ToJson(irs["node-1"]));
   const fs::path golden = dir / "expected.json";
   if (std::getenv("PODWALL_UPDATE_GOLDEN")) {
     std::ofstream(golden) << got;
@@ -122,9 +122,9 @@ TEST_P(CompilerGoldenTest, Compile_Case_MatchesGoldenAndChecks) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, CompilerGoldenTest,
-                         ::testing::ValuesIn(testing::GoldenCaseNames()),
+                         ::testing::ValuesIn(test_support::GoldenCaseNames()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
-                           return testing::GoldenTestName(info.param);
+                           return test_support::GoldenTestName(info.param);
                          });
 
 }  // namespace

@@ -85,7 +85,7 @@ std::string RuleName(const RuleRef& r) {
                       r.index, "]");
 }
 
-void WriteSide(JsonWriter& w, const SideVerdict& s) {
+void WriteSide(schema::JsonWriter& w, const SideVerdict& s) {
   w.BeginObject().Key("applies").Bool(s.applies);
   w.Key("isolated").Bool(s.isolated);
   w.Key("allowed").Bool(s.allowed);
@@ -104,7 +104,8 @@ void WriteSide(JsonWriter& w, const SideVerdict& s) {
   w.EndArray().EndObject();
 }
 
-void WriteEnd(JsonWriter& w, const std::string& name, const ConnectionEnd& e) {
+void WriteEnd(schema::JsonWriter& w, const std::string& name,
+              const ConnectionEnd& e) {
   w.BeginObject().Key("ip").String(e.address.ToString());
   if (e.workload) {
     w.Key("namespace").String(e.workload->namespace_);
@@ -171,7 +172,7 @@ absl::StatusOr<Explanation> Explain(const ClusterState& state,
 }
 
 std::string ExplanationToJson(const Explanation& e) {
-  JsonWriter w;
+  schema::JsonWriter w;
   w.BeginObject().Key("verdict").String(e.verdict.allowed ? "allow" : "deny");
   w.Key("proto").String(ir::ProtocolName(e.protocol));
   w.Key("port").Int(e.port);

@@ -7,7 +7,7 @@
 // the compiler against the reference evaluator, and by tools that want the
 // IR's answer.
 
-#include "policy-schema/node_policy.h"
+#include "policy-schema/ir/node_policy.h"
 
 namespace podwall::controller {
 

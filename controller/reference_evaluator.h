@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "controller/cluster_state.h"
-#include "policy-schema/node_policy.h"
+#include "policy-schema/ir/node_policy.h"
 
 namespace podwall::controller {
 

@@ -7,7 +7,7 @@
 
 #include "controller/cluster_state.h"
 #include "controller/compiler.h"
-#include "controller/sources/source.h"
+#include "controller/object_change.h"
 #include "policy-schema/manifest.h"
 
 namespace podwall::controller {

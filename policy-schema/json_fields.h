@@ -12,26 +12,26 @@
 #include <string>
 #include <string_view>
 
-namespace podwall::json {
+namespace podwall::schema {
 
-inline std::string String(simdjson::dom::element e, std::string_view key) {
+inline std::string JsonString(simdjson::dom::element e, std::string_view key) {
   std::string_view v;
   if (e[key].get_string().get(v)) return "";
   return std::string(v);
 }
 
-inline uint64_t Uint(simdjson::dom::element e, std::string_view key) {
+inline uint64_t JsonUint(simdjson::dom::element e, std::string_view key) {
   uint64_t v = 0;
   if (e[key].get_uint64().get(v)) return 0;
   return v;
 }
 
-inline bool Bool(simdjson::dom::element e, std::string_view key) {
+inline bool JsonBool(simdjson::dom::element e, std::string_view key) {
   bool v = false;
   if (e[key].get_bool().get(v)) return false;
   return v;
 }
 
-}  // namespace podwall::json
+}  // namespace podwall::schema
 
 #endif  // PODWALL_POLICY_SCHEMA_JSON_FIELDS_H_

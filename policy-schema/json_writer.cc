@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace podwall {
+namespace podwall::schema {
 
 void AppendJsonString(std::string& out, std::string_view value) {
   out += '"';
@@ -192,4 +192,4 @@ std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-}  // namespace podwall
+}  // namespace podwall::schema

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace podwall {
+namespace podwall::schema {
 
 class JsonWriter {
  public:
@@ -55,6 +55,6 @@ std::string FormatRfc3339(std::chrono::system_clock::time_point t);
 // Appends `value` as a JSON string literal (quotes included) to `out`.
 void AppendJsonString(std::string& out, std::string_view value);
 
-}  // namespace podwall
+}  // namespace podwall::schema
 
 #endif  // PODWALL_POLICY_SCHEMA_JSON_WRITER_H_

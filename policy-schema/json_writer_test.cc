@@ -2,7 +2,7 @@
 
 #include "gtest/gtest.h"
 
-namespace podwall {
+namespace podwall::schema {
 namespace {
 
 TEST(JsonWriterTest, Nested_WritesCompactJson) {
@@ -38,4 +38,4 @@ TEST(JsonWriterTest, PrettyJson_IndentsAndKeepsStrings) {
 }
 
 }  // namespace
-}  // namespace podwall
+}  // namespace podwall::schema

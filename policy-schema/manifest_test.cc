@@ -145,8 +145,9 @@ TEST(EditorTemporaryTest, IsEditorTemporary_KnownPatterns) {
 
 // Every example a user may copy must decode and validate.
 TEST(ExamplesTest, LoadManifests_EveryExample_IsValid) {
-  const fs::path examples = "manifests/examples";
-  ASSERT_TRUE(fs::is_directory(examples)) << "run from the repository root";
+  const fs::path examples =
+      fs::path(PODWALL_SOURCE_DIR) / "manifests" / "examples";
+  ASSERT_TRUE(fs::is_directory(examples)) << examples;
   auto files = ExpandManifestPaths({examples.string()});
   ASSERT_TRUE(files.ok());
   ASSERT_GE(files->size(), 3u);

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "policy-schema/json_fields.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 namespace {
 
 using simdjson::dom::element;
@@ -43,7 +43,7 @@ absl::StatusOr<DockerContainer> ParseListed(
     const std::vector<std::string>& joining) {
   if (!doc.is_object()) return Bad("container list", "an entry not an object");
   DockerContainer out;
-  out.id = json::String(doc, "Id");
+  out.id = schema::JsonString(doc, "Id");
   if (out.id.empty()) return Bad("container list", "an entry without Id");
   // Names: "/web", and "/other/alias" for each legacy link to it.
   std::string name;
@@ -60,12 +60,12 @@ absl::StatusOr<DockerContainer> ParseListed(
 
   // Only a container that runs (or is about to: its network is up before
   // its process starts) is an endpoint.
-  const std::string status = json::String(doc, "State");
+  const std::string status = schema::JsonString(doc, "State");
   if (status != "running" && status != "restarting" && status != "paused" &&
       status != "created") {
     return out;
   }
-  const std::string mode = json::String(doc["HostConfig"], "NetworkMode");
+  const std::string mode = schema::JsonString(doc["HostConfig"], "NetworkMode");
   if (mode == "host" || mode.rfind("container:", 0) == 0) return out;
 
   schema::Pod pod;
@@ -95,7 +95,7 @@ absl::StatusOr<DockerContainer> ParseListed(
   if (!doc["NetworkSettings"]["Networks"].get_object().get(networks)) {
     for (auto [net, settings] : networks) {
       for (const char* field : {"IPAddress", "GlobalIPv6Address"}) {
-        std::string ip = json::String(settings, field);
+        std::string ip = schema::JsonString(settings, field);
         if (!ip.empty() &&
             std::find(pod.status.pod_ips.begin(), pod.status.pod_ips.end(),
                       ip) == pod.status.pod_ips.end()) {
@@ -123,8 +123,8 @@ absl::StatusOr<DockerContainer> ParseListed(
     for (element p : ports) {
       int64_t number = 0;
       if (p["PrivatePort"].get_int64().get(number)) continue;
-      auto spec =
-          ParsePortSpec(absl::StrCat(number, "/", json::String(p, "Type")));
+      auto spec = ParsePortSpec(
+          absl::StrCat(number, "/", schema::JsonString(p, "Type")));
       if (!spec) continue;
       std::string lower = spec->second;
       std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
@@ -175,13 +175,14 @@ absl::StatusOr<DockerEvent> ParseDockerEvent(std::string_view line) {
     return Bad("event", "not a JSON object");
   }
   DockerEvent ev;
-  ev.type = json::String(doc, "Type");
-  ev.action = json::String(doc, "Action");
+  ev.type = schema::JsonString(doc, "Type");
+  ev.action = schema::JsonString(doc, "Action");
   if (ev.type == "container") {
-    ev.container_id = json::String(doc["Actor"], "ID");
+    ev.container_id = schema::JsonString(doc["Actor"], "ID");
   } else if (ev.type == "network") {
-    ev.container_id = json::String(doc["Actor"]["Attributes"], "container");
-    ev.network_id = json::String(doc["Actor"], "ID");
+    ev.container_id =
+        schema::JsonString(doc["Actor"]["Attributes"], "container");
+    ev.network_id = schema::JsonString(doc["Actor"], "ID");
   }
   return ev;
 }
@@ -197,7 +198,7 @@ absl::StatusOr<std::vector<std::string>> ParseNetworkEndpoint(
   element endpoint;
   if (doc["Containers"][container_id].get(endpoint)) return ips;
   for (const char* field : {"IPv4Address", "IPv6Address"}) {
-    std::string cidr = json::String(endpoint, field);
+    std::string cidr = schema::JsonString(endpoint, field);
     cidr = cidr.substr(0, cidr.find('/'));
     if (!cidr.empty()) ips.push_back(std::move(cidr));
   }
@@ -213,11 +214,11 @@ absl::StatusOr<std::vector<std::string>> ParseBridgeSubnets(
   }
   std::vector<std::string> subnets;
   for (element n : list) {
-    if (json::String(n, "Driver") != "bridge") continue;
+    if (schema::JsonString(n, "Driver") != "bridge") continue;
     simdjson::dom::array configs;
     if (n["IPAM"]["Config"].get_array().get(configs)) continue;
     for (element c : configs) {
-      std::string subnet = json::String(c, "Subnet");
+      std::string subnet = schema::JsonString(c, "Subnet");
       if (!subnet.empty()) subnets.push_back(std::move(subnet));
     }
   }
@@ -226,4 +227,4 @@ absl::StatusOr<std::vector<std::string>> ParseBridgeSubnets(
   return subnets;
 }
 
-}  // namespace podwall::controller
+}  // namespace podwall::sources

@@ -26,7 +26,7 @@
 #include "absl/status/statusor.h"
 #include "policy-schema/api_types.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 
 inline constexpr char kDockerNamespaceLabel[] = "io.podwall.namespace";
 inline constexpr char kComposeProjectLabel[] = "com.docker.compose.project";
@@ -65,6 +65,6 @@ absl::StatusOr<std::vector<std::string>> ParseNetworkEndpoint(
 absl::StatusOr<std::vector<std::string>> ParseBridgeSubnets(
     std::string_view json);
 
-}  // namespace podwall::controller
+}  // namespace podwall::sources
 
 #endif  // PODWALL_CONTROLLER_SOURCES_DOCKER_OBJECTS_H_

@@ -9,7 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 namespace {
 
 using ::testing::ElementsAre;
@@ -18,7 +18,10 @@ using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 
 std::string Fixture(const std::string& name) {
-  std::ifstream in("controller/sources/testdata/docker/" + name);
+  const std::string path = std::string(PODWALL_SOURCE_DIR) +
+                           "/controller/sources/testdata/docker/" + name;
+  std::ifstream in(path);
+  if (!in) ADD_FAILURE() << "missing fixture " << path;
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
@@ -153,4 +156,4 @@ TEST(DockerObjectsTest, Networks_BridgeSubnetsOnly) {
 }
 
 }  // namespace
-}  // namespace podwall::controller
+}  // namespace podwall::sources

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "controller/sources/docker_objects.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 namespace {
 
 // The events that can change what a container is as a Pod, and networks
@@ -225,4 +225,4 @@ SourceStatus DockerSource::status() const {
   return s;
 }
 
-}  // namespace podwall::controller
+}  // namespace podwall::sources

@@ -26,7 +26,7 @@
 #include "controller/sources/source.h"
 #include "controller/sources/source_queue.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 
 class DockerSource : public QueuedSource {
  public:
@@ -70,6 +70,6 @@ class DockerSource : public QueuedSource {
   std::vector<std::string> subnets_;
 };
 
-}  // namespace podwall::controller
+}  // namespace podwall::sources
 
 #endif  // PODWALL_CONTROLLER_SOURCES_DOCKER_SOURCE_H_

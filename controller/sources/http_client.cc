@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 namespace {
 
 struct CurlDeleter {
@@ -190,4 +190,4 @@ absl::StatusOr<long> HttpClient::Stream(
   return TransportError(rc, path);
 }
 
-}  // namespace podwall::controller
+}  // namespace podwall::sources

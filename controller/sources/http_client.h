@@ -15,7 +15,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 
 // Where and how to connect.
 struct HttpClientConfig {
@@ -63,6 +63,6 @@ class HttpClient {
   std::shared_ptr<void> get_handle_;  // CURL*, kept for keep-alive.
 };
 
-}  // namespace podwall::controller
+}  // namespace podwall::sources
 
 #endif  // PODWALL_CONTROLLER_SOURCES_HTTP_CLIENT_H_

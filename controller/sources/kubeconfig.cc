@@ -9,7 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 namespace {
 
 namespace fs = std::filesystem;
@@ -218,4 +218,4 @@ absl::StatusOr<KubeClientConfig> InClusterConfig(
   return out;
 }
 
-}  // namespace podwall::controller
+}  // namespace podwall::sources

@@ -15,7 +15,7 @@
 #include "absl/status/statusor.h"
 #include "controller/sources/http_client.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 
 // A kubeconfig resolves to how the HTTP client reaches the server.
 using KubeClientConfig = HttpClientConfig;
@@ -32,6 +32,6 @@ absl::StatusOr<KubeClientConfig> InClusterConfig(
     const std::string& service_account_dir =
         "/var/run/secrets/kubernetes.io/serviceaccount");
 
-}  // namespace podwall::controller
+}  // namespace podwall::sources
 
 #endif  // PODWALL_CONTROLLER_SOURCES_KUBECONFIG_H_

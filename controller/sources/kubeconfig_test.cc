@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 namespace {
 
 namespace fs = std::filesystem;
@@ -117,4 +117,4 @@ TEST_F(KubeconfigTest, InCluster_EnvAndServiceAccountFiles) {
 }
 
 }  // namespace
-}  // namespace podwall::controller
+}  // namespace podwall::sources

@@ -4,7 +4,7 @@
 #include "policy-schema/decode.h"
 #include "policy-schema/defaults.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 namespace {
 
 const std::vector<std::pair<std::string, std::string>> kResources = {
@@ -171,4 +171,4 @@ SourceStatus KubernetesSource::status() const {
   return s;
 }
 
-}  // namespace podwall::controller
+}  // namespace podwall::sources

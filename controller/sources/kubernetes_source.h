@@ -25,7 +25,7 @@
 #include "controller/sources/source.h"
 #include "controller/sources/source_queue.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 
 class KubernetesSource : public QueuedSource {
  public:
@@ -69,6 +69,6 @@ class KubernetesSource : public QueuedSource {
   std::size_t relists_ = 0;
 };
 
-}  // namespace podwall::controller
+}  // namespace podwall::sources
 
 #endif  // PODWALL_CONTROLLER_SOURCES_KUBERNETES_SOURCE_H_

@@ -17,7 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 namespace {
 
 namespace fs = std::filesystem;
@@ -230,4 +230,4 @@ TEST_F(KubernetesSourceTest, Source_RestartsAWatchThatFallsSilent) {
 }
 
 }  // namespace
-}  // namespace podwall::controller
+}  // namespace podwall::sources

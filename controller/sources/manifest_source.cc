@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "policy-schema/manifest.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 namespace {
 
 namespace fs = std::filesystem;
@@ -221,4 +221,4 @@ SourceStatus ManifestSource::status() const {
   return s;
 }
 
-}  // namespace podwall::controller
+}  // namespace podwall::sources

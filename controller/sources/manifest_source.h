@@ -17,7 +17,7 @@
 
 #include "controller/sources/source.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 
 class ManifestSource : public Source {
  public:
@@ -69,6 +69,6 @@ class ManifestSource : public Source {
   std::optional<std::chrono::system_clock::time_point> last_change_;
 };
 
-}  // namespace podwall::controller
+}  // namespace podwall::sources
 
 #endif  // PODWALL_CONTROLLER_SOURCES_MANIFEST_SOURCE_H_

@@ -14,7 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 namespace {
 
 namespace fs = std::filesystem;
@@ -183,4 +183,4 @@ TEST_F(ManifestSourceTest, MissingDirectory_FailsStart) {
 }
 
 }  // namespace
-}  // namespace podwall::controller
+}  // namespace podwall::sources

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 
 std::string ObjectKey(const schema::Object& object) {
   const schema::ObjectMeta& meta = schema::MetadataOf(object);
@@ -10,4 +10,4 @@ std::string ObjectKey(const schema::Object& object) {
                       meta.name);
 }
 
-}  // namespace podwall::controller
+}  // namespace podwall::sources

@@ -1,11 +1,12 @@
 #ifndef PODWALL_CONTROLLER_SOURCES_SOURCE_H_
 #define PODWALL_CONTROLLER_SOURCES_SOURCE_H_
 
-// Sources feed the cluster state: manifest files today, the Kubernetes API
-// and the Docker Engine later. Each is driven by the daemon's single-threaded
-// loop: it polls fd(), calls ProcessEvents() when the fd is readable, and
-// OnDeadline() once deadline() has passed (debouncing). A source reports
-// objects that appeared, changed or went away to a ChangeSink.
+// Sources feed the cluster state: manifest files (ManifestSource), the
+// Kubernetes API (KubernetesSource) and the Docker Engine (DockerSource).
+// Each is driven by the daemon's single-threaded loop: it polls fd(), calls
+// ProcessEvents() when the fd is readable, and OnDeadline() once deadline()
+// has passed (debouncing). A source reports objects that appeared, changed
+// or went away to a ChangeSink.
 
 #include <chrono>
 #include <optional>
@@ -13,18 +14,15 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "controller/object_change.h"
 #include "policy-schema/api_types.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 
 using SteadyClock = std::chrono::steady_clock;
 
-struct ObjectChange {
-  enum class Type { kUpsert, kDelete };
-  Type type = Type::kUpsert;
-  // For deletes only the kind and metadata (namespace/name) matter.
-  schema::Object object;
-};
+// Sources report changes to the cluster state's objects.
+using controller::ObjectChange;
 
 // Receives what sources find: object changes, and notes for the log (an
 // input rejected, a warning, a recovery).
@@ -80,6 +78,6 @@ class Source {
 // "Kind/namespace/name": identifies an object across sources and files.
 std::string ObjectKey(const schema::Object& object);
 
-}  // namespace podwall::controller
+}  // namespace podwall::sources
 
 #endif  // PODWALL_CONTROLLER_SOURCES_SOURCE_H_

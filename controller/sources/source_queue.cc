@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <random>
 
-namespace podwall::controller {
+namespace podwall::sources {
 
 SourceQueue::SourceQueue() {
   event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -99,4 +99,4 @@ SourceStatus QueuedSource::BaseStatus(const std::string& target) const {
   return s;
 }
 
-}  // namespace podwall::controller
+}  // namespace podwall::sources

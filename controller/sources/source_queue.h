@@ -16,7 +16,7 @@
 
 #include "controller/sources/source.h"
 
-namespace podwall::controller {
+namespace podwall::sources {
 
 class SourceQueue {
  public:
@@ -85,6 +85,6 @@ class QueuedSource : public Source {
   std::optional<std::chrono::system_clock::time_point> last_change_;
 };
 
-}  // namespace podwall::controller
+}  // namespace podwall::sources
 
 #endif  // PODWALL_CONTROLLER_SOURCES_SOURCE_QUEUE_H_

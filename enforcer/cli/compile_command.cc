@@ -8,9 +8,10 @@
 #include "controller/state_loader.h"
 #include "enforcer/cli/exit_codes.h"
 #include "enforcer/links/veth_discovery.h"
-#include "enforcer/nft/nft_backend.h"
+#include "enforcer/nft/netlink_backend.h"
 #include "enforcer/nft/nft_text.h"
 #include "enforcer/nft/renderer.h"
+#include "enforcer/nft/ruleset_mirror.h"
 #include "policy-schema/json_writer.h"
 #include "policy-schema/manifest.h"
 
@@ -52,7 +53,7 @@ int RunApply(const ApplyOptions& options, std::ostream& out,
   // routes and neighbours. Unknown ones get no guard (yet).
   if (compiler.endpoint_count() > 0) {
     absl::StatusOr<std::map<schema::IpAddress, std::string>> links =
-        enforcer::DiscoverPodInterfaces();
+        links::DiscoverPodInterfaces();
     if (!links.ok()) {
       err << "warning: no anti-spoofing: " << links.status().message() << "\n";
     } else {
@@ -62,15 +63,19 @@ int RunApply(const ApplyOptions& options, std::ostream& out,
   const ir::NodePolicy policy = compiler.Snapshot();
   if (options.dry_run) {
     if (options.output == "ir") {
-      out << PrettyJson(ir::ToJson(policy));
+      out << schema::PrettyJson(ir::ToJson(policy));
     } else {
       out << nft::ToNftText(nft::RenderRuleset(policy));
     }
     return kExitOk;
   }
+  // A table that already holds this ruleset is kept as it is; anything
+  // else is replaced in one transaction.
   auto backend = nft::NetlinkBackend::Create();
-  absl::Status st = backend.ok() ? (*backend)->Sync(nft::RenderRuleset(policy))
-                                 : backend.status();
+  absl::Status st =
+      backend.ok()
+          ? nft::RulesetMirror(**backend).Sync(nft::RenderRuleset(policy))
+          : backend.status();
   if (!st.ok()) {
     err << "podwall apply: " << st.message() << "\n";
     return kExitRuntimeFailure;
@@ -83,7 +88,8 @@ int RunApply(const ApplyOptions& options, std::ostream& out,
 
 int RunUninstall(std::ostream& out, std::ostream& err) {
   auto backend = nft::NetlinkBackend::Create();
-  absl::Status st = backend.ok() ? (*backend)->DeleteTable() : backend.status();
+  absl::Status st = backend.ok() ? nft::RulesetMirror(**backend).DeleteTables()
+                                 : backend.status();
   if (!st.ok()) {
     err << "podwall uninstall: " << st.message() << "\n";
     return kExitRuntimeFailure;
@@ -110,8 +116,9 @@ int RunExplain(const ExplainOptions& options, std::ostream& out,
     err << "podwall explain: " << e.status().message() << "\n";
     return ExitCodeFor(e.status());
   }
-  out << (options.json_output ? PrettyJson(controller::ExplanationToJson(*e))
-                              : controller::ExplanationToTable(*e));
+  out << (options.json_output
+              ? schema::PrettyJson(controller::ExplanationToJson(*e))
+              : controller::ExplanationToTable(*e));
   return kExitOk;
 }
 

@@ -11,7 +11,7 @@ const std::vector<std::string> kHeader = {"TIME",   "VERDICT", "DIR",
                                           "PROTO",  "SOURCE",  "DESTINATION",
                                           "POLICY", "STATE"};
 
-std::string Who(const enforcer::FlowEndpoint& e, bool with_port) {
+std::string Who(const flowlog::FlowEndpoint& e, bool with_port) {
   std::string who;
   if (e.namespace_ && e.pod) {
     who = *e.namespace_ + "/" + *e.pod;
@@ -24,8 +24,8 @@ std::string Who(const enforcer::FlowEndpoint& e, bool with_port) {
 
 }  // namespace
 
-std::vector<std::string> FlowColumns(const enforcer::ParsedFlow& flow) {
-  const enforcer::FlowRecord& r = flow.record;
+std::vector<std::string> FlowColumns(const flowlog::ParsedFlow& flow) {
+  const flowlog::FlowRecord& r = flow.record;
   // 2026-11-22T13:45:01.123456Z -> 13:45:01.123
   std::string time = flow.time_text.size() >= 23 ? flow.time_text.substr(11, 12)
                                                  : flow.time_text;
@@ -81,7 +81,7 @@ int RunFlows(const FlowsOptions& options, std::ostream& out,
              std::ostream& err) {
   std::map<std::string, std::string> params = options.filters;
   if (options.follow) params["follow"] = "1";
-  const std::string target = "/v1/flows" + enforcer::FlowQueryString(params);
+  const std::string target = "/v1/flows" + flowlog::FlowQueryString(params);
   const std::string socket =
       options.socket_path.empty() ? kDefaultSocket : options.socket_path;
   // Minimum widths so that a followed stream stays aligned.
@@ -99,8 +99,8 @@ int RunFlows(const FlowsOptions& options, std::ostream& out,
           out.flush();
           return true;
         }
-        absl::StatusOr<enforcer::ParsedFlow> flow =
-            enforcer::ParseFlowRecordJson(line);
+        absl::StatusOr<flowlog::ParsedFlow> flow =
+            flowlog::ParseFlowRecordJson(line);
         if (!flow.ok()) {
           error_body += std::string(line) + "\n";
           return true;

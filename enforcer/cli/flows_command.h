@@ -27,7 +27,7 @@ struct FlowsOptions {
 int RunFlows(const FlowsOptions& options, std::ostream& out, std::ostream& err);
 
 // One table row per record, columns padded to `widths` (grown as needed).
-std::vector<std::string> FlowColumns(const enforcer::ParsedFlow& flow);
+std::vector<std::string> FlowColumns(const flowlog::ParsedFlow& flow);
 std::string FormatFlowRow(const std::vector<std::string>& columns,
                           std::vector<std::size_t>& widths, bool color);
 

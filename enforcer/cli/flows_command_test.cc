@@ -12,7 +12,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 TEST(FlowsCommandTest, Columns_NamesPodsPoliciesAndCounts) {
-  auto flow = enforcer::ParseFlowRecordJson(
+  auto flow = flowlog::ParseFlowRecordJson(
       R"({"time":"2026-11-22T13:45:01.123456Z","node":"n","verdict":"deny",)"
       R"("direction":"ingress","proto":"UDP","family":4,)"
       R"("src":{"ip":"10.0.0.2","port":5000,"namespace":"y","pod":"b","labels":{}},)"

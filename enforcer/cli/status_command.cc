@@ -15,30 +15,31 @@ std::string FormatStatus(const std::string& json) {
   simdjson::dom::element doc;
   if (parser.parse(json).get(doc)) return json;
   std::ostringstream out;
-  const bool ready = json::Bool(doc, "ready");
-  const bool synced = json::Bool(doc, "synced");
-  out << "podwalld on " << json::String(doc, "node") << ": "
+  const bool ready = schema::JsonBool(doc, "ready");
+  const bool synced = schema::JsonBool(doc, "synced");
+  out << "podwalld on " << schema::JsonString(doc, "node") << ": "
       << (ready ? "ready" : "starting") << ", "
       << (synced ? "synced" : "NOT synced") << " (generation "
-      << json::Uint(doc, "generation");
-  const std::string last = json::String(doc, "last_sync_time");
+      << schema::JsonUint(doc, "generation");
+  const std::string last = schema::JsonString(doc, "last_sync_time");
   if (!last.empty()) out << ", last change applied " << last;
   out << ")"
-      << (json::Bool(doc, "audit") ? " [audit mode: nothing is dropped]" : "")
+      << (schema::JsonBool(doc, "audit") ? " [audit mode: nothing is dropped]"
+                                         : "")
       << "\n";
-  const std::string error = json::String(doc, "last_error");
+  const std::string error = schema::JsonString(doc, "last_error");
   if (!error.empty()) out << "last error: " << error << "\n";
   simdjson::dom::array sources;
   if (!doc["sources"].get_array().get(sources)) {
     out << "sources:\n";
     for (simdjson::dom::element s : sources) {
-      out << "  " << json::String(s, "name") << " " << json::String(s, "target")
-          << ": "
-          << (json::Bool(s, "ok") ? "ok"
-              : json::Bool(s, "synced")
+      out << "  " << schema::JsonString(s, "name") << " "
+          << schema::JsonString(s, "target") << ": "
+          << (schema::JsonBool(s, "ok") ? "ok"
+              : schema::JsonBool(s, "synced")
                   ? "INVALID INPUT"
                   : "NOT SYNCED (waiting for a complete view)")
-          << ", " << json::Uint(s, "objects") << " objects\n";
+          << ", " << schema::JsonUint(s, "objects") << " objects\n";
       simdjson::dom::array errors;
       if (!s["errors"].get_array().get(errors)) {
         for (simdjson::dom::element e : errors) {
@@ -50,15 +51,17 @@ std::string FormatStatus(const std::string& json) {
   }
   simdjson::dom::element c;
   if (!doc["counts"].get(c)) {
-    out << "cluster: " << json::Uint(c, "namespaces") << " namespaces, "
-        << json::Uint(c, "pods") << " pods, " << json::Uint(c, "policies")
-        << " policies\nnode: " << json::Uint(c, "local_endpoints")
-        << " local pods, " << json::Uint(c, "compiled_rules")
-        << " policy rules -> " << json::Uint(c, "chains") << " chains, "
-        << json::Uint(c, "rules") << " nft rules, " << json::Uint(c, "sets")
-        << " sets (" << json::Uint(c, "set_elements") << " elements), "
-        << json::Uint(c, "guarded_interfaces") << " guarded interfaces, "
-        << json::Uint(c, "cni_endpoints") << " reported by podwall-cni\n";
+    out << "cluster: " << schema::JsonUint(c, "namespaces") << " namespaces, "
+        << schema::JsonUint(c, "pods") << " pods, "
+        << schema::JsonUint(c, "policies")
+        << " policies\nnode: " << schema::JsonUint(c, "local_endpoints")
+        << " local pods, " << schema::JsonUint(c, "compiled_rules")
+        << " policy rules -> " << schema::JsonUint(c, "chains") << " chains, "
+        << schema::JsonUint(c, "rules") << " nft rules, "
+        << schema::JsonUint(c, "sets") << " sets ("
+        << schema::JsonUint(c, "set_elements") << " elements), "
+        << schema::JsonUint(c, "guarded_interfaces") << " guarded interfaces, "
+        << schema::JsonUint(c, "cni_endpoints") << " reported by podwall-cni\n";
   }
   simdjson::dom::array guarded;
   if (!doc["guarded_networks"].get_array().get(guarded) && guarded.size() > 0) {
@@ -90,7 +93,8 @@ int RunStatus(const StatusOptions& options, std::ostream& out,
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   bool synced = false;
-  if (!parser.parse(reply->body).get(doc)) synced = json::Bool(doc, "synced");
+  if (!parser.parse(reply->body).get(doc))
+    synced = schema::JsonBool(doc, "synced");
   return synced ? kExitOk : kExitRuntimeFailure;
 }
 

@@ -26,7 +26,7 @@ int RunValidate(const ValidateOptions& options, std::ostream& out,
     if (std::holds_alternative<schema::NetworkPolicy>(o.object)) ++policies;
   }
   if (options.json_output) {
-    JsonWriter w;
+    schema::JsonWriter w;
     w.BeginObject()
         .Key("valid")
         .Bool(true)

@@ -32,7 +32,7 @@ struct Failure {
 };
 
 int Fail(std::ostream& out, const std::string& version, const Failure& f) {
-  JsonWriter w;
+  schema::JsonWriter w;
   w.BeginObject();
   w.Key("cniVersion").String(version.empty() ? "1.0.0" : version);
   w.Key("code").Uint(f.code);
@@ -61,14 +61,15 @@ std::optional<Failure> ParseConfig(const std::string& text, Config& c) {
     return Failure{kDecodeError, "podwall-cni: the configuration is not JSON",
                    ""};
   }
-  c.version = json::String(doc, "cniVersion");
+  c.version = schema::JsonString(doc, "cniVersion");
   if (std::find(std::begin(kVersions), std::end(kVersions), c.version) ==
       std::end(kVersions)) {
     return Failure{kIncompatibleVersion,
                    "podwall-cni: unsupported cniVersion \"" + c.version + "\"",
                    "supported: 0.3.0, 0.3.1, 0.4.0, 1.0.0"};
   }
-  if (std::string s = json::String(doc, "socket"); !s.empty()) c.socket = s;
+  if (std::string s = schema::JsonString(doc, "socket"); !s.empty())
+    c.socket = s;
   int64_t timeout = 0;
   if (!doc["timeoutSeconds"].get_int64().get(timeout)) {
     if (timeout < 1 || timeout > 600) {
@@ -85,16 +86,16 @@ std::optional<Failure> ParseConfig(const std::string& text, Config& c) {
   simdjson::dom::array interfaces;
   if (!prev["interfaces"].get_array().get(interfaces)) {
     for (element i : interfaces) {
-      if (json::String(i, "sandbox").empty() &&
-          !json::String(i, "name").empty()) {
-        c.host_interface = json::String(i, "name");
+      if (schema::JsonString(i, "sandbox").empty() &&
+          !schema::JsonString(i, "name").empty()) {
+        c.host_interface = schema::JsonString(i, "name");
       }
     }
   }
   simdjson::dom::array ips;
   if (!prev["ips"].get_array().get(ips)) {
     for (element ip : ips) {
-      std::string address = json::String(ip, "address");
+      std::string address = schema::JsonString(ip, "address");
       address = address.substr(0, address.find('/'));
       if (!address.empty()) c.ips.push_back(std::move(address));
     }
@@ -105,7 +106,7 @@ std::optional<Failure> ParseConfig(const std::string& text, Config& c) {
 std::string EndpointBody(const std::map<std::string, std::string>& args,
                          const CniCall& call, const Config& c,
                          bool with_addresses) {
-  JsonWriter w;
+  schema::JsonWriter w;
   w.BeginObject();
   w.Key("namespace").String(args.at("K8S_POD_NAMESPACE"));
   w.Key("name").String(args.at("K8S_POD_NAME"));
@@ -135,7 +136,7 @@ std::optional<Failure> Judge(const absl::StatusOr<DaemonAnswer>& answer,
   bool ok = false;
   if (answer->status != 200 || parser.parse(answer->body).get(doc) ||
       doc["ok"].get_bool().get(ok) || !ok) {
-    std::string error = doc.is_object() ? json::String(doc, "error") : "";
+    std::string error = doc.is_object() ? schema::JsonString(doc, "error") : "";
     if (error.empty()) {
       error =
           answer->body.empty() ? "no answer before the timeout" : answer->body;
@@ -166,7 +167,7 @@ std::map<std::string, std::string> ParseCniArgs(std::string_view args) {
 
 int RunCni(const CniCall& call, const DaemonCall& daemon, std::ostream& out) {
   if (call.command == "VERSION") {
-    JsonWriter w;
+    schema::JsonWriter w;
     w.BeginObject();
     w.Key("cniVersion").String("1.0.0");
     w.Key("supportedVersions").BeginArray();

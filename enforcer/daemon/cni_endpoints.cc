@@ -4,7 +4,7 @@
 
 #include "policy-schema/json_fields.h"
 
-namespace podwall::enforcer {
+namespace podwall::daemon {
 namespace {
 
 using simdjson::dom::element;
@@ -20,12 +20,12 @@ absl::StatusOr<CniEndpoints::Endpoint> ParseCommon(std::string_view json,
     return Bad("the body is not a JSON object");
   }
   CniEndpoints::Endpoint e;
-  const std::string ns = json::String(doc, "namespace");
-  const std::string name = json::String(doc, "name");
+  const std::string ns = schema::JsonString(doc, "namespace");
+  const std::string name = schema::JsonString(doc, "name");
   if (ns.empty()) return Bad("namespace: Required value");
   if (name.empty()) return Bad("name: Required value");
   e.key = ns + "/" + name;
-  e.container_id = json::String(doc, "containerID");
+  e.container_id = schema::JsonString(doc, "containerID");
   return e;
 }
 
@@ -47,7 +47,7 @@ absl::StatusOr<CniEndpoints::Endpoint> CniEndpoints::ParseAdd(
   element doc;
   absl::StatusOr<Endpoint> e = ParseCommon(json, doc, parser);
   if (!e.ok()) return e.status();
-  e->interface = json::String(doc, "interface");
+  e->interface = schema::JsonString(doc, "interface");
   simdjson::dom::array ips;
   if (doc["ips"].get_array().get(ips)) return Bad("ips: Required value");
   for (element ip : ips) {
@@ -130,4 +130,4 @@ std::map<schema::IpAddress, std::string> CniEndpoints::Interfaces() const {
   return out;
 }
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::daemon

@@ -18,7 +18,7 @@
 #include "policy-schema/api_types.h"
 #include "policy-schema/ip_prefix.h"
 
-namespace podwall::enforcer {
+namespace podwall::daemon {
 
 class CniEndpoints {
  public:
@@ -65,6 +65,6 @@ class CniEndpoints {
   std::map<std::string, schema::Pod> unaddressed_;
 };
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::daemon
 
 #endif  // PODWALL_ENFORCER_DAEMON_CNI_ENDPOINTS_H_

@@ -3,7 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace podwall::enforcer {
+namespace podwall::daemon {
 namespace {
 
 using ::testing::ElementsAre;
@@ -98,4 +98,4 @@ TEST(CniEndpointsTest, Interfaces_ForEveryAddress) {
 }
 
 }  // namespace
-}  // namespace podwall::enforcer
+}  // namespace podwall::daemon

@@ -20,7 +20,7 @@
 #include "policy-schema/json_writer.h"
 #include "policy-schema/status_macros.h"
 
-namespace podwall::enforcer {
+namespace podwall::daemon {
 namespace {
 
 using Clock = EventLoop::Clock;
@@ -74,10 +74,10 @@ absl::Status Daemon::Start() {
     if (absl::Status st = StartFlowCapture(); !st.ok()) return st;
     nft::FlowLogOptions flow;
     flow.deny_group = options_.nflog_group;
-    flow.rule_number = [this](const std::string& id) { return RuleNumber(id); };
     render.flow_log = flow;
   }
-  syncer_ = std::make_unique<NodeSyncer>(*backend_, render);
+  syncer_ =
+      std::make_unique<sync::NodeSyncer>(*backend_, render, &rule_numbers_);
 
   // Signals arrive as loop events; blocking them here covers this thread,
   // the only one.
@@ -119,20 +119,20 @@ absl::Status Daemon::Start() {
              {"metrics", metrics_server_ ? metrics_server_->address() : ""}});
 
   if (options_.kubernetes) {
-    sources_.push_back(std::make_unique<controller::KubernetesSource>(
-        *options_.kubernetes, controller::KubernetesSource::Options()));
+    sources_.push_back(std::make_unique<sources::KubernetesSource>(
+        *options_.kubernetes, sources::KubernetesSource::Options()));
   }
   if (options_.docker_socket) {
-    controller::DockerSource::Options docker;
+    sources::DockerSource::Options docker;
     docker.socket = *options_.docker_socket;
     docker.node_name = options_.node_name;
-    sources_.push_back(std::make_unique<controller::DockerSource>(docker));
+    sources_.push_back(std::make_unique<sources::DockerSource>(docker));
   }
   for (const std::string& dir : options_.manifest_dirs) {
-    sources_.push_back(std::make_unique<controller::ManifestSource>(dir));
+    sources_.push_back(std::make_unique<sources::ManifestSource>(dir));
   }
   for (std::size_t i = 0; i < sources_.size(); ++i) {
-    controller::Source& source = *sources_[i];
+    sources::Source& source = *sources_[i];
     if (auto st = source.Start(*this); !st.ok()) {
       return absl::Status(
           st.code(),
@@ -148,7 +148,7 @@ absl::Status Daemon::Start() {
       });
       if (!st.ok()) return st;
     }
-    const controller::SourceStatus s = source.status();
+    const sources::SourceStatus s = source.status();
     log_.Info("source started", {{"source", s.name},
                                  {"target", s.target},
                                  {"objects", std::to_string(s.objects)},
@@ -156,8 +156,8 @@ absl::Status Daemon::Start() {
   }
 
   // Links: a veth coming or going re-runs discovery (debounced).
-  auto watcher =
-      LinkWatcher::Create([this](LinkEvent, const std::string&, int) {
+  auto watcher = links::LinkWatcher::Create(
+      [this](links::LinkEvent, const std::string&, int) {
         if (interfaces_timer_ != 0) loop_->Cancel(interfaces_timer_);
         interfaces_timer_ = loop_->After(milliseconds(20), [this] {
           interfaces_timer_ = 0;
@@ -348,7 +348,7 @@ void Daemon::DoSync() {
     log_.Info("synced",
               {{"generation", std::to_string(generation_)},
                {"duration_ms", Ms(t1 - t0)},
-               {"messages", std::to_string(backend_->last_batch_messages())},
+               {"operations", std::to_string(syncer_->last_transaction_size())},
                {"patch", syncer_->last_was_patch() ? "true" : "false"},
                {"endpoints", std::to_string(compiler_.endpoint_count())}});
   }
@@ -374,7 +374,7 @@ void Daemon::RefreshInterfaces() {
     }
   }
   absl::StatusOr<std::map<schema::IpAddress, std::string>> found =
-      DiscoverPodInterfaces(&wanted);
+      links::DiscoverPodInterfaces(&wanted);
   if (!found.ok()) {
     log_.Warn("veth discovery failed",
               {{"error", std::string(found.status().message())}});
@@ -427,7 +427,7 @@ void Daemon::Verify() {
   loop_->After(options_.verify_interval, [this] { Verify(); });
   RefreshInterfaces();
   if (!ready_ || !synced_) return;  // The retry path resyncs anyway.
-  absl::StatusOr<bool> repaired = backend_->RepairDrift();
+  absl::StatusOr<bool> repaired = syncer_->RepairDrift();
   if (!repaired.ok()) {
     log_.Error("verification failed",
                {{"error", std::string(repaired.status().message())}});
@@ -470,7 +470,7 @@ void Daemon::OnSignal() {
 }
 
 void Daemon::UpdateGauges() {
-  const nft::NetlinkBackend::Counts c = backend_->applied_counts();
+  const nft::RulesetMirror::Counts c = syncer_->applied_counts();
   metrics_.GetGauge("podwall_rules", "Rules in podwall's tables.")
       .Set(static_cast<double>(c.rules));
   metrics_.GetGauge("podwall_set_elements", "Elements in podwall's sets/maps.")
@@ -486,7 +486,7 @@ void Daemon::UpdateGauges() {
 }
 
 std::string Daemon::StatusJson() const {
-  JsonWriter w;
+  schema::JsonWriter w;
   w.BeginObject();
   w.Key("node").String(options_.node_name);
   w.Key("ready").Bool(ready_);
@@ -494,7 +494,7 @@ std::string Daemon::StatusJson() const {
   w.Key("generation").Uint(generation_);
   w.Key("last_sync_time");
   if (last_sync_time_) {
-    w.String(FormatRfc3339(*last_sync_time_));
+    w.String(schema::FormatRfc3339(*last_sync_time_));
   } else {
     w.Null();
   }
@@ -502,7 +502,7 @@ std::string Daemon::StatusJson() const {
   w.Key("audit").Bool(options_.audit);
   w.Key("sources").BeginArray();
   for (const auto& source : sources_) {
-    const controller::SourceStatus s = source->status();
+    const sources::SourceStatus s = source->status();
     w.BeginObject();
     w.Key("name").String(s.name);
     w.Key("target").String(s.target);
@@ -515,14 +515,14 @@ std::string Daemon::StatusJson() const {
     w.Key("invalid_inputs_total").Uint(s.invalid_inputs_total);
     w.Key("last_change");
     if (s.last_change) {
-      w.String(FormatRfc3339(*s.last_change));
+      w.String(schema::FormatRfc3339(*s.last_change));
     } else {
       w.Null();
     }
     w.EndObject();
   }
   w.EndArray();
-  const nft::NetlinkBackend::Counts c = backend_->applied_counts();
+  const nft::RulesetMirror::Counts c = syncer_->applied_counts();
   w.Key("counts").BeginObject();
   w.Key("namespaces").Uint(state_.NamespaceNames().size());
   w.Key("pods").Uint(state_.workloads().size());
@@ -561,7 +561,7 @@ HttpResponse Daemon::HandleControl(const HttpRequest& req) {
 
 HttpResponse Daemon::HandleEndpoints(const HttpRequest& req) {
   auto error = [](int code, const std::string& message) {
-    JsonWriter w;
+    schema::JsonWriter w;
     w.BeginObject();
     w.Key("ok").Bool(false);
     w.Key("error").String(message);
@@ -574,7 +574,7 @@ HttpResponse Daemon::HandleEndpoints(const HttpRequest& req) {
             ? req.query.at("namespace") + "/" + req.query.at("name")
             : "";
     const bool known = state_.FindWorkload(key) != nullptr;
-    JsonWriter w;
+    schema::JsonWriter w;
     w.BeginObject();
     w.Key("ok").Bool(known && synced_);
     w.Key("known").Bool(known);
@@ -625,7 +625,7 @@ void Daemon::AnswerCniWaiters() {
     const bool applied = ready_ && synced_ &&
                          generation_ > w.after_generation && pod &&
                          pod->eligible;
-    JsonWriter out;
+    schema::JsonWriter out;
     out.BeginObject();
     if (applied) {
       out.Key("ok").Bool(true);
@@ -671,11 +671,11 @@ HttpResponse Daemon::HandleMetrics(const HttpRequest& req) {
 // ----------------------------------------------------------------
 
 absl::Status Daemon::StartFlowCapture() {
-  if (absl::Status st = EnableConntrackAccounting(); !st.ok()) {
+  if (absl::Status st = flowlog::EnableConntrackAccounting(); !st.ok()) {
     log_.Warn("no conntrack accounting: closed flows carry no counts",
               {{"error", std::string(st.message())}});
   }
-  auto nflog = NflogSocket::Create({options_.nflog_group});
+  auto nflog = flowlog::NflogSocket::Create({options_.nflog_group});
   if (!nflog.ok()) {
     return absl::Status(nflog.status().code(),
                         absl::StrCat("flow capture: ", nflog.status().message(),
@@ -683,30 +683,33 @@ absl::Status Daemon::StartFlowCapture() {
                                      "--no-flow-capture turns it off)"));
   }
   nflog_ = *std::move(nflog);
-  auto ct = ConntrackEvents::Create();
+  auto ct = flowlog::ConntrackEvents::Create();
   if (!ct.ok()) {
     return absl::Status(
         ct.status().code(),
         absl::StrCat("conntrack events: ", ct.status().message()));
   }
   conntrack_ = *std::move(ct);
-  flow_logger_ = std::make_unique<FlowLogger>(
-      FlowLogger::Options{options_.node_name},
-      static_cast<const FlowContext&>(*this), static_cast<FlowSink&>(*this));
-  flow_ring_ = std::make_unique<FlowRing>(options_.flow_ring_size);
+  flow_logger_ = std::make_unique<flowlog::FlowLogger>(
+      flowlog::FlowLogger::Options{options_.node_name},
+      static_cast<const flowlog::FlowContext&>(*this),
+      static_cast<flowlog::FlowSink&>(*this));
+  flow_ring_ = std::make_unique<flowlog::FlowRing>(options_.flow_ring_size);
   if (!options_.flow_log_path.empty()) {
-    auto file = FlowFileWriter::Open(options_.flow_log_path,
-                                     options_.flow_log_max_bytes,
-                                     options_.flow_log_max_files);
+    auto file = flowlog::FlowFileWriter::Open(options_.flow_log_path,
+                                              options_.flow_log_max_bytes,
+                                              options_.flow_log_max_files);
     if (!file.ok()) return file.status();
     flow_file_ = *std::move(file);
   }
   RETURN_IF_ERROR(loop_->Watch(nflog_->fd(), [this] {
-    nflog_->Drain([this](const PacketEvent& e) { flow_logger_->OnPacket(e); });
+    nflog_->Drain(
+        [this](const flowlog::PacketEvent& e) { flow_logger_->OnPacket(e); });
   }));
   RETURN_IF_ERROR(loop_->Watch(conntrack_->fd(), [this] {
-    conntrack_->Drain(
-        [this](const ConntrackEvent& e) { flow_logger_->OnConntrack(e); });
+    conntrack_->Drain([this](const flowlog::ConntrackEvent& e) {
+      flow_logger_->OnConntrack(e);
+    });
   }));
   loop_->After(milliseconds(250), [this] { FlushFlows(); });
   log_.Info("flow capture on",
@@ -716,41 +719,21 @@ absl::Status Daemon::StartFlowCapture() {
   return absl::OkStatus();
 }
 
-uint16_t Daemon::RuleNumber(const std::string& rule_id) {
-  if (auto it = rule_numbers_.find(rule_id); it != rule_numbers_.end()) {
-    return it->second;
-  }
-  uint64_t h = 1469598103934665603ULL;  // FNV-1a.
-  for (unsigned char c : rule_id) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  uint16_t n = static_cast<uint16_t>(1 + h % 65535);
-  while (rules_by_number_.contains(n)) n = n == 65535 ? 1 : n + 1;
-  rule_numbers_[rule_id] = n;
-  PolicyRef ref;
-  if (const ir::Rule* rule = compiler_.FindRule(rule_id)) {
-    ref.kind = rule->origin.kind;
-    ref.namespace_ = rule->origin.namespace_;
-    ref.name = rule->origin.name;
-    ref.rule = absl::StrCat(ir::DirectionName(rule->origin.direction), "[",
-                            rule->origin.index, "]");
-  } else {
-    ref.name = rule_id;
-  }
-  rules_by_number_[n] = ref;
-  return n;
+std::optional<flowlog::PolicyRef> Daemon::RuleByNumber(uint16_t number) const {
+  std::optional<ir::RuleOrigin> origin = rule_numbers_.Find(number);
+  if (!origin) return std::nullopt;
+  flowlog::PolicyRef ref;
+  ref.kind = origin->kind;
+  ref.namespace_ = origin->namespace_;
+  ref.name = origin->name;
+  ref.rule = absl::StrCat(ir::DirectionName(origin->direction), "[",
+                          origin->index, "]");
+  return ref;
 }
 
-std::optional<PolicyRef> Daemon::RuleByNumber(uint16_t number) const {
-  auto it = rules_by_number_.find(number);
-  if (it == rules_by_number_.end()) return std::nullopt;
-  return it->second;
-}
-
-FlowEndpoint Daemon::Describe(const schema::IpAddress& ip,
-                              uint16_t port) const {
-  FlowEndpoint e;
+flowlog::FlowEndpoint Daemon::Describe(const schema::IpAddress& ip,
+                                       uint16_t port) const {
+  flowlog::FlowEndpoint e;
   e.ip = ip.ToString();
   e.port = port;
   if (const controller::Workload* w = state_.FindWorkloadByAddress(ip)) {
@@ -773,8 +756,8 @@ std::vector<std::string> Daemon::IsolatingPolicies(const schema::IpAddress& ip,
   return ingress ? ep->ingress.policies : ep->egress.policies;
 }
 
-void Daemon::Emit(const FlowRecord& r) {
-  std::string json = FlowRecordJson(r);
+void Daemon::Emit(const flowlog::FlowRecord& r) {
+  std::string json = flowlog::FlowRecordJson(r);
   metrics_
       .GetCounter("podwall_flows_total",
                   "Flow records by verdict, direction "
@@ -784,7 +767,7 @@ void Daemon::Emit(const FlowRecord& r) {
                    {"state", r.state}})
       .Inc();
   if (r.state == "denied") {
-    const FlowEndpoint& pod = r.direction == "ingress" ? r.dst : r.src;
+    const flowlog::FlowEndpoint& pod = r.direction == "ingress" ? r.dst : r.src;
     metrics_
         .GetCounter("podwall_denied_packets_total",
                     "Denied (or, in audit mode, would-be denied) packets "
@@ -806,7 +789,7 @@ void Daemon::FlushFlows() {
   loop_->After(milliseconds(250), [this] { FlushFlows(); });
   flow_logger_->Flush(std::chrono::system_clock::now());
   control_server_->FlushStreams();
-  const FlowLogger::Stats& st = flow_logger_->stats();
+  const flowlog::FlowLogger::Stats& st = flow_logger_->stats();
   auto lost = [&](const char* reason, double value) {
     Gauge& g = metrics_.GetGauge(
         "podwall_flow_records_lost",
@@ -843,8 +826,8 @@ HttpResponse Daemon::HandleFlows(const HttpRequest& req) {
     return {503, "text/plain",
             "flow capture is off (podwalld --no-flow-capture)\n"};
   }
-  absl::StatusOr<FlowFilter> filter =
-      ParseFlowQuery(req.query, std::chrono::system_clock::now());
+  absl::StatusOr<flowlog::FlowFilter> filter =
+      flowlog::ParseFlowQuery(req.query, std::chrono::system_clock::now());
   if (!filter.ok()) {
     return {400, "text/plain", std::string(filter.status().message()) + "\n"};
   }
@@ -856,7 +839,7 @@ HttpResponse Daemon::HandleFlows(const HttpRequest& req) {
   HttpResponse resp{200, "application/x-ndjson", std::move(body)};
   if (req.query.contains("follow") && req.query.at("follow") != "0") {
     resp.stream = true;
-    FlowFilter live = *filter;
+    flowlog::FlowFilter live = *filter;
     live.last.reset();
     live.since.reset();
     flow_followers_[req.connection] = live;
@@ -887,4 +870,4 @@ void Daemon::RefreshNodeAddresses() {
   freeifaddrs(addrs);
 }
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::daemon

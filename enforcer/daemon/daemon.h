@@ -37,16 +37,17 @@
 #include "enforcer/flowlog/flow_outputs.h"
 #include "enforcer/flowlog/netfilter_events.h"
 #include "enforcer/links/link_watcher.h"
-#include "enforcer/nft/nft_backend.h"
+#include "enforcer/nft/netlink_backend.h"
 #include "enforcer/sync/node_syncer.h"
+#include "enforcer/sync/rule_numbers.h"
 
-namespace podwall::enforcer {
+namespace podwall::daemon {
 
 struct DaemonOptions {
   std::string node_name;
   std::vector<std::string> manifest_dirs;
   // The Kubernetes API, when --kubeconfig or --in-cluster was given.
-  std::optional<controller::KubeClientConfig> kubernetes;
+  std::optional<sources::KubeClientConfig> kubernetes;
   // The Docker Engine's socket, when --docker was given.
   std::optional<std::string> docker_socket;
   std::string socket_path = "/run/podwall/podwall.sock";
@@ -67,9 +68,9 @@ struct DaemonOptions {
   int flow_log_max_files = 5;
 };
 
-class Daemon : private controller::ChangeSink,
-               private FlowContext,
-               private FlowSink {
+class Daemon : private sources::ChangeSink,
+               private flowlog::FlowContext,
+               private flowlog::FlowSink {
  public:
   explicit Daemon(DaemonOptions options, Logger logger = Logger());
   ~Daemon() override;
@@ -101,16 +102,16 @@ class Daemon : private controller::ChangeSink,
             const std::string& message) override;
 
   // FlowContext.
-  FlowEndpoint Describe(const schema::IpAddress& ip,
-                        uint16_t port) const override;
-  std::optional<PolicyRef> RuleByNumber(uint16_t number) const override;
+  flowlog::FlowEndpoint Describe(const schema::IpAddress& ip,
+                                 uint16_t port) const override;
+  std::optional<flowlog::PolicyRef> RuleByNumber(
+      uint16_t number) const override;
   std::vector<std::string> IsolatingPolicies(const schema::IpAddress& ip,
                                              bool ingress) const override;
   // FlowSink.
-  void Emit(const FlowRecord& record) override;
+  void Emit(const flowlog::FlowRecord& record) override;
 
   absl::Status StartFlowCapture();
-  uint16_t RuleNumber(const std::string& rule_id);
   void FlushFlows();
   HttpResponse HandleFlows(const HttpRequest& req);
   void RefreshNodeAddresses();
@@ -141,10 +142,11 @@ class Daemon : private controller::ChangeSink,
   controller::ClusterState state_;
   controller::Compiler compiler_;
   std::unique_ptr<nft::NetlinkBackend> backend_;
-  std::unique_ptr<NodeSyncer> syncer_;
-  std::vector<std::unique_ptr<controller::Source>> sources_;
+  sync::RuleNumbers rule_numbers_;
+  std::unique_ptr<sync::NodeSyncer> syncer_;
+  std::vector<std::unique_ptr<sources::Source>> sources_;
   std::vector<EventLoop::TimerId> source_timers_;
-  std::unique_ptr<LinkWatcher> link_watcher_;
+  std::unique_ptr<links::LinkWatcher> link_watcher_;
   std::unique_ptr<HttpServer> control_server_;
   std::unique_ptr<HttpServer> metrics_server_;
   int signal_fd_ = -1;
@@ -175,21 +177,17 @@ class Daemon : private controller::ChangeSink,
   std::vector<CniWaiter> cni_waiters_;
 
   // Flow logs.
-  std::unique_ptr<NflogSocket> nflog_;
-  std::unique_ptr<ConntrackEvents> conntrack_;
-  std::unique_ptr<FlowLogger> flow_logger_;
-  std::unique_ptr<FlowRing> flow_ring_;
-  std::unique_ptr<FlowFileWriter> flow_file_;
-  std::map<int, FlowFilter> flow_followers_;  // By connection.
-  // Connection-mark numbers of rules: stable per rule ID (a hash, probed on
-  // collision), so a restarted daemon renders the same marks.
-  std::map<std::string, uint16_t> rule_numbers_;
-  std::map<uint16_t, PolicyRef> rules_by_number_;
+  std::unique_ptr<flowlog::NflogSocket> nflog_;
+  std::unique_ptr<flowlog::ConntrackEvents> conntrack_;
+  std::unique_ptr<flowlog::FlowLogger> flow_logger_;
+  std::unique_ptr<flowlog::FlowRing> flow_ring_;
+  std::unique_ptr<flowlog::FlowFileWriter> flow_file_;
+  std::map<int, flowlog::FlowFilter> flow_followers_;  // By connection.
   std::set<schema::IpAddress> node_addresses_;
   uint64_t nflog_overruns_seen_ = 0;
   uint64_t conntrack_overruns_seen_ = 0;
 };
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::daemon
 
 #endif  // PODWALL_ENFORCER_DAEMON_DAEMON_H_

@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace podwall::enforcer {
+namespace podwall::daemon {
 
 absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create() {
   const int fd = epoll_create1(EPOLL_CLOEXEC);
@@ -98,4 +98,4 @@ void EventLoop::Run() {
   }
 }
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::daemon

@@ -12,7 +12,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace podwall::enforcer {
+namespace podwall::daemon {
 
 class EventLoop {
  public:
@@ -55,6 +55,6 @@ class EventLoop {
   TimerId next_timer_ = 1;
 };
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::daemon
 
 #endif  // PODWALL_ENFORCER_DAEMON_EVENT_LOOP_H_

@@ -17,7 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
-namespace podwall::enforcer {
+namespace podwall::daemon {
 namespace {
 
 constexpr std::size_t kMaxRequest = 64 * 1024;
@@ -386,4 +386,4 @@ void HttpServer::OnReadable(int fd) {
   Close(fd);
 }
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::daemon

@@ -20,7 +20,7 @@
 #include "absl/status/statusor.h"
 #include "enforcer/daemon/event_loop.h"
 
-namespace podwall::enforcer {
+namespace podwall::daemon {
 
 struct HttpRequest {
   int connection = -1;  // Identifies the connection for Send().
@@ -105,6 +105,6 @@ absl::StatusOr<std::optional<HttpRequest>> ParseHttpRequest(
 // The response as sent on the wire.
 std::string SerializeHttpResponse(const HttpResponse& response);
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::daemon
 
 #endif  // PODWALL_ENFORCER_DAEMON_HTTP_SERVER_H_

@@ -16,7 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace podwall::enforcer {
+namespace podwall::daemon {
 namespace {
 
 using ::testing::HasSubstr;
@@ -220,4 +220,4 @@ TEST(HttpServerTest, Tcp_BadAddress_IsInvalidArgument) {
 }
 
 }  // namespace
-}  // namespace podwall::enforcer
+}  // namespace podwall::daemon

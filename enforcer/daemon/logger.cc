@@ -7,7 +7,7 @@
 
 #include "policy-schema/json_writer.h"
 
-namespace podwall::enforcer {
+namespace podwall::daemon {
 namespace {
 
 const char* LevelName(LogLevel l) {
@@ -50,7 +50,7 @@ void AppendValue(std::string& out, std::string_view v) {
 }  // namespace
 
 std::string Rfc3339Now() {
-  return FormatRfc3339(std::chrono::system_clock::now());
+  return schema::FormatRfc3339(std::chrono::system_clock::now());
 }
 
 std::string FormatLogFields(LogLevel level, std::string_view msg,
@@ -78,4 +78,4 @@ void Logger::Log(LogLevel level, std::string_view msg,
   (void)!write(fd_, line.data(), line.size());
 }
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::daemon

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace podwall::enforcer {
+namespace podwall::daemon {
 
 enum class LogLevel { kDebug, kInfo, kWarning, kError };
 
@@ -45,6 +45,6 @@ std::string FormatLogFields(LogLevel level, std::string_view msg,
 // RFC 3339 UTC with microseconds: "2026-11-22T13:45:01.123456Z".
 std::string Rfc3339Now();
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::daemon
 
 #endif  // PODWALL_ENFORCER_DAEMON_LOGGER_H_

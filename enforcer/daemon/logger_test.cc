@@ -5,7 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace podwall::enforcer {
+namespace podwall::daemon {
 namespace {
 
 using ::testing::MatchesRegex;
@@ -35,4 +35,4 @@ TEST(LoggerTest, Log_OneLinePerEventWithTime) {
 }
 
 }  // namespace
-}  // namespace podwall::enforcer
+}  // namespace podwall::daemon

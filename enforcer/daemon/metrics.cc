@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace podwall::enforcer {
+namespace podwall::daemon {
 namespace {
 
 std::string EscapeLabel(const std::string& v) {
@@ -118,4 +118,4 @@ std::string MetricsRegistry::Render() const {
   return out;
 }
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::daemon

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace podwall::enforcer {
+namespace podwall::daemon {
 
 using MetricLabels = std::vector<std::pair<std::string, std::string>>;
 
@@ -81,6 +81,6 @@ class MetricsRegistry {
   std::map<std::string, Family> families_;
 };
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::daemon
 
 #endif  // PODWALL_ENFORCER_DAEMON_METRICS_H_

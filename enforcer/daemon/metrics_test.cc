@@ -3,7 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace podwall::enforcer {
+namespace podwall::daemon {
 namespace {
 
 using ::testing::HasSubstr;
@@ -51,4 +51,4 @@ TEST(MetricsTest, LabelValues_AreEscaped) {
 }
 
 }  // namespace
-}  // namespace podwall::enforcer
+}  // namespace podwall::daemon

@@ -19,7 +19,7 @@ std::string Hostname() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  using namespace podwall::enforcer;
+  using namespace podwall::daemon;
   CLI::App app{
       "podwalld: enforces Kubernetes NetworkPolicy on this node's pods with "
       "nftables"};
@@ -104,9 +104,9 @@ int main(int argc, char** argv) {
          {"KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"}) {
       if (const char* v = std::getenv(k)) env[k] = v;
     }
-    absl::StatusOr<podwall::controller::KubeClientConfig> kube =
-        in_cluster ? podwall::controller::InClusterConfig(env)
-                   : podwall::controller::LoadKubeconfig(kubeconfig, context);
+    absl::StatusOr<podwall::sources::KubeClientConfig> kube =
+        in_cluster ? podwall::sources::InClusterConfig(env)
+                   : podwall::sources::LoadKubeconfig(kubeconfig, context);
     if (!kube.ok()) {
       std::cerr << "podwalld: " << kube.status().message() << "\n";
       return 2;

@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-namespace podwall::enforcer {
+namespace podwall::flowlog {
 
 bool ParsePacketTuple(const uint8_t* p, std::size_t len, FiveTuple& out) {
   if (len < 1) return false;
@@ -44,4 +44,4 @@ bool ParsePacketTuple(const uint8_t* p, std::size_t len, FiveTuple& out) {
   return true;
 }
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::flowlog

@@ -11,7 +11,7 @@
 
 #include "policy-schema/ip_prefix.h"
 
-namespace podwall::enforcer {
+namespace podwall::flowlog {
 
 struct FiveTuple {
   schema::IpAddress src;
@@ -47,6 +47,6 @@ struct ConntrackEvent {
 // anything else or a truncated header.
 bool ParsePacketTuple(const uint8_t* data, std::size_t len, FiveTuple& out);
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::flowlog
 
 #endif  // PODWALL_ENFORCER_FLOWLOG_FLOW_EVENT_H_

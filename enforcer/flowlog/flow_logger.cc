@@ -2,7 +2,7 @@
 
 #include <netinet/in.h>
 
-namespace podwall::enforcer {
+namespace podwall::flowlog {
 
 std::string ProtoName(uint8_t proto) {
   switch (proto) {
@@ -175,4 +175,4 @@ void FlowLogger::Flush(std::chrono::system_clock::time_point now, bool all) {
   stats_.pending_denials = pending_.size();
 }
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::flowlog

@@ -24,7 +24,7 @@
 #include "enforcer/flowlog/flow_event.h"
 #include "enforcer/flowlog/flow_record.h"
 
-namespace podwall::enforcer {
+namespace podwall::flowlog {
 
 // What the logger needs to know about the cluster, at the time of a flow.
 class FlowContext {
@@ -110,6 +110,6 @@ class FlowLogger {
 // "TCP", "UDP", "SCTP", "ICMP", "ICMPv6" or the number.
 std::string ProtoName(uint8_t proto);
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::flowlog
 
 #endif  // PODWALL_ENFORCER_FLOWLOG_FLOW_LOGGER_H_

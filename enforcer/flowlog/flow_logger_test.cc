@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace podwall::enforcer {
+namespace podwall::flowlog {
 namespace {
 
 using ::testing::ElementsAre;
@@ -237,4 +237,4 @@ TEST(FlowRecordTest, Json_RoundTripsThroughParse) {
 }
 
 }  // namespace
-}  // namespace podwall::enforcer
+}  // namespace podwall::flowlog

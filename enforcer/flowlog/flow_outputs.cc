@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace podwall::enforcer {
+namespace podwall::flowlog {
 namespace {
 
 constexpr std::size_t kMaxQueued = 100000;
@@ -127,4 +127,4 @@ void FlowFileWriter::Run() {
   }
 }
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::flowlog

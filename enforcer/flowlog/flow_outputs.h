@@ -19,7 +19,7 @@
 #include "absl/status/statusor.h"
 #include "enforcer/flowlog/flow_record.h"
 
-namespace podwall::enforcer {
+namespace podwall::flowlog {
 
 class FlowRing {
  public:
@@ -70,6 +70,6 @@ class FlowFileWriter {
   std::thread thread_;
 };
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::flowlog
 
 #endif  // PODWALL_ENFORCER_FLOWLOG_FLOW_OUTPUTS_H_

@@ -5,7 +5,7 @@
 
 #include "gtest/gtest.h"
 
-namespace podwall::enforcer {
+namespace podwall::flowlog {
 namespace {
 
 namespace fs = std::filesystem;
@@ -77,4 +77,4 @@ TEST(FlowFileWriterTest, UnwritablePath_IsInvalidArgument) {
 }
 
 }  // namespace
-}  // namespace podwall::enforcer
+}  // namespace podwall::flowlog

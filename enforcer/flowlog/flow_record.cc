@@ -9,10 +9,10 @@
 #include "policy-schema/json_fields.h"
 #include "policy-schema/json_writer.h"
 
-namespace podwall::enforcer {
+namespace podwall::flowlog {
 namespace {
 
-void WriteEndpoint(JsonWriter& w, const FlowEndpoint& e) {
+void WriteEndpoint(schema::JsonWriter& w, const FlowEndpoint& e) {
   w.BeginObject();
   w.Key("ip").String(e.ip);
   w.Key("port").Uint(e.port);
@@ -51,8 +51,8 @@ bool EndpointMatches(const FlowEndpoint& e, const std::string& want) {
 
 FlowEndpoint ParseEndpoint(simdjson::dom::element e) {
   FlowEndpoint out;
-  out.ip = json::String(e, "ip");
-  out.port = static_cast<uint16_t>(json::Uint(e, "port"));
+  out.ip = schema::JsonString(e, "ip");
+  out.port = static_cast<uint16_t>(schema::JsonUint(e, "port"));
   std::string_view s;
   if (!e["namespace"].get_string().get(s)) out.namespace_ = std::string(s);
   if (!e["pod"].get_string().get(s)) out.pod = std::string(s);
@@ -72,11 +72,11 @@ FlowEndpoint ParseEndpoint(simdjson::dom::element e) {
 }  // namespace
 
 std::string FlowTime(std::chrono::system_clock::time_point t) {
-  return FormatRfc3339(t);
+  return schema::FormatRfc3339(t);
 }
 
 std::string FlowRecordJson(const FlowRecord& r) {
-  JsonWriter w;
+  schema::JsonWriter w;
   w.BeginObject();
   w.Key("time").String(FlowTime(r.time));
   w.Key("node").String(r.node);
@@ -123,21 +123,21 @@ absl::StatusOr<ParsedFlow> ParseFlowRecordJson(std::string_view line) {
   }
   ParsedFlow out;
   FlowRecord& r = out.record;
-  out.time_text = json::String(doc, "time");
-  r.node = json::String(doc, "node");
-  r.verdict = json::String(doc, "verdict");
-  r.direction = json::String(doc, "direction");
-  r.proto = json::String(doc, "proto");
-  r.family = static_cast<int>(json::Uint(doc, "family"));
+  out.time_text = schema::JsonString(doc, "time");
+  r.node = schema::JsonString(doc, "node");
+  r.verdict = schema::JsonString(doc, "verdict");
+  r.direction = schema::JsonString(doc, "direction");
+  r.proto = schema::JsonString(doc, "proto");
+  r.family = static_cast<int>(schema::JsonUint(doc, "family"));
   simdjson::dom::element e;
   if (!doc["src"].get(e)) r.src = ParseEndpoint(e);
   if (!doc["dst"].get(e)) r.dst = ParseEndpoint(e);
   simdjson::dom::object policy;
   if (!doc["policy"].get_object().get(policy)) {
     PolicyRef p;
-    p.kind = json::String(doc["policy"], "kind");
-    p.namespace_ = json::String(doc["policy"], "namespace");
-    p.name = json::String(doc["policy"], "name");
+    p.kind = schema::JsonString(doc["policy"], "kind");
+    p.namespace_ = schema::JsonString(doc["policy"], "namespace");
+    p.name = schema::JsonString(doc["policy"], "name");
     std::string_view rule;
     if (!doc["policy"]["rule"].get_string().get(rule)) {
       p.rule = std::string(rule);
@@ -151,11 +151,11 @@ absl::StatusOr<ParsedFlow> ParseFlowRecordJson(std::string_view line) {
       if (!x.get_string().get(v)) r.isolated_by.emplace_back(v);
     }
   }
-  r.state = json::String(doc, "state");
-  r.packets = json::Uint(doc, "packets");
-  r.bytes = json::Uint(doc, "bytes");
-  r.duration_ms = json::Uint(doc, "duration_ms");
-  r.count = json::Uint(doc, "count");
+  r.state = schema::JsonString(doc, "state");
+  r.packets = schema::JsonUint(doc, "packets");
+  r.bytes = schema::JsonUint(doc, "bytes");
+  r.duration_ms = schema::JsonUint(doc, "duration_ms");
+  r.count = schema::JsonUint(doc, "count");
   return out;
 }
 
@@ -269,4 +269,4 @@ std::string FlowQueryString(const std::map<std::string, std::string>& params) {
   return out;
 }
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::flowlog

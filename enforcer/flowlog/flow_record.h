@@ -14,7 +14,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace podwall::enforcer {
+namespace podwall::flowlog {
 
 struct FlowEndpoint {
   std::string ip;
@@ -93,6 +93,6 @@ std::string FlowQueryString(const std::map<std::string, std::string>& params);
 // "5m" -> 5 minutes; "90s", "2h", "1d" too.
 absl::StatusOr<std::chrono::seconds> ParseDuration(const std::string& text);
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::flowlog
 
 #endif  // PODWALL_ENFORCER_FLOWLOG_FLOW_RECORD_H_

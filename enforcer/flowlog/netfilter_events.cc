@@ -13,7 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace podwall::enforcer {
+namespace podwall::flowlog {
 namespace {
 
 constexpr int kRcvBuf = 16 << 20;  // Room for bursts between loop turns.
@@ -22,16 +22,14 @@ absl::Status Errno(const std::string& what) {
   return absl::InternalError(absl::StrCat(what, ": ", strerror(errno)));
 }
 
-absl::StatusOr<mnl_socket*> OpenSocket(unsigned groups) {
-  mnl_socket* nl =
-      mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
+absl::StatusOr<netlink::MnlSocket> OpenSocket(unsigned groups) {
+  netlink::MnlSocket nl(
+      mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC));
   if (!nl) return Errno("netlink socket");
-  if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
-    absl::Status st = Errno("netlink bind");
-    mnl_socket_close(nl);
-    return st;
+  if (mnl_socket_bind(nl.get(), groups, MNL_SOCKET_AUTOPID) < 0) {
+    return Errno("netlink bind");
   }
-  const int fd = mnl_socket_get_fd(nl);
+  const int fd = mnl_socket_get_fd(nl.get());
   // FORCE needs CAP_NET_ADMIN, which the daemon has; fall back otherwise.
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &kRcvBuf, sizeof(kRcvBuf)) !=
       0) {
@@ -126,9 +124,9 @@ bool ParseCtTuple(const nlattr* tuple, FiveTuple& out) {
 absl::StatusOr<std::unique_ptr<NflogSocket>> NflogSocket::Create(
     const std::vector<uint16_t>& groups) {
   auto s = std::unique_ptr<NflogSocket>(new NflogSocket());
-  absl::StatusOr<mnl_socket*> nl = OpenSocket(0);
+  absl::StatusOr<netlink::MnlSocket> nl = OpenSocket(0);
   if (!nl.ok()) return nl.status();
-  s->nl_ = *nl;
+  s->nl_ = *std::move(nl);
   for (uint16_t g : groups) {
     if (absl::Status st = s->Configure(g); !st.ok()) return st;
     s->groups_.push_back(g);
@@ -136,11 +134,9 @@ absl::StatusOr<std::unique_ptr<NflogSocket>> NflogSocket::Create(
   return s;
 }
 
-NflogSocket::~NflogSocket() {
-  if (nl_) mnl_socket_close(nl_);
-}
+NflogSocket::~NflogSocket() = default;
 
-int NflogSocket::fd() const { return mnl_socket_get_fd(nl_); }
+int NflogSocket::fd() const { return mnl_socket_get_fd(nl_.get()); }
 
 absl::Status NflogSocket::Configure(uint16_t group) {
   // Each step is a config message to the group's instance, acked.
@@ -156,18 +152,18 @@ absl::Status NflogSocket::Configure(uint16_t group) {
     nfg->version = NFNETLINK_V0;
     nfg->res_id = htons(group);
     add_attrs(nlh);
-    if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0) {
+    if (mnl_socket_sendto(nl_.get(), nlh, nlh->nlmsg_len) < 0) {
       return Errno(absl::StrCat("NFLOG group ", group, ": ", what));
     }
     // Wait for the ack (the socket is non-blocking: poll briefly).
     for (int i = 0; i < 1000; ++i) {
-      const ssize_t n = mnl_socket_recvfrom(nl_, buf, sizeof(buf));
+      const ssize_t n = mnl_socket_recvfrom(nl_.get(), buf, sizeof(buf));
       if (n < 0 && errno == EAGAIN) {
         usleep(1000);
         continue;
       }
       if (n < 0) return Errno(absl::StrCat("NFLOG group ", group, ": ", what));
-      if (mnl_cb_run(buf, n, nlh->nlmsg_seq, mnl_socket_get_portid(nl_),
+      if (mnl_cb_run(buf, n, nlh->nlmsg_seq, mnl_socket_get_portid(nl_.get()),
                      nullptr, nullptr) < 0) {
         return absl::Status(
             errno == EBUSY ? absl::StatusCode::kAlreadyExists
@@ -210,7 +206,7 @@ absl::Status NflogSocket::Configure(uint16_t group) {
 std::size_t NflogSocket::Drain(
     const std::function<void(const PacketEvent&)>& on_event) {
   std::size_t delivered = 0;
-  DrainSocket(nl_, overruns_, [&](const nlmsghdr* nlh) {
+  DrainSocket(nl_.get(), overruns_, [&](const nlmsghdr* nlh) {
     if (nlh->nlmsg_type != ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET)) {
       return;
     }
@@ -237,24 +233,22 @@ std::size_t NflogSocket::Drain(
 
 absl::StatusOr<std::unique_ptr<ConntrackEvents>> ConntrackEvents::Create() {
   auto s = std::unique_ptr<ConntrackEvents>(new ConntrackEvents());
-  absl::StatusOr<mnl_socket*> nl =
+  absl::StatusOr<netlink::MnlSocket> nl =
       OpenSocket((1u << (NFNLGRP_CONNTRACK_NEW - 1)) |
                  (1u << (NFNLGRP_CONNTRACK_DESTROY - 1)));
   if (!nl.ok()) return nl.status();
-  s->nl_ = *nl;
+  s->nl_ = *std::move(nl);
   return s;
 }
 
-ConntrackEvents::~ConntrackEvents() {
-  if (nl_) mnl_socket_close(nl_);
-}
+ConntrackEvents::~ConntrackEvents() = default;
 
-int ConntrackEvents::fd() const { return mnl_socket_get_fd(nl_); }
+int ConntrackEvents::fd() const { return mnl_socket_get_fd(nl_.get()); }
 
 std::size_t ConntrackEvents::Drain(
     const std::function<void(const ConntrackEvent&)>& on_event) {
   std::size_t delivered = 0;
-  DrainSocket(nl_, overruns_, [&](const nlmsghdr* nlh) {
+  DrainSocket(nl_.get(), overruns_, [&](const nlmsghdr* nlh) {
     const bool ended = nlh->nlmsg_type ==
                        ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE);
     // A new entry comes with NLM_F_CREATE; later updates without it.
@@ -296,4 +290,4 @@ absl::Status EnableConntrackAccounting() {
   return absl::OkStatus();
 }
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::flowlog

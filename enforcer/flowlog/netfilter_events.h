@@ -20,10 +20,9 @@
 
 #include "absl/status/statusor.h"
 #include "enforcer/flowlog/flow_event.h"
+#include "enforcer/netlink/handles.h"
 
-struct mnl_socket;
-
-namespace podwall::enforcer {
+namespace podwall::flowlog {
 
 class NflogSocket {
  public:
@@ -43,7 +42,7 @@ class NflogSocket {
   NflogSocket() = default;
   absl::Status Configure(uint16_t group);
 
-  mnl_socket* nl_ = nullptr;
+  netlink::MnlSocket nl_;
   uint32_t seq_ = 1;
   uint64_t overruns_ = 0;
   std::vector<uint16_t> groups_;
@@ -64,7 +63,7 @@ class ConntrackEvents {
 
  private:
   ConntrackEvents() = default;
-  mnl_socket* nl_ = nullptr;
+  netlink::MnlSocket nl_;
   uint64_t overruns_ = 0;
 };
 
@@ -73,6 +72,6 @@ class ConntrackEvents {
 // durations.
 absl::Status EnableConntrackAccounting();
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::flowlog
 
 #endif  // PODWALL_ENFORCER_FLOWLOG_NETFILTER_EVENTS_H_

@@ -6,20 +6,22 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace podwall::enforcer {
+namespace podwall::links {
 
 absl::StatusOr<std::unique_ptr<LinkWatcher>> LinkWatcher::Create(Callback cb) {
   std::unique_ptr<LinkWatcher> w(new LinkWatcher(std::move(cb)));
-  w->sock_ = nl_socket_alloc();
+  w->sock_.reset(nl_socket_alloc());
   if (!w->sock_) return absl::InternalError("libnl: cannot allocate a socket");
-  if (int err = nl_cache_mngr_alloc(w->sock_, NETLINK_ROUTE, NL_AUTO_PROVIDE,
-                                    &w->mngr_);
+  nl_cache_mngr* mngr = nullptr;
+  if (int err = nl_cache_mngr_alloc(w->sock_.get(), NETLINK_ROUTE,
+                                    NL_AUTO_PROVIDE, &mngr);
       err < 0) {
     return absl::InternalError(
         absl::StrCat("libnl: cache manager: ", nl_geterror(err)));
   }
+  w->mngr_.reset(mngr);
   nl_cache* cache = nullptr;
-  if (int err = nl_cache_mngr_add(w->mngr_, "route/link",
+  if (int err = nl_cache_mngr_add(w->mngr_.get(), "route/link",
                                   &LinkWatcher::OnChange, w.get(), &cache);
       err < 0) {
     return absl::InternalError(
@@ -28,16 +30,12 @@ absl::StatusOr<std::unique_ptr<LinkWatcher>> LinkWatcher::Create(Callback cb) {
   return w;
 }
 
-LinkWatcher::~LinkWatcher() {
-  // The manager owns its caches and its own socket; `sock_` is ours.
-  if (mngr_) nl_cache_mngr_free(mngr_);
-  if (sock_) nl_socket_free(sock_);
-}
+LinkWatcher::~LinkWatcher() = default;
 
-int LinkWatcher::fd() const { return nl_cache_mngr_get_fd(mngr_); }
+int LinkWatcher::fd() const { return nl_cache_mngr_get_fd(mngr_.get()); }
 
 absl::Status LinkWatcher::ProcessEvents() {
-  const int err = nl_cache_mngr_data_ready(mngr_);
+  const int err = nl_cache_mngr_data_ready(mngr_.get());
   if (err < 0) {
     return absl::InternalError(
         absl::StrCat("libnl: link events: ", nl_geterror(err)));
@@ -55,4 +53,4 @@ void LinkWatcher::OnChange(nl_cache*, nl_object* obj, int action, void* data) {
   self->callback_(event, name ? name : "", rtnl_link_get_ifindex(link));
 }
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::links

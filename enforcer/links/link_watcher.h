@@ -12,13 +12,11 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "enforcer/netlink/handles.h"
 
-struct nl_cache;
-struct nl_cache_mngr;
 struct nl_object;
-struct nl_sock;
 
-namespace podwall::enforcer {
+namespace podwall::links {
 
 enum class LinkEvent { kAdded, kRemoved, kChanged };
 
@@ -44,10 +42,12 @@ class LinkWatcher {
   static void OnChange(::nl_cache*, ::nl_object* obj, int action, void* data);
 
   Callback callback_;
-  nl_sock* sock_ = nullptr;
-  nl_cache_mngr* mngr_ = nullptr;
+  // The manager owns its caches and its own socket; `sock_` is ours. The
+  // manager goes first (members are destroyed in reverse order).
+  netlink::NlSocket sock_;
+  netlink::NlCacheManager mngr_;
 };
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::links
 
 #endif  // PODWALL_ENFORCER_LINKS_LINK_WATCHER_H_

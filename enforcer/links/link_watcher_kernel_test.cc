@@ -9,7 +9,7 @@
 #include "enforcer/links/link_watcher.h"
 #include "gtest/gtest.h"
 
-namespace podwall::enforcer {
+namespace podwall::links {
 namespace {
 
 struct Seen {
@@ -46,4 +46,4 @@ TEST(LinkWatcherKernelTest, VethAddAndRemove_AreReported) {
 }
 
 }  // namespace
-}  // namespace podwall::enforcer
+}  // namespace podwall::links

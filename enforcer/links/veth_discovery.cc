@@ -20,18 +20,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "enforcer/netlink/handles.h"
 
-namespace podwall::enforcer {
+namespace podwall::links {
 namespace {
-
-struct SockDeleter {
-  void operator()(nl_sock* s) const { nl_socket_free(s); }
-};
-struct CacheDeleter {
-  void operator()(nl_cache* c) const { nl_cache_free(c); }
-};
-using SockPtr = std::unique_ptr<nl_sock, SockDeleter>;
-using CachePtr = std::unique_ptr<nl_cache, CacheDeleter>;
 
 std::optional<schema::IpAddress> ToIp(nl_addr* a) {
   if (!a) return std::nullopt;
@@ -96,9 +88,8 @@ void OnNeigh(nl_object* obj, void* arg) {
     const int port = rtnl_neigh_get_ifindex(neigh);
     int master = rtnl_neigh_get_master(neigh);
     if (master <= 0) {
-      if (rtnl_link* link = rtnl_link_get(ctx->links, port)) {
-        master = rtnl_link_get_master(link);
-        rtnl_link_put(link);
+      if (netlink::RtnlLink link{rtnl_link_get(ctx->links, port)}) {
+        master = rtnl_link_get_master(link.get());
       }
     }
     if (master > 0 && master != port) ctx->fdb[{master, mac}] = port;
@@ -108,10 +99,6 @@ void OnNeigh(nl_object* obj, void* arg) {
   if (!ip) return;
   ctx->on_bridge.emplace_back(*ip, rtnl_neigh_get_ifindex(neigh), mac);
 }
-
-struct MnlDeleter {
-  void operator()(mnl_socket* s) const { mnl_socket_close(s); }
-};
 
 struct PeerAddresses {
   std::vector<std::pair<int, schema::IpAddress>> found;  // (ifindex, ip)
@@ -156,7 +143,7 @@ int OnAddress(const nlmsghdr* nlh, void* arg) {
 // `nsid` (a veth peer's), by interface index there: an RTM_GETADDR dump
 // with IFA_TARGET_NETNSID, which the kernel honours under strict checking.
 absl::StatusOr<PeerAddresses> AddressesInNamespace(int32_t nsid) {
-  std::unique_ptr<mnl_socket, MnlDeleter> nl(mnl_socket_open(NETLINK_ROUTE));
+  netlink::MnlSocket nl(mnl_socket_open(NETLINK_ROUTE));
   if (!nl || mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
     return absl::InternalError("rtnetlink socket");
   }
@@ -236,7 +223,7 @@ void AddVethPeerAddresses(nl_cache* links,
 
 absl::StatusOr<std::map<schema::IpAddress, std::string>> DiscoverPodInterfaces(
     const std::set<schema::IpAddress>* wanted) {
-  SockPtr sock(nl_socket_alloc());
+  netlink::NlSocket sock(nl_socket_alloc());
   if (!sock) return absl::InternalError("libnl: cannot allocate a socket");
   if (int err = nl_connect(sock.get(), NETLINK_ROUTE); err < 0) {
     return absl::InternalError(
@@ -247,13 +234,13 @@ absl::StatusOr<std::map<schema::IpAddress, std::string>> DiscoverPodInterfaces(
     return absl::InternalError(
         absl::StrCat("libnl: list links: ", nl_geterror(err)));
   }
-  CachePtr links(raw);
+  netlink::NlCache links(raw);
   if (int err = rtnl_route_alloc_cache(sock.get(), AF_UNSPEC, 0, &raw);
       err < 0) {
     return absl::InternalError(
         absl::StrCat("libnl: list routes: ", nl_geterror(err)));
   }
-  CachePtr routes(raw);
+  netlink::NlCache routes(raw);
   // NL_CACHE_AF_ITER dumps every family, the bridge FDB (AF_BRIDGE)
   // included; a plain AF_UNSPEC dump leaves it out.
   if (int err =
@@ -262,7 +249,7 @@ absl::StatusOr<std::map<schema::IpAddress, std::string>> DiscoverPodInterfaces(
     return absl::InternalError(
         absl::StrCat("libnl: list neighbours: ", nl_geterror(err)));
   }
-  CachePtr neighs(raw);
+  netlink::NlCache neighs(raw);
 
   Context ctx;
   ctx.links = links.get();
@@ -283,4 +270,4 @@ absl::StatusOr<std::map<schema::IpAddress, std::string>> DiscoverPodInterfaces(
   return ctx.found;
 }
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::links

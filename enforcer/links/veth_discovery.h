@@ -21,7 +21,7 @@
 #include "absl/status/statusor.h"
 #include "policy-schema/ip_prefix.h"
 
-namespace podwall::enforcer {
+namespace podwall::links {
 
 // Address -> host-side interface name, for every address one of the two
 // methods resolves. Internal error when rtnetlink cannot be read.
@@ -30,6 +30,6 @@ namespace podwall::enforcer {
 absl::StatusOr<std::map<schema::IpAddress, std::string>> DiscoverPodInterfaces(
     const std::set<schema::IpAddress>* wanted = nullptr);
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::links
 
 #endif  // PODWALL_ENFORCER_LINKS_VETH_DISCOVERY_H_

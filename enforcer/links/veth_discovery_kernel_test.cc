@@ -10,7 +10,7 @@
 #include "enforcer/links/veth_discovery.h"
 #include "gtest/gtest.h"
 
-namespace podwall::enforcer {
+namespace podwall::links {
 namespace {
 
 class VethDiscoveryKernelTest : public ::testing::Test {
@@ -70,4 +70,4 @@ TEST_F(VethDiscoveryKernelTest, AddressClaimedBehindTwoVeths_IsLeftOut) {
 }
 
 }  // namespace
-}  // namespace podwall::enforcer
+}  // namespace podwall::links

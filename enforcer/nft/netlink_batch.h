@@ -1,33 +1,35 @@
 #ifndef PODWALL_ENFORCER_NFT_NETLINK_BATCH_H_
 #define PODWALL_ENFORCER_NFT_NETLINK_BATCH_H_
 
-// Building an nf_tables netlink batch (BEGIN ... END), separate from sending
-// it: the encoder turns a Ruleset into messages built with libnftnl, each
-// carrying NLM_F_ACK and a sequence number, and remembers what every message
-// does so that a kernel error can be mapped back to its operation.
+// The buffer of one nf_tables netlink batch (BEGIN ... END), built separately
+// from sending it: messages are written in place by libnftnl, each with its
+// sequence number, and each remembers what it does so that a kernel error
+// can be mapped back to its operation. A batch without END is a free dry
+// run; NetlinkSocket::Commit sends one.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "enforcer/nft/ruleset.h"
-
 struct nlmsghdr;
-struct nftnl_rule;
 
 namespace podwall::nft {
 
 class NetlinkBatch {
  public:
+  // The most one message may take.
+  static constexpr std::size_t kMaxMessage = 256 * 1024;
+
   // Sequence numbers start at `first_seq` (BEGIN takes it).
   explicit NetlinkBatch(uint32_t first_seq);
 
   // Reserves room for one more message and returns where to build it; the
   // pointer is valid until the next call. At most `max_len` bytes.
-  char* Reserve(std::size_t max_len);
+  char* Reserve(std::size_t max_len = kMaxMessage);
   // Commits the message just built at the reserved place; `what` describes
-  // it for error messages ("add rule in chain in_x/a: ...").
-  void Commit(const nlmsghdr* nlh, std::string what, bool acked);
+  // it for error messages ("add rule 3 to chain in_x/a"). `acked`: the
+  // kernel answers it (every message but BEGIN and END).
+  void Commit(const nlmsghdr* nlh, std::string what, bool acked = true);
   uint32_t NextSeq() const { return seq_; }
 
   // Adds BEGIN / END.
@@ -50,47 +52,6 @@ class NetlinkBatch {
   std::size_t acked_ = 0;
   std::vector<std::string> descriptions_;  // Index: seq - first_seq_.
 };
-
-// Building blocks, one kind of message each. `set_id` identifies a set
-// within the batch that creates it (any unique number).
-void EncodeNewSet(const Set& set, uint32_t set_id, NetlinkBatch& batch);
-// Adds (or with `remove`, deletes) `elements` of `set`, chunked. For
-// interval sets pass every element: they are sent as boundaries.
-void EncodeSetElements(const Set& set, const std::vector<SetElement>& elements,
-                       bool remove, NetlinkBatch& batch);
-void EncodeFlushSet(const std::string& set_name, NetlinkBatch& batch);
-void EncodeDeleteSet(const std::string& set_name, NetlinkBatch& batch);
-void EncodeNewChain(const Chain& chain, NetlinkBatch& batch);
-void EncodeChainRules(const Chain& chain, NetlinkBatch& batch);
-void EncodeFlushChain(const std::string& chain_name, NetlinkBatch& batch);
-void EncodeDeleteChain(const std::string& chain_name, NetlinkBatch& batch);
-
-// table netdev podwall: create it if missing, and one guard chain (with its
-// rules) on a device; flush and delete such a chain.
-void EncodeCreateNetdevTable(NetlinkBatch& batch);
-void EncodeNewGuard(const SpoofGuard& guard, NetlinkBatch& batch);
-void EncodeGuardRules(const SpoofGuard& guard, NetlinkBatch& batch);
-void EncodeFlushGuard(const std::string& device, NetlinkBatch& batch);
-void EncodeDeleteGuard(const std::string& device, NetlinkBatch& batch);
-
-// Fingerprints for drift detection: what podwall would write, in a form the
-// same as what a dump of the kernel gives (counters' values left out).
-std::string RuleFingerprint(const nftnl_rule* rule);
-std::vector<std::string> RuleFingerprints(const Chain& chain);
-std::vector<std::string> GuardFingerprints(const SpoofGuard& guard);
-std::string ElementFingerprint(const void* key, uint32_t key_len,
-                               uint32_t flags, const std::string& jump);
-// Sorted.
-std::vector<std::string> ElementFingerprints(const Set& set);
-
-// Appends the messages that replace table inet podwall with `ruleset`, in
-// one transaction: create the table if missing, delete it, create it again
-// with every set, chain, element and rule.
-void EncodeReplace(const Ruleset& ruleset, NetlinkBatch& batch);
-
-// Appends the messages that delete podwall's tables (inet and netdev) if
-// they exist.
-void EncodeDeleteTable(NetlinkBatch& batch);
 
 }  // namespace podwall::nft
 

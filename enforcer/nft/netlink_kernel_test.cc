@@ -14,11 +14,11 @@
 #include "controller/cluster_state.h"
 #include "controller/compiler.h"
 #include "controller/state_loader.h"
-#include "enforcer/nft/netlink_batch.h"
-#include "enforcer/nft/netlink_socket.h"
-#include "enforcer/nft/nft_backend.h"
+#include "enforcer/nft/naming.h"
+#include "enforcer/nft/netlink_backend.h"
 #include "enforcer/nft/nft_text.h"
 #include "enforcer/nft/renderer.h"
+#include "enforcer/nft/ruleset_mirror.h"
 #include "enforcer/sync/node_syncer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -140,27 +140,39 @@ Ruleset SmallRuleset(const std::string& extra_address = "") {
   return r;
 }
 
+// Rule numbers in order of first use.
+struct SequentialNumbers : RuleNumberLookup {
+  std::optional<uint16_t> NumberOf(const std::string& id) const override {
+    auto [it, added] = numbers.try_emplace(id, numbers.size() + 1);
+    return it->second;
+  }
+  mutable std::map<std::string, uint16_t> numbers;
+};
+
 class NetlinkKernelTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto backend = NetlinkBackend::Create();
     ASSERT_TRUE(backend.ok()) << backend.status();
     backend_ = std::move(*backend);
-    ASSERT_TRUE(backend_->DeleteTable().ok());
+    mirror_ = std::make_unique<RulesetMirror>(*backend_);
+    ASSERT_TRUE(mirror_->DeleteTables().ok());
     Shell("nft delete table inet other");
   }
   void TearDown() override {
-    if (backend_) (void)backend_->DeleteTable();
+    if (mirror_) (void)mirror_->DeleteTables();
   }
   std::unique_ptr<NetlinkBackend> backend_;
+  // What podwall knows of the kernel, and the way it writes there.
+  std::unique_ptr<RulesetMirror> mirror_;
 };
 
 TEST_F(NetlinkKernelTest, Replace_ListsLikeNftLoadingTheSameText) {
   const Ruleset r = SmallRuleset();
-  ASSERT_TRUE(backend_->Replace(r).ok());
+  ASSERT_TRUE(mirror_->Replace(r).ok());
   const std::string via_netlink = ListTable();
   EXPECT_THAT(via_netlink, HasSubstr("chain in_x/a"));
-  ASSERT_TRUE(backend_->DeleteTable().ok());
+  ASSERT_TRUE(mirror_->DeleteTables().ok());
   FILE* p = popen("nft -f - 2>&1", "w");
   ASSERT_NE(p, nullptr);
   const std::string text = ToNftText(r);
@@ -177,10 +189,10 @@ TEST_F(NetlinkKernelTest, Replace_ListsLikeNftLoadingTheSameText) {
 TEST_F(NetlinkKernelTest,
        FlowLogAndAuditRulesets_ListLikeNftAndReadBackInSync) {
   for (const bool audit : {false, true}) {
-    for (const std::string& name : testing::GoldenCaseNames()) {
+    for (const std::string& name : test_support::GoldenCaseNames()) {
       SCOPED_TRACE(name + (audit ? " (audit)" : ""));
       controller::ClusterState state;
-      ASSERT_TRUE(testing::LoadGoldenCase(name, state).ok());
+      ASSERT_TRUE(test_support::LoadGoldenCase(name, state).ok());
       controller::Compiler compiler("node-1");
       compiler.Rebuild(state);
       RenderOptions options;
@@ -189,18 +201,15 @@ TEST_F(NetlinkKernelTest,
                                   *schema::IpPrefix::Parse("10.0.1.0/24"),
                                   *schema::IpPrefix::Parse("fd00::/64")};
       options.flow_log = FlowLogOptions();
-      std::map<std::string, uint16_t> numbers;
-      options.flow_log->rule_number = [&numbers](const std::string& id) {
-        auto [it, added] = numbers.try_emplace(id, numbers.size() + 1);
-        return it->second;
-      };
+      SequentialNumbers numbers;
+      options.flow_log->rule_numbers = &numbers;
       const Ruleset r = RenderRuleset(compiler.Snapshot(), options);
-      ASSERT_TRUE(backend_->Replace(r).ok());
-      auto in_sync = backend_->InSync();
+      ASSERT_TRUE(mirror_->Replace(r).ok());
+      auto in_sync = backend_->Holds(mirror_->applied());
       ASSERT_TRUE(in_sync.ok()) << in_sync.status();
       EXPECT_TRUE(*in_sync);
       const std::string via_netlink = ListTable();
-      ASSERT_TRUE(backend_->DeleteTable().ok());
+      ASSERT_TRUE(mirror_->DeleteTables().ok());
       FILE* p = popen("nft -f - 2>&1", "w");
       ASSERT_NE(p, nullptr);
       const std::string text = ToNftText(r);
@@ -209,7 +218,7 @@ TEST_F(NetlinkKernelTest,
       EXPECT_EQ(via_netlink, ListTable());
       EXPECT_THAT(via_netlink,
                   HasSubstr("ip daddr @guarded_v4 ip daddr != @known_v4"));
-      if (!numbers.empty()) {
+      if (!numbers.numbers.empty()) {
         EXPECT_THAT(via_netlink, HasSubstr("ct mark set ct mark & 0x"));
         EXPECT_THAT(via_netlink,
                     HasSubstr(audit ? "podwall audit" : "podwall deny"));
@@ -219,7 +228,7 @@ TEST_F(NetlinkKernelTest,
 }
 
 TEST_F(NetlinkKernelTest, RejectedBatch_LeavesPreviousRuleset) {
-  ASSERT_TRUE(backend_->Replace(SmallRuleset()).ok());
+  ASSERT_TRUE(mirror_->Replace(SmallRuleset()).ok());
   const std::string before = ListTable();
   // A new ruleset plus one rule that references a set that does not exist.
   Ruleset bad = SmallRuleset("10.0.0.9");
@@ -227,7 +236,7 @@ TEST_F(NetlinkKernelTest, RejectedBatch_LeavesPreviousRuleset) {
   broken.set = "no_such_set";
   broken.verdict = Verdict::kReturn;
   bad.chains[0].rules.insert(bad.chains[0].rules.begin() + 1, broken);
-  absl::Status st = backend_->Replace(bad);
+  absl::Status st = mirror_->Replace(bad);
   ASSERT_FALSE(st.ok());
   EXPECT_THAT(std::string(st.message()),
               HasSubstr("add rule 1 to chain in_x/a"));
@@ -237,8 +246,8 @@ TEST_F(NetlinkKernelTest, RejectedBatch_LeavesPreviousRuleset) {
 }
 
 TEST_F(NetlinkKernelTest, Replace_Twice_HoldsOnlyTheNewRuleset) {
-  ASSERT_TRUE(backend_->Replace(SmallRuleset()).ok());
-  ASSERT_TRUE(backend_->Replace(SmallRuleset("10.0.0.7")).ok());
+  ASSERT_TRUE(mirror_->Replace(SmallRuleset()).ok());
+  ASSERT_TRUE(mirror_->Replace(SmallRuleset("10.0.0.7")).ok());
   const std::string table = ListTable();
   EXPECT_THAT(table, HasSubstr("10.0.0.7"));
   EXPECT_EQ(table.find("chain in_x/a"), table.rfind("chain in_x/a"));
@@ -247,11 +256,11 @@ TEST_F(NetlinkKernelTest, Replace_Twice_HoldsOnlyTheNewRuleset) {
 TEST_F(NetlinkKernelTest, DeleteTable_LeavesOtherTablesAlone) {
   ASSERT_EQ(Shell("nft add table inet other && nft add chain inet other c"),
             "");
-  ASSERT_TRUE(backend_->Replace(SmallRuleset()).ok());
-  ASSERT_TRUE(backend_->DeleteTable().ok());
+  ASSERT_TRUE(mirror_->Replace(SmallRuleset()).ok());
+  ASSERT_TRUE(mirror_->DeleteTables().ok());
   EXPECT_THAT(ListTable(), HasSubstr("No such file or directory"));
   EXPECT_THAT(Shell("nft list table inet other"), HasSubstr("chain c"));
-  EXPECT_TRUE(backend_->DeleteTable().ok()) << "deleting twice is fine";
+  EXPECT_TRUE(mirror_->DeleteTables().ok()) << "deleting twice is fine";
   Shell("nft delete table inet other");
 }
 
@@ -262,52 +271,53 @@ TEST_F(NetlinkKernelTest, LargeSet_SpansManyMessages) {
                                        std::to_string(i % 250 + 1));
     r.sets[0].elements.push_back({a, a, {}, 0, ""});
   }
-  ASSERT_TRUE(backend_->Replace(r).ok());
+  ASSERT_TRUE(mirror_->Replace(r).ok());
   EXPECT_GT(backend_->last_batch_messages(), 10u);
   EXPECT_THAT(ListTable(), HasSubstr("10.2.19.250"));
 }
 
 TEST_F(NetlinkKernelTest, Sync_PodJoinsSet_SendsOneElement) {
-  ASSERT_TRUE(backend_->Sync(SmallRuleset()).ok());
-  ASSERT_TRUE(backend_->Sync(SmallRuleset("10.0.0.8")).ok());
+  ASSERT_TRUE(mirror_->Sync(SmallRuleset()).ok());
+  ASSERT_TRUE(mirror_->Sync(SmallRuleset("10.0.0.8")).ok());
   EXPECT_EQ(backend_->last_batch_messages(), 3u);  // begin, element, end.
-  EXPECT_EQ(backend_->last_sync_operations(), 1u);
+  EXPECT_EQ(mirror_->last_transaction_size(), 1u);
   EXPECT_THAT(ListTable(), HasSubstr("10.0.0.8"));
-  ASSERT_TRUE(backend_->Sync(SmallRuleset("10.0.0.8")).ok());
-  EXPECT_EQ(backend_->last_batch_messages(), 0u) << "nothing to do";
+  ASSERT_TRUE(mirror_->Sync(SmallRuleset("10.0.0.8")).ok());
+  EXPECT_EQ(mirror_->last_transaction_size(), 0u) << "nothing to do";
 }
 
 // Walks through every golden ruleset in turn with partial syncs; after each
 // step the kernel must hold exactly what a full replace of it gives.
 TEST_F(NetlinkKernelTest, Sync_ThroughEveryGoldenCase_EqualsFullReplace) {
-  const std::vector<std::string> cases = testing::GoldenCaseNames();
+  const std::vector<std::string> cases = test_support::GoldenCaseNames();
   ASSERT_GE(cases.size(), 20u);
   for (const std::string& dir : cases) {
     controller::ClusterState state;
-    ASSERT_TRUE(testing::LoadGoldenCase(dir, state).ok()) << dir;
+    ASSERT_TRUE(test_support::LoadGoldenCase(dir, state).ok()) << dir;
     controller::Compiler compiler("node-1");
     compiler.Rebuild(state);
     const Ruleset r = RenderRuleset(compiler.Snapshot());
-    absl::Status st = backend_->Sync(r);
+    absl::Status st = mirror_->Sync(r);
     ASSERT_TRUE(st.ok()) << dir << ": " << st;
     const std::string synced = Canonical(ListTable());
     auto other = NetlinkBackend::Create();
     ASSERT_TRUE(other.ok());
-    ASSERT_TRUE((*other)->Replace(r).ok());
+    ASSERT_TRUE(RulesetMirror(**other).Replace(r).ok());
     EXPECT_EQ(synced, Canonical(ListTable())) << "partial sync to " << dir;
     // Keep syncing from the synced state: tell the backend nothing changed.
-    ASSERT_TRUE(backend_->Sync(r).ok());
-    EXPECT_EQ(backend_->last_batch_messages(), 0u);
+    ASSERT_TRUE(mirror_->Sync(r).ok());
+    EXPECT_EQ(mirror_->last_transaction_size(), 0u);
   }
 }
 
 TEST_F(NetlinkKernelTest, NodeSyncer_PeerPodChange_SendsOnlyElements) {
   controller::ClusterState state;
   ASSERT_TRUE(
-      testing::LoadGoldenCase("13-pod-and-namespace-one-peer", state).ok());
+      test_support::LoadGoldenCase("13-pod-and-namespace-one-peer", state)
+          .ok());
   controller::Compiler compiler("node-1");
   compiler.Rebuild(state);
-  enforcer::NodeSyncer syncer(*backend_);
+  sync::NodeSyncer syncer(*backend_);
   ASSERT_TRUE(syncer.Sync(compiler).ok());
   EXPECT_FALSE(syncer.last_was_patch());
   // A new pod=a in a team=blue namespace on another node: a peer of y's
@@ -325,7 +335,8 @@ TEST_F(NetlinkKernelTest, NodeSyncer_PeerPodChange_SendsOnlyElements) {
   EXPECT_THAT(after, HasSubstr("10.0.3.77"));
   auto other = NetlinkBackend::Create();
   ASSERT_TRUE(other.ok());
-  ASSERT_TRUE((*other)->Replace(RenderRuleset(compiler.Snapshot())).ok());
+  ASSERT_TRUE(
+      RulesetMirror(**other).Replace(RenderRuleset(compiler.Snapshot())).ok());
   EXPECT_EQ(after, Canonical(ListTable()));
 }
 
@@ -343,12 +354,12 @@ void Upsert(const std::string& yaml, controller::ClusterState& state,
 
 TEST_F(NetlinkKernelTest, NodeSyncer_EveryKindOfEvent_PatchEqualsFullRender) {
   controller::ClusterState state;
-  ASSERT_TRUE(testing::LoadGoldenCase("15-stacked-policies", state).ok());
+  ASSERT_TRUE(test_support::LoadGoldenCase("15-stacked-policies", state).ok());
   controller::Compiler compiler("node-1");
   compiler.Rebuild(state);
   compiler.SetInterfaces(state,
                          {{*schema::IpAddress::Parse("10.0.1.1"), "veth-xa"}});
-  enforcer::NodeSyncer syncer(*backend_);
+  sync::NodeSyncer syncer(*backend_);
   ASSERT_TRUE(syncer.Sync(compiler).ok());
   const std::string pod_d = R"(
 apiVersion: v1
@@ -460,7 +471,9 @@ spec:
     // (Identical content keeps the syncer's cache true for the next step.)
     auto other = NetlinkBackend::Create();
     ASSERT_TRUE(other.ok());
-    ASSERT_TRUE((*other)->Replace(RenderRuleset(compiler.Snapshot())).ok());
+    ASSERT_TRUE(RulesetMirror(**other)
+                    .Replace(RenderRuleset(compiler.Snapshot()))
+                    .ok());
     EXPECT_EQ(patched, Canonical(ListTable()));
     EXPECT_EQ(guards, Shell("nft list table netdev podwall"));
   }
@@ -472,13 +485,13 @@ spec:
 // chain is rewritten for the new pod, not deleted with the old one.
 TEST_F(NetlinkKernelTest, NodeSyncer_VethPassesToAnotherPod_GuardStays) {
   controller::ClusterState state;
-  ASSERT_TRUE(testing::LoadGoldenCase("15-stacked-policies", state).ok());
+  ASSERT_TRUE(test_support::LoadGoldenCase("15-stacked-policies", state).ok());
   controller::Compiler compiler("node-1");
   compiler.Rebuild(state);
   const std::map<schema::IpAddress, std::string> veth = {
       {*schema::IpAddress::Parse("10.0.1.1"), "veth-moving"}};
   compiler.SetInterfaces(state, veth);
-  enforcer::NodeSyncer syncer(*backend_);
+  sync::NodeSyncer syncer(*backend_);
   ASSERT_TRUE(syncer.Sync(compiler).ok());
   EXPECT_THAT(Shell("nft list table netdev podwall"),
               HasSubstr("spoofed source from x/a"));
@@ -511,12 +524,12 @@ status: {podIP: 10.0.1.1}
 
 TEST_F(NetlinkKernelTest, NodeSyncer_GuardedNetworks_KnownPodsFollowPatches) {
   controller::ClusterState state;
-  ASSERT_TRUE(testing::LoadGoldenCase("15-stacked-policies", state).ok());
+  ASSERT_TRUE(test_support::LoadGoldenCase("15-stacked-policies", state).ok());
   controller::Compiler compiler("node-1");
   compiler.Rebuild(state);
   RenderOptions options;
   options.guarded_networks = {*schema::IpPrefix::Parse("10.0.0.0/16")};
-  enforcer::NodeSyncer syncer(*backend_, options);
+  sync::NodeSyncer syncer(*backend_, options);
   ASSERT_TRUE(syncer.Sync(compiler).ok());
   EXPECT_THAT(ListTable(), Not(HasSubstr("10.0.1.77")));
   const std::string pod = R"(
@@ -530,8 +543,9 @@ status: {podIP: 10.0.1.77}
     const std::string patched = Canonical(ListTable());
     auto other = NetlinkBackend::Create();
     ASSERT_TRUE(other.ok());
-    ASSERT_TRUE(
-        (*other)->Replace(RenderRuleset(compiler.Snapshot(), options)).ok());
+    ASSERT_TRUE(RulesetMirror(**other)
+                    .Replace(RenderRuleset(compiler.Snapshot(), options))
+                    .ok());
     EXPECT_EQ(patched, Canonical(ListTable()));
   };
   Upsert(pod, state, compiler);
@@ -548,29 +562,33 @@ status: {podIP: 10.0.1.77}
 }
 
 TEST_F(NetlinkKernelTest, InSync_AfterSyncOfEveryGoldenCase_IsTrue) {
-  for (const std::string& name : testing::GoldenCaseNames()) {
+  for (const std::string& name : test_support::GoldenCaseNames()) {
     controller::ClusterState state;
-    ASSERT_TRUE(testing::LoadGoldenCase(name, state).ok()) << name;
+    ASSERT_TRUE(test_support::LoadGoldenCase(name, state).ok()) << name;
     controller::Compiler compiler("node-1");
     compiler.Rebuild(state);
-    ASSERT_TRUE(backend_->Sync(RenderRuleset(compiler.Snapshot())).ok());
-    auto in_sync = backend_->InSync();
+    ASSERT_TRUE(mirror_->Sync(RenderRuleset(compiler.Snapshot())).ok());
+    auto in_sync = backend_->Holds(mirror_->applied());
     ASSERT_TRUE(in_sync.ok()) << in_sync.status();
     EXPECT_TRUE(*in_sync) << "a fresh sync must read back identical: " << name;
   }
 }
 
 TEST_F(NetlinkKernelTest, Sync_NewProcessFindsSameTable_AdoptsWithoutChange) {
-  ASSERT_TRUE(backend_->Sync(SmallRuleset()).ok());
+  ASSERT_TRUE(mirror_->Sync(SmallRuleset()).ok());
   auto restarted = NetlinkBackend::Create();
   ASSERT_TRUE(restarted.ok());
-  ASSERT_TRUE((*restarted)->Sync(SmallRuleset()).ok());
+  RulesetMirror restarted_mirror(**restarted);
+  ASSERT_TRUE(restarted_mirror.Sync(SmallRuleset()).ok());
+  EXPECT_TRUE(restarted_mirror.last_adopted());
   EXPECT_EQ((*restarted)->last_batch_messages(), 0u)
       << "adopted, not rewritten";
   // A different desired ruleset is not adopted.
   auto another = NetlinkBackend::Create();
   ASSERT_TRUE(another.ok());
-  ASSERT_TRUE((*another)->Sync(SmallRuleset("10.0.0.5")).ok());
+  RulesetMirror another_mirror(**another);
+  ASSERT_TRUE(another_mirror.Sync(SmallRuleset("10.0.0.5")).ok());
+  EXPECT_FALSE(another_mirror.last_adopted());
   EXPECT_GT((*another)->last_batch_messages(), 3u);
   EXPECT_THAT(ListTable(), HasSubstr("10.0.0.5"));
 }
@@ -582,10 +600,10 @@ TEST_F(NetlinkKernelTest, RepairDrift_EditsByHand_AreUndone) {
   Ruleset r = SmallRuleset();
   r.guards.push_back(
       {"pwdummy0", "x/a", {*schema::IpAddress::Parse("10.0.0.1")}});
-  ASSERT_TRUE(backend_->Sync(r).ok());
+  ASSERT_TRUE(mirror_->Sync(r).ok());
   const std::string clean = Canonical(ListTable());
   const std::string clean_guards = Shell("nft list table netdev podwall");
-  auto repaired = backend_->RepairDrift();
+  auto repaired = mirror_->RepairDrift();
   ASSERT_TRUE(repaired.ok()) << repaired.status();
   EXPECT_FALSE(*repaired) << "nothing to repair right after a sync";
 
@@ -604,10 +622,10 @@ TEST_F(NetlinkKernelTest, RepairDrift_EditsByHand_AreUndone) {
   };
   for (const char* edit : edits) {
     ASSERT_EQ(Shell(edit), "") << edit;
-    auto in_sync = backend_->InSync();
+    auto in_sync = backend_->Holds(mirror_->applied());
     ASSERT_TRUE(in_sync.ok()) << edit << ": " << in_sync.status();
     EXPECT_FALSE(*in_sync) << "drift not seen after: " << edit;
-    repaired = backend_->RepairDrift();
+    repaired = mirror_->RepairDrift();
     ASSERT_TRUE(repaired.ok()) << edit << ": " << repaired.status();
     EXPECT_TRUE(*repaired) << edit;
     EXPECT_EQ(Canonical(ListTable()), clean) << "after repairing: " << edit;

@@ -49,23 +49,20 @@ std::string ExtAckMessage(const nlmsghdr* nlh) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<NetlinkSocket>> NetlinkSocket::Create() {
-  mnl_socket* s = mnl_socket_open(NETLINK_NETFILTER);
+  netlink::MnlSocket s(mnl_socket_open(NETLINK_NETFILTER));
   if (!s) return Errno("open netfilter netlink socket", errno);
-  if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
-    const int err = errno;
-    mnl_socket_close(s);
-    return Errno("bind netfilter netlink socket", err);
+  if (mnl_socket_bind(s.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
+    return Errno("bind netfilter netlink socket", errno);
   }
   int on = 1;
   // Best effort: older kernels without extended acks still work.
-  (void)mnl_socket_setsockopt(s, NETLINK_EXT_ACK, &on, sizeof(on));
-  return std::unique_ptr<NetlinkSocket>(new NetlinkSocket(s));
+  (void)mnl_socket_setsockopt(s.get(), NETLINK_EXT_ACK, &on, sizeof(on));
+  return std::unique_ptr<NetlinkSocket>(new NetlinkSocket(std::move(s)));
 }
 
-NetlinkSocket::NetlinkSocket(mnl_socket* socket)
-    : socket_(socket), seq_(static_cast<uint32_t>(std::time(nullptr))) {}
-
-NetlinkSocket::~NetlinkSocket() { mnl_socket_close(socket_); }
+NetlinkSocket::NetlinkSocket(netlink::MnlSocket socket)
+    : socket_(std::move(socket)),
+      seq_(static_cast<uint32_t>(std::time(nullptr))) {}
 
 uint32_t NetlinkSocket::NextSeq() { return seq_; }
 
@@ -90,13 +87,14 @@ absl::Status NetlinkSocket::Dump(
   nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), type, family,
                                         NLM_F_DUMP | NLM_F_ACK, seq);
   build(nlh);
-  if (mnl_socket_sendto(socket_, nlh, nlh->nlmsg_len) < 0) {
+  if (mnl_socket_sendto(socket_.get(), nlh, nlh->nlmsg_len) < 0) {
     return Errno("send nftables dump request", errno);
   }
-  const unsigned portid = mnl_socket_get_portid(socket_);
+  const unsigned portid = mnl_socket_get_portid(socket_.get());
   DumpContext ctx{&each};
   while (true) {
-    const ssize_t n = mnl_socket_recvfrom(socket_, buf.data(), buf.size());
+    const ssize_t n =
+        mnl_socket_recvfrom(socket_.get(), buf.data(), buf.size());
     if (n < 0) return Errno("receive nftables dump", errno);
     const int ret = mnl_cb_run(buf.data(), n, seq, portid, DumpCallback, &ctx);
     if (ret == MNL_CB_STOP) return absl::OkStatus();
@@ -108,7 +106,7 @@ absl::Status NetlinkSocket::Dump(
 }
 
 absl::Status NetlinkSocket::Commit(const NetlinkBatch& batch) {
-  const int fd = mnl_socket_get_fd(socket_);
+  const int fd = mnl_socket_get_fd(socket_.get());
   // A batch is one datagram: the send buffer must hold it whole, and the
   // receive buffer every ack.
   const int sndbuf = static_cast<int>(batch.size() + 65536);
@@ -118,10 +116,10 @@ absl::Status NetlinkSocket::Commit(const NetlinkBatch& batch) {
   (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
   seq_ += static_cast<uint32_t>(batch.messages());
 
-  if (mnl_socket_sendto(socket_, batch.data(), batch.size()) < 0) {
+  if (mnl_socket_sendto(socket_.get(), batch.data(), batch.size()) < 0) {
     return Errno("send nftables batch", errno);
   }
-  const unsigned portid = mnl_socket_get_portid(socket_);
+  const unsigned portid = mnl_socket_get_portid(socket_.get());
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
   std::size_t acks = 0;
   absl::Status first_error;
@@ -137,7 +135,8 @@ absl::Status NetlinkSocket::Commit(const NetlinkBatch& batch) {
           absl::StrCat("nftables batch: no answer after ", acks, " of ",
                        batch.acked_messages(), " acks"));
     }
-    const ssize_t n = mnl_socket_recvfrom(socket_, buf.data(), buf.size());
+    const ssize_t n =
+        mnl_socket_recvfrom(socket_.get(), buf.data(), buf.size());
     if (n < 0) {
       if (errno == ENOBUFS) {
         return absl::InternalError(

@@ -11,9 +11,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "enforcer/netlink/handles.h"
 #include "enforcer/nft/netlink_batch.h"
-
-struct mnl_socket;
 
 namespace podwall::nft {
 
@@ -22,7 +21,6 @@ class NetlinkSocket {
   // Opens and binds a netfilter netlink socket in the caller's network
   // namespace. Fails (Internal, with errno) without CAP_NET_ADMIN.
   static absl::StatusOr<std::unique_ptr<NetlinkSocket>> Create();
-  ~NetlinkSocket();
 
   NetlinkSocket(const NetlinkSocket&) = delete;
   NetlinkSocket& operator=(const NetlinkSocket&) = delete;
@@ -44,9 +42,9 @@ class NetlinkSocket {
                     const std::function<void(const nlmsghdr*)>& each);
 
  private:
-  explicit NetlinkSocket(mnl_socket* socket);
+  explicit NetlinkSocket(netlink::MnlSocket socket);
 
-  mnl_socket* socket_;
+  netlink::MnlSocket socket_;
   uint32_t seq_;
 };
 

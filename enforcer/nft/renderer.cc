@@ -1,9 +1,9 @@
 #include "enforcer/nft/renderer.h"
 
-#include <cstdio>
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "enforcer/nft/naming.h"
 
 namespace podwall::nft {
 namespace {
@@ -13,31 +13,10 @@ using schema::IpFamily;
 
 constexpr IpFamily kFamilies[] = {IpFamily::kV4, IpFamily::kV6};
 
-std::string Hash12(std::string_view s) {
-  uint64_t h = 1469598103934665603ULL;  // FNV-1a 64.
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx",
-                static_cast<unsigned long long>(h));
-  return std::string(buf, 12);
-}
-
 SetElement AddressElement(const IpAddress& a) { return {a, a, {}, 0, ""}; }
 
 SetElement TupleElement(const ir::AddressPortTuple& t) {
   return {t.address, t.address, t.protocol, t.port, ""};
-}
-
-const char* Suffix(IpFamily f) { return f == IpFamily::kV4 ? "_v4" : "_v6"; }
-
-const char* MapName(ir::Direction d, IpFamily f) {
-  if (d == ir::Direction::kIngress) {
-    return f == IpFamily::kV4 ? "ingress_v4" : "ingress_v6";
-  }
-  return f == IpFamily::kV4 ? "egress_v4" : "egress_v6";
 }
 
 // The chain of one direction of an endpoint, or nullopt when that direction
@@ -67,7 +46,11 @@ std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
     // direction's half.
     std::optional<std::pair<uint32_t, uint32_t>> mark;
     if (options.flow_log) {
-      const uint32_t n = options.flow_log->rule_number(rule->id);
+      std::optional<uint16_t> number;
+      if (options.flow_log->rule_numbers) {
+        number = options.flow_log->rule_numbers->NumberOf(rule->id);
+      }
+      const uint32_t n = number.value_or(kUnnumberedRule);
       mark = dir == ir::Direction::kEgress
                  ? std::make_pair(0x0000ffffu, n << 16)
                  : std::make_pair(0xffff0000u, n);
@@ -164,7 +147,7 @@ EndpointObjects RenderEndpoint(const ir::Endpoint& ep,
       SetElement e;
       e.address = a;
       e.jump_chain = chain->name;
-      out.map_entries.emplace_back(MapName(dir, a.family), std::move(e));
+      out.map_entries.emplace_back(VerdictMapName(dir, a.family), std::move(e));
     }
     out.chains.push_back(std::move(*chain));
   }
@@ -186,14 +169,6 @@ void RenderPodSet(const ir::PodSet& s, std::vector<Set>& out) {
     }
     out.push_back(std::move(set));
   }
-}
-
-// Guarded networks: their ranges, and the local pods' addresses in them.
-std::string GuardedSetName(IpFamily f) {
-  return f == IpFamily::kV4 ? "guarded_v4" : "guarded_v6";
-}
-std::string KnownSetName(IpFamily f) {
-  return f == IpFamily::kV4 ? "known_v4" : "known_v6";
 }
 
 // The addresses of the local pods, for guarded networks.
@@ -310,25 +285,6 @@ std::vector<ElementUpdate> RenderSetElementUpdates(
 
 }  // namespace
 
-std::string PodSetName(const std::string& id, IpFamily family) {
-  return absl::StrCat("pods_", Hash12(id), Suffix(family));
-}
-std::string CidrSetName(const std::string& id, IpFamily family) {
-  return absl::StrCat("cidr_", Hash12(id), Suffix(family));
-}
-std::string PortSetName(const std::string& id, IpFamily family) {
-  return absl::StrCat("named_", Hash12(id), Suffix(family));
-}
-
-std::string EndpointChainName(const std::string& endpoint_id,
-                              ir::Direction direction) {
-  const char* prefix = direction == ir::Direction::kIngress ? "in_" : "out_";
-  // Namespace and pod names are valid nft identifier characters; very long
-  // ones (chain names stop at 255 bytes) fall back to a hash.
-  if (endpoint_id.size() <= 200) return prefix + endpoint_id;
-  return absl::StrCat(prefix, "h", Hash12(endpoint_id));
-}
-
 RulesetPatch RenderPatch(const ir::NodePolicyDelta& delta,
                          const ir::NodePolicyView& view,
                          const RenderOptions& options) {
@@ -419,7 +375,7 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy,
   int i = 0;
   for (ir::Direction d : {ir::Direction::kIngress, ir::Direction::kEgress}) {
     for (IpFamily f : kFamilies) {
-      maps[i].name = MapName(d, f);
+      maps[i].name = VerdictMapName(d, f);
       maps[i].comment = absl::StrCat(ir::DirectionName(d),
                                      " chain of each isolated local pod");
       maps[i].key = f == IpFamily::kV4 ? KeyType::kIpv4 : KeyType::kIpv6;
@@ -487,7 +443,7 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy,
       vmap.family = f;
       vmap.field = d == ir::Direction::kEgress ? AddressField::kSource
                                                : AddressField::kDestination;
-      vmap.set = MapName(d, f);
+      vmap.set = VerdictMapName(d, f);
       forward.rules.push_back(std::move(vmap));
     }
   }

@@ -20,15 +20,32 @@
 // sets for CIDRs, address . protocol . port sets for egress named ports),
 // split by family. Node <-> pod traffic never crosses the forward hook.
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "enforcer/nft/ruleset.h"
-#include "policy-schema/node_policy.h"
+#include "policy-schema/ir/node_policy.h"
 
 namespace podwall::nft {
+
+// The numbers connections are marked with, by rule ID (flow logs). The
+// renderer only reads them; whoever keeps them (sync::RuleNumbers) updates
+// them before a render.
+class RuleNumberLookup {
+ public:
+  virtual ~RuleNumberLookup() = default;
+  // The rule's number (1..65534), stable for as long as the rule exists;
+  // nullopt when it has none (every number taken).
+  virtual std::optional<uint16_t> NumberOf(
+      const std::string& rule_id) const = 0;
+};
+
+// The mark of a rule without a number: its connections are still recorded
+// as allowed, without the rule's name.
+inline constexpr uint16_t kUnnumberedRule = 0xffff;
 
 // Flow logs: each allow rule records its number on the connection's ct
 // mark (egress in the high 16 bits, ingress in the low 16), which conntrack
@@ -37,9 +54,8 @@ namespace podwall::nft {
 struct FlowLogOptions {
   uint16_t deny_group = 2;
   uint32_t deny_rate = 1000;  // Logged denied packets per second per chain.
-  // The number (1..65535) a rule's connections are marked with; stable for
-  // as long as the rule exists.
-  std::function<uint16_t(const std::string& rule_id)> rule_number;
+  // Rule numbers; null: every rule is unnumbered. Must outlive rendering.
+  const RuleNumberLookup* rule_numbers = nullptr;
 };
 
 inline constexpr char kDenyLogPrefix[] = "podwall deny ";    // + direction
@@ -70,13 +86,6 @@ using RuleLookup = std::function<const ir::Rule*(const std::string& id)>;
 RulesetPatch RenderPatch(const ir::NodePolicyDelta& delta,
                          const ir::NodePolicyView& view,
                          const RenderOptions& options = {});
-
-// Stable, valid nft identifiers for IR objects.
-std::string PodSetName(const std::string& id, schema::IpFamily family);
-std::string CidrSetName(const std::string& id, schema::IpFamily family);
-std::string PortSetName(const std::string& id, schema::IpFamily family);
-std::string EndpointChainName(const std::string& endpoint_id,
-                              ir::Direction direction);
 
 }  // namespace podwall::nft
 

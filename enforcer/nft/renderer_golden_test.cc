@@ -10,6 +10,7 @@
 
 #include "controller/cluster_state.h"
 #include "controller/compiler.h"
+#include "enforcer/nft/naming.h"
 #include "enforcer/nft/nft_text.h"
 #include "enforcer/nft/renderer.h"
 #include "gtest/gtest.h"
@@ -23,9 +24,9 @@ namespace fs = std::filesystem;
 class RendererGoldenTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RendererGoldenTest, Render_Case_MatchesGolden) {
-  const fs::path dir = testing::GoldenCaseDir(GetParam());
+  const fs::path dir = test_support::GoldenCaseDir(GetParam());
   controller::ClusterState state;
-  ASSERT_TRUE(testing::LoadGoldenCase(GetParam(), state).ok());
+  ASSERT_TRUE(test_support::LoadGoldenCase(GetParam(), state).ok());
   controller::Compiler compiler("node-1");
   compiler.Rebuild(state);
   const std::string got = ToNftText(RenderRuleset(compiler.Snapshot()));
@@ -42,9 +43,9 @@ TEST_P(RendererGoldenTest, Render_Case_MatchesGolden) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, RendererGoldenTest,
-                         ::testing::ValuesIn(testing::GoldenCaseNames()),
+                         ::testing::ValuesIn(test_support::GoldenCaseNames()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
-                           return testing::GoldenTestName(info.param);
+                           return test_support::GoldenTestName(info.param);
                          });
 
 TEST(RendererTest, Names_AreStableAndValid) {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "policy-schema/ip_prefix.h"
-#include "policy-schema/node_policy.h"
+#include "policy-schema/ir/node_policy.h"
 
 namespace podwall::nft {
 

@@ -2,50 +2,81 @@
 #define PODWALL_ENFORCER_SYNC_NODE_SYNCER_H_
 
 // NodeSyncer: the one entry point that brings the kernel to the compiler's
-// current IR. When the compiler's delta only touches local endpoints and set
-// elements (pods here or elsewhere come, go, change), it renders just those
-// endpoints and sends what differs; otherwise (policies changed) it renders
-// the whole ruleset and lets the backend send the difference.
-// Not thread-safe; owned by the sync loop.
+// current IR, from the compiler's delta to a committed transaction:
+//
+//   compiler.TakeDelta() ─▶ rule numbers follow ─▶ render ─▶ plan ─▶ commit
+//
+// Normally only what the delta touches is rendered (nft::RenderPatch) and
+// planned against the mirror of the kernel (nft::PlanPatch). The whole IR is
+// rendered and diffed (nft::PlanSync) when the mirror is unknown (the first
+// sync, after a failure: the kernel is read back first, see
+// nft::RulesetMirror), when the guarded networks changed, or when the patch
+// cannot be planned against the mirror.
+//
+// Not thread-safe; owned by the sync loop. The backend and the rule numbers
+// must outlive the syncer.
+
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "controller/compiler.h"
 #include "enforcer/nft/nft_backend.h"
 #include "enforcer/nft/renderer.h"
+#include "enforcer/nft/ruleset_mirror.h"
+#include "enforcer/sync/rule_numbers.h"
 
-namespace podwall::enforcer {
+namespace podwall::sync {
 
 class NodeSyncer {
  public:
-  // `backend` must outlive the syncer.
-  explicit NodeSyncer(nft::NftBackend& backend, nft::RenderOptions options = {})
-      : backend_(backend), options_(options) {}
+  // `rule_numbers` (may be null) marks connections for flow logs when
+  // `options.flow_log` is set; the syncer keeps them in step with the IR.
+  NodeSyncer(nft::NftBackend& backend, nft::RenderOptions options = {},
+             RuleNumbers* rule_numbers = nullptr);
 
-  // Consumes the compiler's pending delta. On error the next call renders
-  // and syncs everything.
+  // Consumes the compiler's pending delta and brings the kernel to the IR.
+  // On error the kernel keeps what it held, the mirror is dropped, and the
+  // next call renders everything and reads the kernel back first.
   absl::Status Sync(controller::Compiler& compiler);
 
-  // Whether the last Sync took the patch path (no whole render).
-  bool last_was_patch() const { return last_was_patch_; }
+  // Reads the kernel back and rewrites podwall's tables when someone changed
+  // them. Returns whether a repair was needed; FailedPrecondition before a
+  // successful sync.
+  absl::StatusOr<bool> RepairDrift() { return mirror_.RepairDrift(); }
 
   // Node-local pod networks where unknown addresses are dropped
   // (RenderOptions::guarded_networks); a change renders everything next.
-  void SetGuardedNetworks(std::vector<schema::IpPrefix> networks) {
-    if (networks == options_.guarded_networks) return;
-    options_.guarded_networks = std::move(networks);
-    synced_once_ = false;
-  }
+  void SetGuardedNetworks(std::vector<schema::IpPrefix> networks);
   const std::vector<schema::IpPrefix>& guarded_networks() const {
     return options_.guarded_networks;
   }
 
+  // Whether the kernel holds what the last successful sync applied (false
+  // before it and after any failure).
+  bool in_sync() const { return mirror_.known(); }
+
+  // How the last Sync went: only what the delta touched (a patch), the
+  // whole IR, or the whole IR adopting the kernel's tables as they were.
+  enum class Path { kNone, kPatch, kWhole, kAdopted };
+  Path last_path() const { return last_path_; }
+  bool last_was_patch() const { return last_path_ == Path::kPatch; }
+  // Size of the last transaction sent (0: nothing needed sending).
+  std::size_t last_transaction_size() const {
+    return mirror_.last_transaction_size();
+  }
+  nft::RulesetMirror::Counts applied_counts() const { return mirror_.counts(); }
+
  private:
-  nft::NftBackend& backend_;
+  absl::Status SyncWhole(const controller::Compiler& compiler);
+
+  nft::RulesetMirror mirror_;
   nft::RenderOptions options_;
-  bool synced_once_ = false;
-  bool last_was_patch_ = false;
+  RuleNumbers* rule_numbers_;
+  bool render_whole_ = true;
+  Path last_path_ = Path::kNone;
 };
 
-}  // namespace podwall::enforcer
+}  // namespace podwall::sync
 
 #endif  // PODWALL_ENFORCER_SYNC_NODE_SYNCER_H_

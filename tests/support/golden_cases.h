@@ -2,8 +2,8 @@
 #define PODWALL_TESTS_SUPPORT_GOLDEN_CASES_H_
 
 // The data-driven scenarios under tests/golden/ir/, shared by the compiler,
-// renderer and kernel tests. Paths are relative to the repository root
-// (ctest runs tests there).
+// renderer and kernel tests. The root is an absolute path CMake compiles in,
+// so a test finds its cases from any working directory.
 
 #include <string>
 #include <vector>
@@ -11,11 +11,14 @@
 #include "absl/status/statusor.h"
 #include "controller/cluster_state.h"
 
-namespace podwall::testing {
+namespace podwall::test_support {
 
-inline constexpr char kGoldenRoot[] = "tests/golden/ir";
+// The directory holding base.yaml and one directory per case.
+std::string GoldenRoot();
 
-// Case directory names, sorted ("01-no-policies", ...).
+// Case directory names, sorted ("01-no-policies", ...). Never empty: a
+// missing or empty root aborts the test binary with a message naming it, so
+// a misconfigured run cannot pass by finding nothing to check.
 std::vector<std::string> GoldenCaseNames();
 
 // The case's directory path.
@@ -28,6 +31,6 @@ absl::Status LoadGoldenCase(const std::string& name,
 // A gtest parameter name for a case ("01-no-policies" -> "01_no_policies").
 std::string GoldenTestName(const std::string& name);
 
-}  // namespace podwall::testing
+}  // namespace podwall::test_support
 
 #endif  // PODWALL_TESTS_SUPPORT_GOLDEN_CASES_H_

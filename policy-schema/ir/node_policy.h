@@ -1,5 +1,5 @@
-#ifndef PODWALL_POLICY_SCHEMA_NODE_POLICY_H_
-#define PODWALL_POLICY_SCHEMA_NODE_POLICY_H_
+#ifndef PODWALL_POLICY_SCHEMA_IR_NODE_POLICY_H_
+#define PODWALL_POLICY_SCHEMA_IR_NODE_POLICY_H_
 
 // NodePolicy: the compiled IR the controller hands the enforcer. Everything
 // one node must enforce, with peers factored into shared, de-duplicated sets:
@@ -209,4 +209,4 @@ std::string ToJson(const NodePolicy& policy);
 
 }  // namespace podwall::ir
 
-#endif  // PODWALL_POLICY_SCHEMA_NODE_POLICY_H_
+#endif  // PODWALL_POLICY_SCHEMA_IR_NODE_POLICY_H_

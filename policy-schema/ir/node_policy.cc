@@ -1,4 +1,4 @@
-#include "policy-schema/node_policy.h"
+#include "policy-schema/ir/node_policy.h"
 
 #include <algorithm>
 
@@ -15,7 +15,8 @@ const T* FindById(const std::vector<T>& items, std::string_view id) {
   return it != items.end() && it->id == id ? &*it : nullptr;
 }
 
-void WritePortRanges(JsonWriter& w, const std::vector<PortRange>& ports) {
+void WritePortRanges(schema::JsonWriter& w,
+                     const std::vector<PortRange>& ports) {
   w.BeginArray();
   for (const PortRange& p : ports) {
     w.BeginObject().Key("protocol").String(ProtocolName(p.protocol));
@@ -24,13 +25,14 @@ void WritePortRanges(JsonWriter& w, const std::vector<PortRange>& ports) {
   w.EndArray();
 }
 
-void WriteStrings(JsonWriter& w, const std::vector<std::string>& values) {
+void WriteStrings(schema::JsonWriter& w,
+                  const std::vector<std::string>& values) {
   w.BeginArray();
   for (const std::string& v : values) w.String(v);
   w.EndArray();
 }
 
-void WriteSide(JsonWriter& w, const EndpointSide& side) {
+void WriteSide(schema::JsonWriter& w, const EndpointSide& side) {
   w.BeginObject().Key("isolated").Bool(side.isolated);
   w.Key("policies");
   WriteStrings(w, side.policies);
@@ -111,7 +113,7 @@ std::size_t NodePolicyDelta::size() const {
 }
 
 std::string ToJson(const NodePolicy& policy) {
-  JsonWriter w;
+  schema::JsonWriter w;
   w.BeginObject().Key("apiVersion").String("podwall.dev/v1alpha1");
   w.Key("kind").String("NodePolicy");
   w.Key("nodeName").String(policy.node_name);
