@@ -4,6 +4,7 @@
 #include <set>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
 namespace podwall::controller {
@@ -27,6 +28,31 @@ std::string CanonicalSelector(const schema::LabelSelector& selector) {
   }
   if (parts.empty()) return "*";
   return absl::StrJoin(parts, ",");
+}
+
+std::string PodSetId(const std::string& policy_ns,
+                     const schema::NetworkPolicyPeer& peer) {
+  std::string scope =
+      peer.namespace_selector
+          ? "nssel=" + CanonicalSelector(*peer.namespace_selector)
+          : "ns=" + policy_ns;
+  std::string pods =
+      peer.pod_selector ? CanonicalSelector(*peer.pod_selector) : "*";
+  return absl::StrCat("pods{", scope, ";", pods, "}");
+}
+
+std::string CidrSetId(const std::vector<ir::AddressRange>& ranges) {
+  std::string key = "cidr{";
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    if (i > 0) key += ",";
+    key += ranges[i].first.ToString();
+    if (ranges[i].last != ranges[i].first) {
+      key += '-';
+      key += ranges[i].last.ToString();
+    }
+  }
+  key += '}';
+  return key;
 }
 
 }  // namespace podwall::controller

@@ -38,8 +38,7 @@ void EventLoop::Unwatch(int fd) {
   if (watches_.erase(fd) > 0) epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
 }
 
-EventLoop::TimerId EventLoop::At(Clock::time_point when,
-                                 std::function<void()> fn) {
+EventLoop::TimerId EventLoop::At(TimePoint when, std::function<void()> fn) {
   const TimerId id = next_timer_++;
   timers_[id] = {when, std::move(fn)};
   by_time_.emplace(when, id);

@@ -2,8 +2,8 @@
 #define PODWALL_ENFORCER_DAEMON_EVENT_LOOP_H_
 
 // The daemon's single thread: epoll over file descriptors plus one-shot
-// timers. Callbacks run on the loop; they may add or remove watches and
-// timers (also their own).
+// timers (the Timers seam). Callbacks run on the loop; they may add or
+// remove watches and timers (also their own).
 
 #include <chrono>
 #include <functional>
@@ -11,16 +11,14 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "enforcer/daemon/timers.h"
 
 namespace podwall::daemon {
 
-class EventLoop {
+class EventLoop : public Timers {
  public:
-  using Clock = std::chrono::steady_clock;
-  using TimerId = uint64_t;
-
   static absl::StatusOr<std::unique_ptr<EventLoop>> Create();
-  ~EventLoop();
+  ~EventLoop() override;
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
@@ -28,11 +26,12 @@ class EventLoop {
   absl::Status Watch(int fd, std::function<void()> on_readable);
   void Unwatch(int fd);
 
-  TimerId At(Clock::time_point when, std::function<void()> fn);
-  TimerId After(Clock::duration delay, std::function<void()> fn) {
-    return At(Clock::now() + delay, std::move(fn));
+  TimePoint Now() const override { return Clock::now(); }
+  std::chrono::system_clock::time_point WallNow() const override {
+    return std::chrono::system_clock::now();
   }
-  void Cancel(TimerId id);
+  TimerId At(TimePoint when, std::function<void()> fn) override;
+  void Cancel(TimerId id) override;
 
   // Runs until Stop() (from a callback).
   void Run();

@@ -37,7 +37,20 @@ struct HttpResponse {
   bool stream = false;  // Keep the connection open after `body`.
 };
 
-class HttpServer {
+// Where a handler's late answers and stream data go: the HttpServer, or a
+// fake in tests.
+class StreamWriter {
+ public:
+  virtual ~StreamWriter() = default;
+  // More data for an open stream; false when it is gone.
+  virtual bool Send(int connection, std::string_view data) = 0;
+  // The last data of a stream: the connection closes once it is sent.
+  virtual void Finish(int connection, std::string_view data) = 0;
+  // Retries what open streams could not take yet.
+  virtual void FlushStreams() = 0;
+};
+
+class HttpServer : public StreamWriter {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
@@ -48,7 +61,7 @@ class HttpServer {
   // Listens on "HOST:PORT" over TCP; port 0 picks a free port.
   static absl::StatusOr<std::unique_ptr<HttpServer>> ListenTcp(
       EventLoop& loop, const std::string& host_port, Handler handler);
-  ~HttpServer();
+  ~HttpServer() override;
 
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -56,14 +69,12 @@ class HttpServer {
   // "HOST:PORT" with the real port, or the unix socket path.
   const std::string& address() const { return address_; }
 
-  // Streams: more data for an open stream (false when it is gone), and
-  // what to call when one closes.
-  bool Send(int connection, std::string_view data);
-  // The last data of a stream: the connection closes once it is sent. A
-  // handler answers late this way (POST /v1/endpoints waits for a sync).
-  void Finish(int connection, std::string_view data);
-  // Retries what open streams could not take yet.
-  void FlushStreams();
+  // StreamWriter. A handler answers late with Finish() (POST /v1/endpoints
+  // waits for a sync).
+  bool Send(int connection, std::string_view data) override;
+  void Finish(int connection, std::string_view data) override;
+  void FlushStreams() override;
+  // What to call when a stream closes.
   void set_on_stream_closed(std::function<void(int connection)> fn) {
     on_stream_closed_ = std::move(fn);
   }

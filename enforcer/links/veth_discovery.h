@@ -19,6 +19,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "enforcer/links/interface_discovery.h"
 #include "policy-schema/ip_prefix.h"
 
 namespace podwall::links {
@@ -29,6 +30,16 @@ namespace podwall::links {
 // still unknown); nullptr runs it for every veth.
 absl::StatusOr<std::map<schema::IpAddress, std::string>> DiscoverPodInterfaces(
     const std::set<schema::IpAddress>* wanted = nullptr);
+
+// InterfaceDiscovery over DiscoverPodInterfaces, in the caller's network
+// namespace.
+class RtnetlinkInterfaceDiscovery : public InterfaceDiscovery {
+ public:
+  absl::StatusOr<std::map<schema::IpAddress, std::string>> Discover(
+      const std::set<schema::IpAddress>& wanted) override {
+    return DiscoverPodInterfaces(&wanted);
+  }
+};
 
 }  // namespace podwall::links
 

@@ -1,0 +1,77 @@
+#ifndef PODWALL_ENFORCER_DAEMON_INTERFACE_TRACKER_H_
+#define PODWALL_ENFORCER_DAEMON_INTERFACE_TRACKER_H_
+
+// InterfaceTracker: the one authority on which host-side device belongs to
+// which local pod (for anti-spoofing guards), and on the guarded pod
+// networks.
+//
+// Devices come from what the kernel shows (links::InterfaceDiscovery) and
+// what podwall-cni reported; the kernel's view wins where both speak. Only
+// local pods' addresses count, and a device two pods' addresses point at
+// guards neither (which pod it belongs to is not known). While a pod has
+// no device yet (a bridged pod that has not sent a packet), discovery runs
+// again every second. A changed map goes to the compiler, then to the
+// `interfaces_changed` hook.
+//
+// Guarded networks (a Docker host's bridge subnets, from the sources) are
+// kept sorted and de-duplicated; a change goes to `networks_changed`.
+//
+// Single-threaded (the daemon loop). Everything passed in must outlive it.
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "enforcer/daemon/cluster_input.h"
+#include "enforcer/daemon/logger.h"
+#include "enforcer/daemon/timers.h"
+#include "enforcer/links/interface_discovery.h"
+#include "policy-schema/ip_prefix.h"
+
+namespace podwall::daemon {
+
+class InterfaceTracker {
+ public:
+  struct Hooks {
+    std::function<void()> interfaces_changed;
+    std::function<void(const std::vector<schema::IpPrefix>&)> networks_changed;
+  };
+  InterfaceTracker(Timers& timers, links::InterfaceDiscovery& discovery,
+                   ClusterInput& input, Logger log, Hooks hooks);
+  ~InterfaceTracker();
+  InterfaceTracker(const InterfaceTracker&) = delete;
+  InterfaceTracker& operator=(const InterfaceTracker&) = delete;
+
+  // Discovers now.
+  void Refresh();
+  // Discovers shortly, once a burst of link events is over.
+  void RefreshSoon();
+
+  // The networks the sources guard now (any order, duplicates allowed).
+  void SetGuardedNetworks(std::vector<schema::IpPrefix> networks);
+
+  // Local pods' addresses -> their host-side device.
+  const std::map<schema::IpAddress, std::string>& interfaces() const {
+    return interfaces_;
+  }
+  const std::vector<schema::IpPrefix>& guarded_networks() const {
+    return networks_;
+  }
+
+ private:
+  void Arm(Timers::Clock::duration delay);
+
+  Timers& timers_;
+  links::InterfaceDiscovery& discovery_;
+  ClusterInput& input_;
+  Logger log_;
+  Hooks hooks_;
+  std::map<schema::IpAddress, std::string> interfaces_;
+  std::vector<schema::IpPrefix> networks_;
+  Timers::TimerId timer_ = 0;
+};
+
+}  // namespace podwall::daemon
+
+#endif  // PODWALL_ENFORCER_DAEMON_INTERFACE_TRACKER_H_

@@ -1,0 +1,196 @@
+#include "enforcer/daemon/node_agent.h"
+
+#include <cstdio>
+
+namespace podwall::daemon {
+namespace {
+
+std::string Ms(Timers::Clock::duration d) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.3f",
+                std::chrono::duration<double, std::milli>(d).count());
+  return buf;
+}
+
+// Sync latency buckets, seconds: 100 us .. 10 s.
+const std::vector<double> kSyncBuckets = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+    0.05,   0.1,     0.25,   0.5,   1,      2.5,   10};
+
+}  // namespace
+
+nft::RenderOptions NodeAgent::RenderOptionsFor(
+    const NodeAgentOptions& options) {
+  nft::RenderOptions render;
+  render.audit = options.audit;
+  render.flow_log = options.flow_log;
+  return render;
+}
+
+NodeAgent::NodeAgent(NodeAgentOptions options, Timers& timers,
+                     nft::NftBackend& backend,
+                     links::InterfaceDiscovery& discovery, Logger log,
+                     MetricsRegistry& metrics)
+    : options_(std::move(options)),
+      log_(log),
+      metrics_(metrics),
+      rule_numbers_(options_.rule_number_capacity) {
+  input_ = std::make_unique<ClusterInput>(options_.node_name, log_, metrics_,
+                                          [this] { scheduler_->Request(); });
+  syncer_ = std::make_unique<sync::NodeSyncer>(
+      backend, RenderOptionsFor(options_), &rule_numbers_);
+  SyncScheduler::Hooks hooks;
+  hooks.sync = [this] { return syncer_->Sync(input_->compiler()); };
+  hooks.periodic = [this] { tracker_->Refresh(); };
+  hooks.verify = [this] { return RepairDrift(); };
+  hooks.synced = [this](const SyncScheduler::Outcome& o) { OnSynced(o); };
+  scheduler_ = std::make_unique<SyncScheduler>(timers, options_.scheduling,
+                                               std::move(hooks));
+  InterfaceTracker::Hooks tracked;
+  tracked.interfaces_changed = [this] { scheduler_->Request(); };
+  tracked.networks_changed =
+      [this](const std::vector<schema::IpPrefix>& networks) {
+        syncer_->SetGuardedNetworks(networks);
+        if (!input_->starting()) scheduler_->Request();
+      };
+  tracker_ = std::make_unique<InterfaceTracker>(timers, discovery, *input_,
+                                                log_, std::move(tracked));
+  waiters_ = std::make_unique<CniWaiters>(
+      timers, input_->state(), scheduler_->state(),
+      [this](int connection, const std::string& body) {
+        if (cni_answer_) cni_answer_(connection, body);
+      });
+}
+
+NodeAgent::~NodeAgent() = default;
+
+void NodeAgent::FinishStart() {
+  if (!input_->starting()) return;
+  input_->FinishStart();
+  tracker_->Refresh();
+  scheduler_->Start();
+}
+
+void NodeAgent::SetGuardedNetworks(std::vector<schema::IpPrefix> networks) {
+  tracker_->SetGuardedNetworks(std::move(networks));
+}
+
+void NodeAgent::CniAdd(int connection, CniEndpoints::Endpoint endpoint) {
+  const std::string key = endpoint.key;
+  const auto timeout = std::chrono::seconds(endpoint.timeout_seconds);
+  log_.Info("cni: endpoint reported", {{"pod", key},
+                                       {"interface", endpoint.interface},
+                                       {"container", endpoint.container_id}});
+  input_->CniAdd(std::move(endpoint));
+  if (!input_->starting()) {
+    tracker_->Refresh();
+    scheduler_->Request();  // The answer waits for a sync that follows.
+  }
+  waiters_->Add(connection, key, timeout);
+}
+
+void NodeAgent::CniDelete(const std::string& key,
+                          const std::string& container_id) {
+  input_->CniRemove(key, container_id);
+  log_.Info("cni: endpoint removed", {{"pod", key}});
+  tracker_->Refresh();
+}
+
+absl::StatusOr<bool> NodeAgent::RepairDrift() {
+  absl::StatusOr<bool> repaired = syncer_->RepairDrift();
+  if (!repaired.ok()) {
+    log_.Error("verification failed",
+               {{"error", std::string(repaired.status().message())}});
+    return repaired;
+  }
+  if (*repaired) {
+    metrics_
+        .GetCounter("podwall_drift_repairs_total",
+                    "Times the kernel's tables differed from what podwall "
+                    "applied and were rewritten.")
+        .Inc();
+    log_.Warn(
+        "drift repaired: the kernel's podwall tables had been changed "
+        "by someone else");
+  }
+  return repaired;
+}
+
+void NodeAgent::OnSynced(const SyncScheduler::Outcome& outcome) {
+  const SyncState& state = scheduler_->state();
+  metrics_
+      .GetHistogram("podwall_sync_duration_seconds",
+                    "Time from the compiler's delta to the kernel's ack.",
+                    kSyncBuckets)
+      .Observe(std::chrono::duration<double>(outcome.took).count());
+  metrics_
+      .GetCounter("podwall_syncs_total", "Syncs by result.",
+                  {{"result", outcome.status.ok() ? "ok" : "error"}})
+      .Inc();
+  if (!outcome.status.ok()) {
+    metrics_
+        .GetCounter("podwall_kernel_errors_total",
+                    "Batches the kernel rejected or that could not be sent.")
+        .Inc();
+    log_.Error("sync failed; retrying with a full resync",
+               {{"error", state.last_error},
+                {"retry_in_ms", Ms(outcome.retry_in)},
+                {"failures", std::to_string(state.consecutive_failures)}});
+    UpdateGauges();
+    return;
+  }
+  if (outcome.previous_failures > 0) {
+    log_.Info("sync recovered",
+              {{"after_failures", std::to_string(outcome.previous_failures)}});
+  }
+  if (outcome.new_input) {
+    log_.Info(
+        "synced",
+        {{"generation", std::to_string(state.generation)},
+         {"duration_ms", Ms(outcome.took)},
+         {"operations", std::to_string(syncer_->last_transaction_size())},
+         {"patch", syncer_->last_was_patch() ? "true" : "false"},
+         {"endpoints", std::to_string(input_->compiler().endpoint_count())}});
+  }
+  if (!logged_ready_) {
+    logged_ready_ = true;
+    log_.Info("ready", {{"node", options_.node_name},
+                        {"audit", options_.audit ? "true" : "false"}});
+  }
+  if (rule_numbers_.unnumbered() > 0 && !logged_unnumbered_) {
+    logged_unnumbered_ = true;
+    log_.Warn(
+        "connection-mark numbers exhausted: flows of some rules are logged "
+        "without the rule's name",
+        {{"unnumbered_rules", std::to_string(rule_numbers_.unnumbered())}});
+  } else if (rule_numbers_.unnumbered() == 0) {
+    logged_unnumbered_ = false;
+  }
+  UpdateGauges();
+  waiters_->AnswerReady();
+  if (on_synced_) on_synced_(state.generation);
+}
+
+void NodeAgent::UpdateGauges() {
+  const nft::RulesetMirror::Counts c = syncer_->applied_counts();
+  const SyncState& state = scheduler_->state();
+  metrics_.GetGauge("podwall_rules", "Rules in podwall's tables.")
+      .Set(static_cast<double>(c.rules));
+  metrics_.GetGauge("podwall_set_elements", "Elements in podwall's sets/maps.")
+      .Set(static_cast<double>(c.elements));
+  metrics_.GetGauge("podwall_local_endpoints", "Local pods on this node.")
+      .Set(static_cast<double>(input_->compiler().endpoint_count()));
+  metrics_.GetGauge("podwall_policies", "NetworkPolicies known.")
+      .Set(static_cast<double>(input_->state().policies().size()));
+  metrics_.GetGauge("podwall_generation", "Applied input generation.")
+      .Set(static_cast<double>(state.generation));
+  metrics_.GetGauge("podwall_synced", "1 when the kernel holds the input.")
+      .Set(state.synced ? 1 : 0);
+  metrics_
+      .GetGauge("podwall_unnumbered_rules",
+                "Rules without a connection-mark number (all in use): their "
+                "flows are logged without the rule's name.")
+      .Set(static_cast<double>(rule_numbers_.unnumbered()));
+}
+
+}  // namespace podwall::daemon

@@ -1,0 +1,368 @@
+// The daemon's enforcement core over fakes: a fake kernel, fake time, a
+// fake view of the host's interfaces. No root, no sleeps.
+
+#include "enforcer/daemon/node_agent.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <map>
+
+#include "enforcer/daemon/control_api.h"
+#include "enforcer/daemon/fake_timers.h"
+#include "enforcer/daemon/status_report.h"
+#include "enforcer/links/fake_interface_discovery.h"
+#include "enforcer/nft/fake_backend.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "policy-schema/manifest.h"
+
+namespace podwall::daemon {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+schema::IpAddress Ip(const char* s) { return *schema::IpAddress::Parse(s); }
+
+constexpr char kCluster[] = R"(
+apiVersion: v1
+kind: Namespace
+metadata: {name: x}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x, labels: {app: web}}
+spec: {nodeName: node-1}
+status: {podIP: 10.0.1.1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: x, labels: {app: db}}
+spec: {nodeName: node-1}
+status: {podIP: 10.0.1.2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: c, namespace: x, labels: {app: web}}
+spec: {nodeName: node-2}
+status: {podIP: 10.0.2.1}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: x}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from: [{podSelector: {}}]
+    ports: [{port: 80}]
+  - from: [{podSelector: {matchLabels: {app: db}}}]
+    ports: [{port: 5432}]
+  - from: [{namespaceSelector: {}}]
+    ports: [{port: 9090}]
+)";
+
+std::string Pod(const std::string& name, const std::string& ip,
+                const std::string& node = "node-1") {
+  return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
+         ", namespace: x, labels: {app: web}}\nspec: {nodeName: " + node +
+         "}\nstatus: {podIP: " + ip + "}\n";
+}
+
+class NodeAgentTest : public ::testing::Test {
+ protected:
+  NodeAgent& Make(uint16_t rule_numbers = sync::RuleNumbers::kMaxCapacity) {
+    NodeAgentOptions options;
+    options.node_name = "node-1";
+    options.scheduling.min_interval = milliseconds(10);
+    options.scheduling.verify_interval = seconds(60);
+    options.flow_log = nft::FlowLogOptions();
+    options.rule_number_capacity = rule_numbers;
+    agent_ = std::make_unique<NodeAgent>(options, timers_, kernel_, discovery_,
+                                         Logger(log_fd_), metrics_);
+    agent_->set_cni_answer(
+        [this](int c, const std::string& body) { answers_[c] = body; });
+    return *agent_;
+  }
+  void Feed(const std::string& yaml) {
+    auto set = schema::ParseManifests(yaml, "test.yaml");
+    ASSERT_TRUE(set.ok()) << set.status();
+    for (const schema::SourcedObject& o : set->objects) {
+      agent_->sink().Apply({controller::ObjectChange::Type::kUpsert, o.object});
+    }
+  }
+  // The kernel holds exactly what a whole render of the IR gives.
+  bool KernelHoldsWholeRender() {
+    nft::RenderOptions options;
+    options.flow_log = nft::FlowLogOptions();
+    options.flow_log->rule_numbers = &agent_->rule_numbers();
+    options.guarded_networks = agent_->interfaces().guarded_networks();
+    auto holds = kernel_.Holds(
+        nft::RenderRuleset(agent_->input().compiler().Snapshot(), options));
+    return holds.ok() && *holds;
+  }
+  double Metric(const std::string& name, const MetricLabels& labels = {}) {
+    return metrics_.GetCounter(name, "", labels).value();
+  }
+  void StartWithCluster() {
+    Make();
+    discovery_.links() = {{Ip("10.0.1.1"), "veth-a"},
+                          {Ip("10.0.1.2"), "veth-b"}};
+    Feed(kCluster);
+    agent_->FinishStart();
+  }
+
+  FakeTimers timers_;
+  nft::FakeBackend kernel_;
+  links::FakeInterfaceDiscovery discovery_;
+  MetricsRegistry metrics_;
+  int log_fd_ = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  std::unique_ptr<NodeAgent> agent_;
+  std::map<int, std::string> answers_;
+};
+
+TEST_F(NodeAgentTest, Start_InputWaitsForEverySource_ThenOneWholeBatch) {
+  Make();
+  discovery_.links() = {{Ip("10.0.1.1"), "veth-a"}};
+  Feed(kCluster);
+  timers_.Advance(seconds(5));
+  EXPECT_EQ(kernel_.commits(), 0) << "nothing before every source is synced";
+  EXPECT_FALSE(agent_->sync_state().ready);
+  agent_->FinishStart();
+  EXPECT_EQ(kernel_.commits(), 1);
+  EXPECT_EQ(kernel_.last_transaction()[1], "delete table inet podwall")
+      << "the first batch replaces whatever was there, whole";
+  EXPECT_TRUE(agent_->sync_state().ready);
+  EXPECT_EQ(agent_->sync_state().generation, 1u);
+  EXPECT_TRUE(KernelHoldsWholeRender());
+  EXPECT_EQ(kernel_.Dump().guards.size(), 1u) << "x/a's veth is guarded";
+}
+
+TEST_F(NodeAgentTest, Restart_AdoptsTheTableWithoutABatch) {
+  StartWithCluster();
+  agent_.reset();
+  const int commits = kernel_.commits();
+  StartWithCluster();
+  EXPECT_EQ(kernel_.commits(), commits);
+  EXPECT_EQ(agent_->syncer().last_path(), sync::NodeSyncer::Path::kAdopted);
+  EXPECT_TRUE(agent_->sync_state().synced);
+}
+
+TEST_F(NodeAgentTest, Changes_CoalesceIntoOneBatchAfterTheMinInterval) {
+  StartWithCluster();
+  const int commits = kernel_.commits();
+  Feed(Pod("d", "10.0.2.2", "node-2"));
+  Feed(Pod("e", "10.0.2.3", "node-2"));
+  Feed(Pod("f", "10.0.2.4", "node-2"));
+  EXPECT_EQ(kernel_.commits(), commits) << "not before the min interval";
+  timers_.Advance(milliseconds(10));
+  EXPECT_EQ(kernel_.commits(), commits + 1);
+  EXPECT_EQ(agent_->sync_state().generation, 2u);
+  EXPECT_TRUE(agent_->syncer().last_was_patch());
+  // Three peer addresses, each joining two sets (pods of x, pods of any
+  // namespace): six elements, nothing else.
+  EXPECT_EQ(kernel_.last_transaction_size(), 6u);
+  EXPECT_TRUE(KernelHoldsWholeRender());
+}
+
+TEST_F(NodeAgentTest, KernelRefuses_BackoffThenWholeResync) {
+  StartWithCluster();
+  kernel_.FailCommits(1, absl::InternalError("acks lost"));
+  Feed(Pod("d", "10.0.1.4"));
+  timers_.Advance(milliseconds(10));
+  EXPECT_FALSE(agent_->sync_state().synced);
+  EXPECT_EQ(agent_->sync_state().last_error, "acks lost");
+  EXPECT_EQ(Metric("podwall_kernel_errors_total"), 1);
+  EXPECT_FALSE(KernelHoldsWholeRender());
+  timers_.Advance(milliseconds(99));
+  EXPECT_FALSE(agent_->sync_state().synced) << "backing off";
+  timers_.Advance(milliseconds(1));
+  EXPECT_TRUE(agent_->sync_state().synced);
+  EXPECT_EQ(kernel_.last_transaction()[1], "delete table inet podwall")
+      << "after a failure the kernel is read back, then replaced whole";
+  EXPECT_TRUE(KernelHoldsWholeRender());
+  EXPECT_EQ(agent_->sync_state().generation, 2u);
+}
+
+TEST_F(NodeAgentTest, Drift_RepairedAtTheVerifyInterval) {
+  StartWithCluster();
+  kernel_.mutable_tables().chains.at("forward").rules.clear();
+  timers_.Advance(seconds(59));
+  EXPECT_FALSE(KernelHoldsWholeRender());
+  timers_.Advance(seconds(1));
+  EXPECT_TRUE(KernelHoldsWholeRender());
+  EXPECT_EQ(Metric("podwall_drift_repairs_total"), 1);
+  timers_.Advance(seconds(60));
+  EXPECT_EQ(Metric("podwall_drift_repairs_total"), 1) << "nothing to repair";
+}
+
+TEST_F(NodeAgentTest, CniAdd_AnsweredOnceThePodIsInTheKernel) {
+  StartWithCluster();
+  // The API shows the pod without an address yet; podwall-cni knows it.
+  Feed(
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: new, namespace: x, "
+      "labels: {app: web}}\nspec: {nodeName: node-1}\n");
+  CniEndpoints::Endpoint e;
+  e.key = "x/new";
+  e.container_id = "c1";
+  e.interface = "veth-new";
+  e.ips = {"10.0.1.9"};
+  agent_->CniAdd(9, e);
+  EXPECT_TRUE(answers_.empty()) << "not before its sync";
+  timers_.Advance(milliseconds(10));
+  EXPECT_EQ(answers_[9], "{\"ok\":true,\"generation\":2}\n");
+  const nft::Ruleset kernel = kernel_.Dump();
+  bool guarded = false;
+  for (const nft::SpoofGuard& g : kernel.guards) {
+    if (g.device == "veth-new") {
+      guarded = true;
+      EXPECT_THAT(g.addresses, ElementsAre(Ip("10.0.1.9")));
+    }
+  }
+  EXPECT_TRUE(guarded) << "guarded on the veth podwall-cni reported";
+  EXPECT_TRUE(KernelHoldsWholeRender());
+  // DEL withdraws the addresses again.
+  agent_->CniDelete("x/new", "c1");
+  timers_.Advance(milliseconds(10));
+  EXPECT_FALSE(agent_->input().compiler().FindEndpoint("x/new"));
+}
+
+TEST_F(NodeAgentTest, CniAdd_UnknownPod_AnsweredAtItsDeadlineWithTheReason) {
+  StartWithCluster();
+  CniEndpoints::Endpoint e;
+  e.key = "x/ghost";
+  e.ips = {"10.0.1.66"};
+  e.timeout_seconds = 3;
+  agent_->CniAdd(5, e);
+  timers_.Advance(milliseconds(2999));
+  EXPECT_TRUE(answers_.empty());
+  timers_.Advance(milliseconds(1));
+  EXPECT_THAT(answers_[5], HasSubstr("no source has reported pod x/ghost"));
+  EXPECT_EQ(agent_->cni_waiting(), 0u);
+}
+
+TEST_F(NodeAgentTest, CniAdd_ConnectionClosed_NoAnswer) {
+  StartWithCluster();
+  CniEndpoints::Endpoint e;
+  e.key = "x/a";
+  e.ips = {"10.0.1.1"};
+  agent_->CniAdd(6, e);
+  agent_->ConnectionClosed(6);
+  timers_.Advance(seconds(30));
+  EXPECT_TRUE(answers_.empty());
+}
+
+// More distinct rules than connection-mark numbers: the node keeps
+// enforcing, and says so. (With a numbering that never freed numbers, the
+// 65,536th rule ID made the daemon spin forever.)
+TEST_F(NodeAgentTest, RuleNumbersExhausted_KeepsSyncing_AndSaysSo) {
+  Make(/*rule_numbers=*/1);
+  discovery_.links() = {{Ip("10.0.1.1"), "veth-a"}};
+  Feed(kCluster);
+  agent_->FinishStart();
+  EXPECT_TRUE(agent_->sync_state().synced);
+  EXPECT_TRUE(KernelHoldsWholeRender());
+  EXPECT_EQ(agent_->rule_numbers().unnumbered(), 2u);
+  EXPECT_THAT(StatusJson(*agent_, {}), HasSubstr("\"unnumbered_rules\":2"));
+  agent_->UpdateGauges();
+  EXPECT_EQ(metrics_.GetGauge("podwall_unnumbered_rules", "").value(), 2);
+  // The policy loses two rules: the third takes the freed number.
+  Feed(R"(
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: x}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from: [{podSelector: {}}]
+    ports: [{port: 80}]
+)");
+  timers_.Advance(milliseconds(10));
+  EXPECT_EQ(agent_->rule_numbers().unnumbered(), 0u);
+  EXPECT_TRUE(KernelHoldsWholeRender());
+}
+
+TEST_F(NodeAgentTest, GuardedNetworks_KnownAddressesFollowThePods) {
+  StartWithCluster();
+  agent_->SetGuardedNetworks({*schema::IpPrefix::Parse("10.0.1.0/24")});
+  timers_.Advance(milliseconds(10));
+  EXPECT_EQ(agent_->syncer().last_path(), sync::NodeSyncer::Path::kWhole);
+  EXPECT_TRUE(KernelHoldsWholeRender());
+  Feed(Pod("d", "10.0.1.4"));
+  timers_.Advance(milliseconds(10));
+  EXPECT_TRUE(agent_->syncer().last_was_patch());
+  EXPECT_TRUE(KernelHoldsWholeRender());
+}
+
+class ControlApiTest : public NodeAgentTest {
+ protected:
+  HttpResponse Get(const std::string& path,
+                   std::map<std::string, std::string> query = {}) {
+    HttpRequest req;
+    req.method = "GET";
+    req.path = path;
+    req.query = std::move(query);
+    return path == "/metrics" || path == "/readyz" || path == "/healthz"
+               ? api_->Metrics(req)
+               : api_->Control(req);
+  }
+  void MakeApi() {
+    api_ = std::make_unique<ControlApi>(
+        *agent_, metrics_, [this] { return StatusJson(*agent_, {}); },
+        ControlApi::Route());
+  }
+  std::unique_ptr<ControlApi> api_;
+};
+
+TEST_F(ControlApiTest, Routes_AnswerFromTheParts) {
+  Make();
+  MakeApi();
+  EXPECT_EQ(Get("/readyz").status, 503);
+  EXPECT_EQ(Get("/readyz").body, "starting\n");
+  discovery_.links() = {{Ip("10.0.1.1"), "veth-a"}};
+  Feed(kCluster);
+  agent_->FinishStart();
+  EXPECT_EQ(Get("/readyz").status, 200);
+  EXPECT_EQ(Get("/healthz").status, 200);
+  const HttpResponse status = Get("/v1/status");
+  EXPECT_EQ(status.status, 200);
+  EXPECT_THAT(status.body, HasSubstr("\"ready\":true,\"synced\":true"));
+  EXPECT_THAT(status.body, HasSubstr("\"local_endpoints\":2"));
+  EXPECT_THAT(Get("/metrics").body, HasSubstr("podwall_synced 1"));
+  EXPECT_THAT(Get("/v1/endpoints", {{"namespace", "x"}, {"name", "a"}}).body,
+              HasSubstr("\"ok\":true,\"known\":true"));
+  EXPECT_EQ(Get("/v1/flows").status, 503) << "no flow capture";
+  EXPECT_EQ(Get("/v1/nothing").status, 404);
+  HttpRequest bad;
+  bad.method = "POST";
+  bad.path = "/v1/endpoints";
+  bad.body = "{not json";
+  EXPECT_EQ(api_->Control(bad).status, 400);
+  // Failing: /readyz says why.
+  kernel_.FailCommits(1, absl::InternalError("acks lost"));
+  Feed(Pod("d", "10.0.1.4"));
+  timers_.Advance(milliseconds(10));
+  EXPECT_EQ(Get("/readyz").status, 503);
+  EXPECT_EQ(Get("/readyz").body, "not synced: acks lost\n");
+}
+
+TEST_F(ControlApiTest, CniAddOverHttp_IsAStreamAnsweredLater) {
+  StartWithCluster();
+  MakeApi();
+  HttpRequest add;
+  add.method = "POST";
+  add.path = "/v1/endpoints";
+  add.connection = 12;
+  add.body =
+      R"({"namespace":"x","name":"a","containerID":"c","interface":"veth-a",)"
+      R"("ips":["10.0.1.1"]})";
+  const HttpResponse resp = api_->Control(add);
+  EXPECT_TRUE(resp.stream);
+  timers_.Advance(milliseconds(10));
+  EXPECT_THAT(answers_[12], HasSubstr("\"ok\":true"));
+}
+
+}  // namespace
+}  // namespace podwall::daemon

@@ -1,0 +1,31 @@
+#ifndef PODWALL_ENFORCER_LINKS_INTERFACE_DISCOVERY_H_
+#define PODWALL_ENFORCER_LINKS_INTERFACE_DISCOVERY_H_
+
+// InterfaceDiscovery: the seam between the daemon and the kernel's view of
+// which host-side interface leads to which pod address. The production
+// implementation reads rtnetlink (RtnetlinkInterfaceDiscovery,
+// veth_discovery.h); tests use FakeInterfaceDiscovery.
+// Not thread-safe; the sync loop owns one.
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "policy-schema/ip_prefix.h"
+
+namespace podwall::links {
+
+class InterfaceDiscovery {
+ public:
+  virtual ~InterfaceDiscovery() = default;
+  // Address -> host-side interface for what the kernel shows; `wanted`
+  // names the addresses the caller needs (an implementation may look
+  // harder for those). Internal error when the kernel cannot be read.
+  virtual absl::StatusOr<std::map<schema::IpAddress, std::string>> Discover(
+      const std::set<schema::IpAddress>& wanted) = 0;
+};
+
+}  // namespace podwall::links
+
+#endif  // PODWALL_ENFORCER_LINKS_INTERFACE_DISCOVERY_H_
