@@ -2,10 +2,12 @@
 #
 # podwall_cc_library(NAME n SRCS ... [HDRS ...] [DEPS ...])
 #   Defines target podwall_<n> (alias podwall::<n>).
-# podwall_cc_test(NAME n SRCS ... [DEPS ...] [LABELS ...])
+# podwall_cc_test(NAME n SRCS ... [DEPS ...] [LABEL l])
 #   Defines a gtest binary <n> whose cases are registered one by one with
-#   ctest. Every test carries the label "unit" unless LABELS says otherwise;
-#   the sanitizer run selects -L unit.
+#   ctest, with the label "unit" unless LABEL names another: one label per
+#   test (gtest discovery cannot carry a list). "unit-threads" marks unit
+#   tests that run threads: `ctest -L` takes a regular expression, so
+#   -L unit selects them too and -L threads only them (ThreadSanitizer).
 # podwall_cc_kernel_test(NAME n SRCS ... [DEPS ...])
 #   A gtest binary that runs in its own network namespace (label "kernel").
 # podwall_cc_binary(NAME n SRCS ... [DEPS ...])
@@ -26,9 +28,10 @@ function(podwall_cc_library)
 endfunction()
 
 function(podwall_cc_test)
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
-  if(NOT ARG_LABELS)
-    set(ARG_LABELS unit)
+  cmake_parse_arguments(ARG "" "NAME;LABEL" "SRCS;DEPS" ${ARGN})
+  set(ARG_LABELS unit)
+  if(ARG_LABEL)
+    set(ARG_LABELS ${ARG_LABEL})
   endif()
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)

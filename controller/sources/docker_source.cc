@@ -43,12 +43,12 @@ absl::Status DockerSource::Start(ChangeSink&) {
 }
 
 bool DockerSource::synced() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   return synced_;
 }
 
 std::vector<std::string> DockerSource::guarded_networks() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   return subnets_;
 }
 
@@ -61,7 +61,7 @@ absl::Status DockerSource::RefreshSubnets(HttpClient& client) {
   absl::StatusOr<std::vector<std::string>> subnets =
       ParseBridgeSubnets(r->body);
   if (!subnets.ok()) return subnets.status();
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   if (subnets_ != *subnets) {
     subnets_ = *std::move(subnets);
     queue_.Wake();
@@ -86,7 +86,7 @@ void DockerSource::Report(const std::string& id,
   } else if (old != reported_.end()) {
     reported_.erase(old);
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   objects_ = reported_.size();
 }
 
@@ -170,7 +170,7 @@ void DockerSource::Run() {
       continue;
     }
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      base::MutexLock lock(&mu_);
       if (!synced_ || !last_error_.empty()) {
         queue_.Note(ChangeSink::Severity::kInfo,
                     absl::StrCat("docker: ", reported_.size(),
@@ -218,7 +218,7 @@ void DockerSource::Run() {
 }
 
 SourceStatus DockerSource::status() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   SourceStatus s = BaseStatus(options_.socket);
   s.objects = objects_;
   s.ok = synced_ && last_error_.empty();

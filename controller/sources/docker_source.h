@@ -17,7 +17,6 @@
 
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -64,10 +63,9 @@ class DockerSource : public QueuedSource {
   // What was last reported per container id (the source thread's own).
   std::map<std::string, schema::Pod> reported_;
 
-  // Guarded by mu_.
-  bool synced_ = false;
-  std::size_t objects_ = 0;
-  std::vector<std::string> subnets_;
+  bool synced_ ABSL_GUARDED_BY(mu_) = false;
+  std::size_t objects_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::string> subnets_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace podwall::sources

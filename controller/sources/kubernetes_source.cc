@@ -34,7 +34,7 @@ absl::Status KubernetesSource::Start(ChangeSink&) {
 }
 
 bool KubernetesSource::synced() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   return synced_.size() == kResources.size();
 }
 
@@ -94,7 +94,7 @@ void KubernetesSource::Run(const Resource& r) {
       version = *v;
       relist = false;
       failures = 0;
-      std::lock_guard<std::mutex> lock(mu_);
+      base::MutexLock lock(&mu_);
       objects_[r.name] = last.size();
       if (!synced_.insert(r.name).second) ++relists_;
       last_error_.clear();
@@ -129,7 +129,7 @@ void KubernetesSource::Run(const Resource& r) {
             last[key] = *ev->object;
           }
           {
-            std::lock_guard<std::mutex> lock(mu_);
+            base::MutexLock lock(&mu_);
             objects_[r.name] = last.size();
           }
           queue_.Push({deleted ? ObjectChange::Type::kDelete
@@ -164,7 +164,7 @@ void KubernetesSource::Run(const Resource& r) {
 }
 
 SourceStatus KubernetesSource::status() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   SourceStatus s = BaseStatus(config_.server);
   for (const auto& [r, n] : objects_) s.objects += n;
   s.ok = synced_.size() == kResources.size() && last_error_.empty();

@@ -15,7 +15,6 @@
 // says why (an API server that cannot be reached, say).
 
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -63,10 +62,11 @@ class KubernetesSource : public QueuedSource {
   Options options_;
   std::vector<std::thread> threads_;
 
-  // Guarded by mu_.
-  std::set<std::string> synced_;                // Resources listed once.
-  std::map<std::string, std::size_t> objects_;  // Per resource.
-  std::size_t relists_ = 0;
+  // Resources listed once.
+  std::set<std::string> synced_ ABSL_GUARDED_BY(mu_);
+  // Per resource.
+  std::map<std::string, std::size_t> objects_ ABSL_GUARDED_BY(mu_);
+  std::size_t relists_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace podwall::sources

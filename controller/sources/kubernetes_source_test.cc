@@ -42,8 +42,9 @@ class KubernetesSourceTest : public ::testing::Test {
             ("podwall-kube-" + std::to_string(getpid()) + "-" +
              ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(work_);
-    const std::string cmd = "/usr/bin/python3 tests/kube/fake_apiserver.py " +
-                            work_.string() + " & echo $!";
+    const std::string cmd =
+        "/usr/bin/python3 " + std::string(PODWALL_SOURCE_DIR) +
+        "/tests/kube/fake_apiserver.py " + work_.string() + " & echo $!";
     server_ = popen(cmd.c_str(), "r");
     ASSERT_NE(server_, nullptr);
     char line[128] = {};

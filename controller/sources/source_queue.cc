@@ -24,7 +24,7 @@ void SourceQueue::Wake() {
 
 void SourceQueue::Push(ObjectChange change) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(&mu_);
     changes_.push_back(std::move(change));
   }
   Wake();
@@ -32,7 +32,7 @@ void SourceQueue::Push(ObjectChange change) {
 
 void SourceQueue::Note(ChangeSink::Severity severity, std::string message) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(&mu_);
     notes_.emplace_back(severity, std::move(message));
   }
   Wake();
@@ -44,7 +44,7 @@ bool SourceQueue::Drain(ChangeSink& sink, const std::string& source_name) {
   std::deque<ObjectChange> changes;
   std::deque<std::pair<ChangeSink::Severity, std::string>> notes;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(&mu_);
     changes.swap(changes_);
     notes.swap(notes_);
   }
@@ -62,21 +62,26 @@ void SourceQueue::Backoff(int& failures, std::chrono::milliseconds min,
   const auto half = delay / 2;
   delay = half + std::chrono::milliseconds(std::uniform_int_distribution<long>(
                      0, std::max<long>(1, half.count()))(rng));
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, delay, [this] { return stop_.load(); });
+  const auto until = std::chrono::steady_clock::now() + delay;
+  base::MutexLock lock(&mu_);
+  while (!stop_.load()) {
+    const auto left = until - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) break;
+    cv_.WaitFor(&mu_, left);
+  }
 }
 
 void SourceQueue::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(&mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 void QueuedSource::ProcessEvents(ChangeSink& sink) {
   if (queue_.Drain(sink, name_)) {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(&mu_);
     last_change_ = std::chrono::system_clock::now();
   }
 }
@@ -84,7 +89,7 @@ void QueuedSource::ProcessEvents(ChangeSink& sink) {
 void QueuedSource::Note(ChangeSink::Severity severity,
                         const std::string& message) {
   if (severity == ChangeSink::Severity::kError) {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(&mu_);
     last_error_ = message;
   }
   queue_.Note(severity, message);

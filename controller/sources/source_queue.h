@@ -8,12 +8,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "base/mutex.h"
 #include "controller/sources/source.h"
 
 namespace podwall::sources {
@@ -48,10 +47,11 @@ class SourceQueue {
  private:
   int event_fd_ = -1;
   std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<ObjectChange> changes_;  // Guarded by mu_.
-  std::deque<std::pair<ChangeSink::Severity, std::string>> notes_;
+  base::Mutex mu_;
+  base::CondVar cv_;  // Stop() wakes Backoff().
+  std::deque<ObjectChange> changes_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::pair<ChangeSink::Severity, std::string>> notes_
+      ABSL_GUARDED_BY(mu_);
 };
 
 // A source whose own threads follow an API (Kubernetes, Docker) and hand
@@ -75,14 +75,19 @@ class QueuedSource : public Source {
   // clear_error().
   void Note(ChangeSink::Severity severity, const std::string& message);
   // The status's common part: name, target, the error in force, the last
-  // change. Callers hold mu_.
-  SourceStatus BaseStatus(const std::string& target) const;
+  // change.
+  SourceStatus BaseStatus(const std::string& target) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string name_;
   SourceQueue queue_;
-  mutable std::mutex mu_;   // Guards what follows and subclasses' state.
-  std::string last_error_;  // Cleared by the subclass once it recovers.
-  std::optional<std::chrono::system_clock::time_point> last_change_;
+  // Guards what follows and the subclasses' state their threads share
+  // with the loop (status()).
+  mutable base::Mutex mu_;
+  // Cleared by the subclass once it recovers.
+  std::string last_error_ ABSL_GUARDED_BY(mu_);
+  std::optional<std::chrono::system_clock::time_point> last_change_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace podwall::sources

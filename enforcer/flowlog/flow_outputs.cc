@@ -56,17 +56,17 @@ FlowFileWriter::FlowFileWriter(std::string path, uint64_t max_bytes,
 
 FlowFileWriter::~FlowFileWriter() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  cv_.notify_one();
+  cv_.Signal();
   if (thread_.joinable()) thread_.join();
   if (fd_ >= 0) close(fd_);
 }
 
 bool FlowFileWriter::Write(std::string line) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(&mu_);
     if (queue_.size() >= kMaxQueued) {
       ++dropped_;
       return false;
@@ -74,12 +74,12 @@ bool FlowFileWriter::Write(std::string line) {
     line.push_back('\n');
     queue_.push_back(std::move(line));
   }
-  cv_.notify_one();
+  cv_.Signal();
   return true;
 }
 
 uint64_t FlowFileWriter::dropped() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   return dropped_;
 }
 
@@ -102,8 +102,8 @@ void FlowFileWriter::Run() {
   while (true) {
     std::deque<std::string> batch;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      base::MutexLock lock(&mu_);
+      while (!stopping_ && queue_.empty()) cv_.Wait(&mu_);
       if (queue_.empty() && stopping_) return;
       batch.swap(queue_);
     }

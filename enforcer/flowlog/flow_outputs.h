@@ -7,16 +7,15 @@
 //                   own thread so the capture path never waits on the disk
 //                   (a full queue drops lines and counts them).
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/mutex.h"
 #include "enforcer/flowlog/flow_record.h"
 
 namespace podwall::flowlog {
@@ -59,14 +58,15 @@ class FlowFileWriter {
   const std::string path_;
   const uint64_t max_bytes_;
   const int max_files_;
+  // The writer thread's own.
   int fd_ = -1;
   uint64_t size_ = 0;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::string> queue_;  // Guarded by mu_.
-  bool stopping_ = false;          // Guarded by mu_.
-  uint64_t dropped_ = 0;           // Guarded by mu_.
+  mutable base::Mutex mu_;
+  base::CondVar cv_;  // Lines queued, or stopping.
+  std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };
 
