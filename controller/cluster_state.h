@@ -36,7 +36,8 @@ struct NamedPort {
   auto operator<=>(const NamedPort&) const = default;
 };
 
-// A pod (later also a Docker container) as policy sees it.
+// A pod (or a Docker container, which the Docker source reports as a pod)
+// as policy sees it.
 struct Workload {
   WorkloadKey key;
   std::string namespace_;

@@ -2,8 +2,8 @@
 #define PODWALL_POLICY_SCHEMA_IP_PREFIX_H_
 
 // IPv4/IPv6 addresses and CIDR prefixes as values: parsing, containment and
-// canonical text. Shared by validation (ipBlock) and, later, the compiler's
-// interval arithmetic.
+// canonical text. Shared by validation (ipBlock), the compiler's interval
+// arithmetic and everything that names a pod's address.
 
 #include <array>
 #include <compare>

@@ -43,11 +43,12 @@ int main(int argc, char** argv) {
                       "print what would be applied; touch nothing");
   apply_cmd
       ->add_option("--output", apply.output,
-                   "with --dry-run: ir (nft comes with the enforcer)")
+                   "with --dry-run: nft (nft(8) text, the default) or ir (the "
+                   "compiled IR as JSON)")
       ->check(CLI::IsMember({"ir", "nft"}));
 
   CLI::App* uninstall_cmd = app.add_subcommand(
-      "uninstall", "Delete podwall's nftables table (and nothing else)");
+      "uninstall", "Delete podwall's nftables tables (and nothing else)");
 
   ExplainOptions explain;
   std::string explain_output = "table";

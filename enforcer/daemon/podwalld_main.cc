@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--audit", options.audit,
                "install everything but drop nothing: would-be denials are "
-               "counted (and logged once flow logs exist)");
+               "counted and logged to the flow log");
   app.add_option("--verify-interval", verify_seconds,
                  "seconds between read-backs of the kernel that repair drift")
       ->check(CLI::Range(1, 86400))

@@ -2,10 +2,11 @@
 #define PODWALL_ENFORCER_NFT_RULESET_H_
 
 // The nftables objects podwall owns, as plain values: one `inet podwall`
-// table with sets, verdict maps and chains. The renderer builds it from the
-// IR; nft_text.h prints it as nft(8) syntax (for --dry-run and golden tests)
-// and netlink_encoder.h turns the very same value into a netlink batch, so
-// the two can be compared in the kernel.
+// table with sets, verdict maps and chains, and the anti-spoofing guards of
+// `netdev podwall`. The renderer builds it from the IR; nft_text.h prints it
+// as nft(8) syntax (for --dry-run and golden tests) and messages.h turns the
+// very same value into netlink messages, so the two can be compared in the
+// kernel.
 //
 // Only the statement shapes podwall needs exist here, on purpose: a small
 // closed model is easier to encode exactly like nft does than a general one.
