@@ -15,51 +15,29 @@
 #include <functional>
 #include <string>
 
+#include "controller/sources/recording_sink.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/stand_in_server.h"
 
 namespace podwall::sources {
 namespace {
 
-namespace fs = std::filesystem;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 
-class Recorder : public ChangeSink {
- public:
-  void Apply(const ObjectChange& c) override {
-    keys.push_back((c.type == ObjectChange::Type::kUpsert ? "+" : "-") +
-                   ObjectKey(c.object));
-  }
-  void Note(Severity, const std::string&, const std::string&) override {}
-  std::vector<std::string> keys;
-};
+using Recorder = RecordingSink;
 
 class DockerSourceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    work_ = fs::temp_directory_path() /
-            ("podwall-docker-" + std::to_string(getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(work_);
-    socket_ = (work_ / "docker.sock").string();
-    const std::string root = PODWALL_SOURCE_DIR;
-    const std::string cmd = "/usr/bin/python3 " + root +
-                            "/tests/docker/fake_dockerd.py " + socket_ + " " +
-                            root + "/controller/sources/testdata/docker" +
-                            " & echo $!";
-    server_ = popen(cmd.c_str(), "r");
-    ASSERT_NE(server_, nullptr);
-    char line[128] = {};
-    ASSERT_NE(fgets(line, sizeof(line), server_), nullptr);  // The pid.
-    pid_ = std::stoi(line);
-    ASSERT_NE(fgets(line, sizeof(line), server_), nullptr);  // "ready".
-    ASSERT_THAT(std::string(line), HasSubstr("ready"));
-  }
-  void TearDown() override {
-    if (pid_ > 0) kill(pid_, SIGTERM);
-    if (server_) pclose(server_);
-    fs::remove_all(work_);
+    auto server = test_support::StandInServer::Start(
+        "tests/docker/fake_dockerd.py",
+        {std::string(PODWALL_SOURCE_DIR) +
+         "/controller/sources/testdata/docker"});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    socket_ = (server_->work() / "docker.sock").string();
   }
   DockerSource::Options Options() {
     DockerSource::Options o;
@@ -78,10 +56,8 @@ class DockerSourceTest : public ::testing::Test {
     return done();
   }
 
-  fs::path work_;
+  std::unique_ptr<test_support::StandInServer> server_;
   std::string socket_;
-  FILE* server_ = nullptr;
-  pid_t pid_ = 0;
 };
 
 TEST_F(DockerSourceTest, Start_ListsTheContainersAndTheGuardedNetworks) {

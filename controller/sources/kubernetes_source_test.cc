@@ -14,8 +14,10 @@
 #include <string>
 
 #include "controller/sources/kubeconfig.h"
+#include "controller/sources/recording_sink.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/stand_in_server.h"
 
 namespace podwall::sources {
 namespace {
@@ -25,41 +27,19 @@ using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class Recorder : public ChangeSink {
- public:
-  void Apply(const ObjectChange& c) override {
-    keys.push_back((c.type == ObjectChange::Type::kUpsert ? "+" : "-") +
-                   ObjectKey(c.object));
-  }
-  void Note(Severity, const std::string&, const std::string&) override {}
-  std::vector<std::string> keys;
-};
+using Recorder = RecordingSink;
 
 class KubernetesSourceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    work_ = fs::temp_directory_path() /
-            ("podwall-kube-" + std::to_string(getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(work_);
-    const std::string cmd =
-        "/usr/bin/python3 " + std::string(PODWALL_SOURCE_DIR) +
-        "/tests/kube/fake_apiserver.py " + work_.string() + " & echo $!";
-    server_ = popen(cmd.c_str(), "r");
-    ASSERT_NE(server_, nullptr);
-    char line[128] = {};
-    ASSERT_NE(fgets(line, sizeof(line), server_), nullptr);  // The pid.
-    pid_ = std::stoi(line);
-    ASSERT_NE(fgets(line, sizeof(line), server_), nullptr);  // "ready PORT".
-    ASSERT_THAT(std::string(line), HasSubstr("ready"));
+    auto server =
+        test_support::StandInServer::Start("tests/kube/fake_apiserver.py");
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    work_ = server_->work();
     auto config = LoadKubeconfig((work_ / "kubeconfig").string(), "");
     ASSERT_TRUE(config.ok()) << config.status();
     config_ = *config;
-  }
-  void TearDown() override {
-    if (pid_ > 0) kill(pid_, SIGTERM);
-    if (server_) pclose(server_);
-    fs::remove_all(work_);
   }
   // POSTs to the test server's control API.
   void Post(const std::string& path, const std::string& json) {
@@ -102,9 +82,8 @@ class KubernetesSourceTest : public ::testing::Test {
              name + R"("}})");
   }
 
+  std::unique_ptr<test_support::StandInServer> server_;
   fs::path work_;
-  FILE* server_ = nullptr;
-  pid_t pid_ = 0;
   KubeClientConfig config_;
 };
 

@@ -4,6 +4,7 @@
 #include "enforcer/nft/fake_backend.h"
 
 #include "enforcer/nft/planner.h"
+#include "enforcer/nft/test_rulesets.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -12,34 +13,6 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-SetElement Addr(const char* a, const std::string& jump = "") {
-  auto ip = *schema::IpAddress::Parse(a);
-  return {ip, ip, {}, 0, jump};
-}
-
-Ruleset Small() {
-  Ruleset r;
-  r.sets.push_back(
-      {"pods_v4", "", KeyType::kIpv4, false, false, {Addr("10.0.0.2")}});
-  r.sets.push_back({"ingress_v4",
-                    "",
-                    KeyType::kIpv4,
-                    false,
-                    true,
-                    {Addr("10.0.0.1", "in_x/a")}});
-  Rule allow;
-  allow.set = "pods_v4";
-  allow.verdict = Verdict::kReturn;
-  r.chains.push_back({"in_x/a", "", false, {allow}});
-  Rule vmap;
-  vmap.kind = Rule::Kind::kVmap;
-  vmap.field = AddressField::kDestination;
-  vmap.set = "ingress_v4";
-  r.chains.push_back({"forward", "", true, {vmap}});
-  r.guards.push_back({"veth1", "x/a", {*schema::IpAddress::Parse("10.0.0.1")}});
-  return r;
-}
 
 absl::Status Commit(FakeBackend& kernel, std::vector<Op> ops) {
   Transaction tx;
@@ -58,7 +31,7 @@ class FakeBackendTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(kernel_.Commit(ToTransaction(PlanReplace(ruleset_))).ok());
   }
-  const Ruleset ruleset_ = Small();
+  const Ruleset ruleset_ = EndpointRuleset();
   FakeBackend kernel_;
 };
 

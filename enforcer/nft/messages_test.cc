@@ -4,26 +4,15 @@
 #include "enforcer/nft/messages.h"
 
 #include "enforcer/nft/planner.h"
+#include "enforcer/nft/test_rulesets.h"
 #include "gtest/gtest.h"
 
 namespace podwall::nft {
 namespace {
 
-SetElement Addr(const char* a) {
-  auto ip = *schema::IpAddress::Parse(a);
-  return {ip, ip, {}, 0, ""};
-}
-
-Ruleset Pods(std::vector<SetElement> elements) {
-  Ruleset r;
-  r.sets.push_back(
-      {"pods_v4", "", KeyType::kIpv4, false, false, std::move(elements)});
-  return r;
-}
-
 TEST(MessagesTest, EncodeTransaction_OneElement_OneMessage) {
-  const Ruleset before = Pods({Addr("10.0.0.1")});
-  const Ruleset after = Pods({Addr("10.0.0.1"), Addr("10.0.0.3")});
+  const Ruleset before = PodsRuleset({Addr("10.0.0.1")});
+  const Ruleset after = PodsRuleset({Addr("10.0.0.1"), Addr("10.0.0.3")});
   NetlinkBatch batch(100);
   batch.Begin();
   EncodeTransaction(ToTransaction(PlanSync(before, after)), batch);
@@ -39,7 +28,7 @@ TEST(MessagesTest, EncodeTransaction_LargeSet_Chunked) {
                                        std::to_string(i % 250 + 1));
     many.push_back({a, a, {}, 0, ""});
   }
-  const Ruleset big = Pods(many);
+  const Ruleset big = PodsRuleset(many);
   NetlinkBatch batch(1);
   EncodeTransaction(ToTransaction(PlanSync(Ruleset{}, big)), batch);
   // The set, then 512 + 512 + 176 elements.

@@ -24,6 +24,7 @@
 #include "gtest/gtest.h"
 #include "policy-schema/manifest.h"
 #include "tests/support/golden_cases.h"
+#include "tests/support/sync_events.h"
 
 namespace podwall::nft {
 namespace {
@@ -340,18 +341,6 @@ TEST_F(NetlinkKernelTest, NodeSyncer_PeerPodChange_SendsOnlyElements) {
   EXPECT_EQ(after, Canonical(ListTable()));
 }
 
-// Applies manifest `yaml` (upserts) or deletes the named objects, and tells
-// the compiler, as a source would.
-void Upsert(const std::string& yaml, controller::ClusterState& state,
-            controller::Compiler& compiler) {
-  auto set = schema::ParseManifests(yaml, "step.yaml");
-  ASSERT_TRUE(set.ok()) << set.status();
-  for (const schema::SourcedObject& o : set->objects) {
-    controller::ApplyChange({controller::ObjectChange::Type::kUpsert, o.object},
-                            state, compiler);
-  }
-}
-
 TEST_F(NetlinkKernelTest, NodeSyncer_EveryKindOfEvent_PatchEqualsFullRender) {
   controller::ClusterState state;
   ASSERT_TRUE(test_support::LoadGoldenCase("15-stacked-policies", state).ok());
@@ -361,104 +350,9 @@ TEST_F(NetlinkKernelTest, NodeSyncer_EveryKindOfEvent_PatchEqualsFullRender) {
                          {{*schema::IpAddress::Parse("10.0.1.1"), "veth-xa"}});
   sync::NodeSyncer syncer(*backend_);
   ASSERT_TRUE(syncer.Sync(compiler).ok());
-  const std::string pod_d = R"(
-apiVersion: v1
-kind: Pod
-metadata: {name: d, namespace: x, labels: {pod: d, app: web}}
-spec: {nodeName: node-1, containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]}
-status: {podIP: 10.0.1.9}
-)";
-  const std::string policy_d = R"(
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: d, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: d}}
-  policyTypes: [Ingress, Egress]
-  ingress:
-  - from: [{namespaceSelector: {matchLabels: {team: red}}}]
-    ports: [{port: http}]
-  egress:
-  - to: [{ipBlock: {cidr: 192.168.0.0/16, except: [192.168.1.0/24]}}]
-    ports: [{port: 53, protocol: UDP}]
-)";
-  struct Step {
-    std::string what;
-    std::function<void()> apply;
-  };
-  const std::vector<Step> steps = {
-      {"local pod added", [&] { Upsert(pod_d, state, compiler); }},
-      {"policy selecting it: new rules and sets",
-       [&] { Upsert(policy_d, state, compiler); }},
-      {"policy edited: rules change, bindings do not",
-       [&] {
-         std::string edited = policy_d;
-         edited.replace(edited.find("port: 53"), 8, "port: 54");
-         edited.replace(edited.find("192.168.1.0/24"), 14, "192.168.2.0/24");
-         Upsert(edited, state, compiler);
-       }},
-      {"policy edited: named port becomes a number",
-       [&] {
-         std::string edited = policy_d;
-         edited.replace(edited.find("port: http"), 10, "port: 443");
-         Upsert(edited, state, compiler);
-       }},
-      {"local pod relabelled out of the policy",
-       [&] {
-         std::string relabelled = pod_d;
-         relabelled.replace(relabelled.find("pod: d"), 6, "pod: e");
-         Upsert(relabelled, state, compiler);
-       }},
-      {"pod relabelled back and moved to a new address",
-       [&] {
-         std::string moved = pod_d;
-         moved.replace(moved.find("10.0.1.9"), 8, "10.0.1.8");
-         Upsert(moved, state, compiler);
-       }},
-      {"interface of a pod discovered",
-       [&] {
-         compiler.SetInterfaces(
-             state, {{*schema::IpAddress::Parse("10.0.1.1"), "veth-xa"},
-                     {*schema::IpAddress::Parse("10.0.1.8"), "veth-xd"}});
-       }},
-      {"a pod on two networks: a guard on each veth",
-       [&] {
-         std::string twice = pod_d;
-         twice.replace(twice.find("status: {podIP: 10.0.1.9}"), 25,
-                       "status: {podIPs: [{ip: 10.0.1.8}, {ip: \"fd00::8\"}]}");
-         Upsert(twice, state, compiler);
-         compiler.SetInterfaces(
-             state, {{*schema::IpAddress::Parse("10.0.1.1"), "veth-xa"},
-                     {*schema::IpAddress::Parse("10.0.1.8"), "veth-xd"},
-                     {*schema::IpAddress::Parse("fd00::8"), "veth-xd2"}});
-       }},
-      {"... one of its networks gone",
-       [&] {
-         compiler.SetInterfaces(
-             state, {{*schema::IpAddress::Parse("10.0.1.1"), "veth-xa"},
-                     {*schema::IpAddress::Parse("fd00::8"), "veth-xd2"}});
-       }},
-      {"namespace relabelled: peer sets change",
-       [&] {
-         Upsert(
-             "kind: Namespace\napiVersion: v1\n"
-             "metadata: {name: z, labels: {team: red}}\n",
-             state, compiler);
-       }},
-      {"policy deleted: its sets go",
-       [&] {
-         state.DeletePolicy("x/d");
-         compiler.OnPolicyChanged(state, "x/d");
-       }},
-      {"local pod deleted",
-       [&] {
-         state.DeleteWorkload("x/d");
-         compiler.OnWorkloadChanged(state, "x/d");
-       }},
-  };
-  for (const Step& step : steps) {
+  for (const test_support::SyncEvent& step : test_support::EveryKindOfEvent()) {
     SCOPED_TRACE(step.what);
-    step.apply();
+    step.apply(state, compiler);
     ASSERT_TRUE(syncer.Sync(compiler).ok());
     EXPECT_TRUE(syncer.last_was_patch());
     const std::string patched = Canonical(ListTable());
@@ -498,14 +392,14 @@ TEST_F(NetlinkKernelTest, NodeSyncer_VethPassesToAnotherPod_GuardStays) {
   // x/a is renamed x/renamed: same address, same veth.
   state.DeleteWorkload("x/a");
   compiler.OnWorkloadChanged(state, "x/a");
-  Upsert(R"(
+  test_support::Upsert(R"(
 apiVersion: v1
 kind: Pod
 metadata: {name: renamed, namespace: x, labels: {pod: a, app: web}}
 spec: {nodeName: node-1}
 status: {podIP: 10.0.1.1}
 )",
-         state, compiler);
+                       state, compiler);
   compiler.SetInterfaces(state, veth);
   ASSERT_TRUE(syncer.Sync(compiler).ok());
   EXPECT_TRUE(syncer.last_was_patch());
@@ -548,7 +442,7 @@ status: {podIP: 10.0.1.77}
                     .ok());
     EXPECT_EQ(patched, Canonical(ListTable()));
   };
-  Upsert(pod, state, compiler);
+  test_support::Upsert(pod, state, compiler);
   ASSERT_TRUE(syncer.Sync(compiler).ok());
   EXPECT_TRUE(syncer.last_was_patch());
   EXPECT_THAT(ListTable(), HasSubstr("10.0.1.77"));  // Now a known address.

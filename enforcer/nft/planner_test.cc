@@ -5,17 +5,13 @@
 #include "controller/compiler.h"
 #include "enforcer/nft/fake_backend.h"
 #include "enforcer/nft/renderer.h"
+#include "enforcer/nft/test_rulesets.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/golden_cases.h"
 
 namespace podwall::nft {
 namespace {
-
-SetElement Addr(const char* a, const std::string& jump = "") {
-  auto ip = *schema::IpAddress::Parse(a);
-  return {ip, ip, {}, 0, jump};
-}
 
 Ruleset Base() {
   Ruleset r;

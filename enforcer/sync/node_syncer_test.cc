@@ -7,51 +7,17 @@
 
 #include <functional>
 
-#include "controller/state_loader.h"
 #include "enforcer/nft/fake_backend.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "policy-schema/manifest.h"
 #include "tests/support/golden_cases.h"
+#include "tests/support/sync_events.h"
 
 namespace podwall::sync {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-void Upsert(const std::string& yaml, controller::ClusterState& state,
-            controller::Compiler& compiler) {
-  auto set = schema::ParseManifests(yaml, "step.yaml");
-  ASSERT_TRUE(set.ok()) << set.status();
-  for (const schema::SourcedObject& o : set->objects) {
-    controller::ApplyChange({controller::ObjectChange::Type::kUpsert, o.object},
-                            state, compiler);
-  }
-}
-
-const char kPodD[] = R"(
-apiVersion: v1
-kind: Pod
-metadata: {name: d, namespace: x, labels: {pod: d, app: web}}
-spec: {nodeName: node-1, containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]}
-status: {podIP: 10.0.1.9}
-)";
-
-const char kPolicyD[] = R"(
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: d, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: d}}
-  policyTypes: [Ingress, Egress]
-  ingress:
-  - from: [{namespaceSelector: {matchLabels: {team: red}}}]
-    ports: [{port: http}]
-  egress:
-  - to: [{ipBlock: {cidr: 192.168.0.0/16, except: [192.168.1.0/24]}}]
-    ports: [{port: 53, protocol: UDP}]
-)";
 
 class NodeSyncerTest : public ::testing::Test {
  protected:
@@ -92,14 +58,14 @@ TEST(NodeSyncerPeerTest, FirstSyncWhole_PeerPodChange_OneElement) {
   EXPECT_TRUE(syncer.in_sync());
   // A new pod=a in a team=blue namespace on another node: a peer of y's
   // policy, so one address joins one set and nothing else changes.
-  Upsert(R"(
+  test_support::Upsert(R"(
 apiVersion: v1
 kind: Pod
 metadata: {name: a2, namespace: z, labels: {pod: a}}
 spec: {nodeName: node-2}
 status: {podIP: 10.0.3.77}
 )",
-         state, compiler);
+                       state, compiler);
   ASSERT_TRUE(syncer.Sync(compiler).ok());
   EXPECT_TRUE(syncer.last_was_patch());
   ASSERT_EQ(kernel.last_transaction().size(), 1u);
@@ -122,52 +88,10 @@ TEST_F(NodeSyncerTest, EveryKindOfEvent_PatchEqualsWholeRender) {
   compiler_.SetInterfaces(state_,
                           {{*schema::IpAddress::Parse("10.0.1.1"), "veth-xa"}});
   ASSERT_TRUE(syncer.Sync(compiler_).ok());
-  const std::vector<std::pair<std::string, std::function<void()>>> steps = {
-      {"local pod added", [&] { Upsert(kPodD, state_, compiler_); }},
-      {"policy selecting it", [&] { Upsert(kPolicyD, state_, compiler_); }},
-      {"policy edited",
-       [&] {
-         std::string edited = kPolicyD;
-         edited.replace(edited.find("port: 53"), 8, "port: 54");
-         edited.replace(edited.find("192.168.1.0/24"), 14, "192.168.2.0/24");
-         Upsert(edited, state_, compiler_);
-       }},
-      {"local pod relabelled out of the policy",
-       [&] {
-         std::string relabelled = kPodD;
-         relabelled.replace(relabelled.find("pod: d"), 6, "pod: e");
-         Upsert(relabelled, state_, compiler_);
-       }},
-      {"pod back, on a new address, with its veth",
-       [&] {
-         std::string moved = kPodD;
-         moved.replace(moved.find("10.0.1.9"), 8, "10.0.1.8");
-         Upsert(moved, state_, compiler_);
-         compiler_.SetInterfaces(
-             state_, {{*schema::IpAddress::Parse("10.0.1.1"), "veth-xa"},
-                      {*schema::IpAddress::Parse("10.0.1.8"), "veth-xd"}});
-       }},
-      {"namespace relabelled: peer sets change",
-       [&] {
-         Upsert(
-             "kind: Namespace\napiVersion: v1\n"
-             "metadata: {name: z, labels: {team: red}}\n",
-             state_, compiler_);
-       }},
-      {"policy deleted",
-       [&] {
-         state_.DeletePolicy("x/d");
-         compiler_.OnPolicyChanged(state_, "x/d");
-       }},
-      {"local pod deleted",
-       [&] {
-         state_.DeleteWorkload("x/d");
-         compiler_.OnWorkloadChanged(state_, "x/d");
-       }},
-  };
-  for (const auto& [what, apply] : steps) {
-    SCOPED_TRACE(what);
-    apply();
+  for (const test_support::SyncEvent& event :
+       test_support::EveryKindOfEvent()) {
+    SCOPED_TRACE(event.what);
+    event.apply(state_, compiler_);
     absl::Status st = syncer.Sync(compiler_);
     ASSERT_TRUE(st.ok()) << st;
     EXPECT_TRUE(syncer.last_was_patch());
@@ -178,8 +102,8 @@ TEST_F(NodeSyncerTest, EveryKindOfEvent_PatchEqualsWholeRender) {
 TEST_F(NodeSyncerTest, FailedCommit_NextSyncReadsBackAndGoesWhole) {
   NodeSyncer syncer(kernel_);
   ASSERT_TRUE(syncer.Sync(compiler_).ok());
-  Upsert(kPodD, state_, compiler_);
-  Upsert(kPolicyD, state_, compiler_);
+  test_support::Upsert(test_support::kPodD, state_, compiler_);
+  test_support::Upsert(test_support::kPolicyD, state_, compiler_);
   kernel_.FailCommits(1, absl::InternalError("acks lost"));
   EXPECT_FALSE(syncer.Sync(compiler_).ok());
   EXPECT_FALSE(syncer.in_sync());
@@ -221,7 +145,7 @@ TEST_F(NodeSyncerTest, GuardedNetworksChange_RendersWhole) {
   options.guarded_networks = {*schema::IpPrefix::Parse("10.0.0.0/16")};
   ExpectKernelHoldsWholeRender(options);
   // A new local pod: the known addresses follow in a patch.
-  Upsert(kPodD, state_, compiler_);
+  test_support::Upsert(test_support::kPodD, state_, compiler_);
   ASSERT_TRUE(syncer.Sync(compiler_).ok());
   EXPECT_TRUE(syncer.last_was_patch());
   ExpectKernelHoldsWholeRender(options);

@@ -3,9 +3,9 @@
 tests (controller/sources/docker_source_test.cc): it serves the captured
 engine JSON under controller/sources/testdata/docker/ and streams events.
 
-    fake_dockerd.py SOCKET FIXTURES_DIR
+    fake_dockerd.py WORKDIR FIXTURES_DIR
 
-Prints "ready" once it listens. Engine API it answers:
+Listens on WORKDIR/docker.sock; prints "ready" once it does. Engine API it answers:
     GET /containers/json                   the running containers
     GET /containers/json?all=1&filters=... one container by id (or none)
     GET /networks, GET /networks/ID        networks; one network
@@ -115,7 +115,8 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 
 
 def main():
-    path, fixtures = sys.argv[1], sys.argv[2]
+    path = os.path.join(sys.argv[1], "docker.sock")
+    fixtures = sys.argv[2]
     if os.path.exists(path):
         os.unlink(path)
     server = Server(path, Handler)
