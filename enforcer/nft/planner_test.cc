@@ -193,7 +193,8 @@ TEST(PlannerTest, PlanPatch_ElementUpdates_OnlyWhatDiffers) {
   RulesetPatch patch;
   patch.elements.push_back(
       {"pods_v4", {Addr("10.0.0.2"), Addr("10.0.0.3")}, {Addr("10.0.0.1")}});
-  std::optional<SyncPlan> plan = PlanPatch(Base(), patch);
+  const Ruleset base = Base();  // The plan points into it.
+  std::optional<SyncPlan> plan = PlanPatch(base, patch);
   ASSERT_TRUE(plan.has_value());
   ASSERT_EQ(plan->set_changes.size(), 1u);
   EXPECT_THAT(plan->set_changes[0].add,
