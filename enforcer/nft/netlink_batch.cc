@@ -3,6 +3,9 @@
 #include <libnftnl/common.h>
 #include <linux/netlink.h>
 
+#include <algorithm>
+#include <cstring>
+
 namespace podwall::nft {
 
 NetlinkBatch::NetlinkBatch(uint32_t first_seq)
@@ -10,9 +13,16 @@ NetlinkBatch::NetlinkBatch(uint32_t first_seq)
 
 char* NetlinkBatch::Reserve(std::size_t max_len) {
   // libnftnl writes headers and attributes including their padding, so the
-  // space needs no clearing.
-  if (buf_.size() < size_ + max_len) buf_.resize(size_ + max_len);
-  return buf_.data() + size_;
+  // space needs no clearing (clearing a 256 KiB reservation per message
+  // cost more than encoding a small batch).
+  if (capacity_ < size_ + max_len) {
+    const std::size_t capacity = std::max(2 * capacity_, size_ + max_len);
+    std::unique_ptr<char[]> grown(new char[capacity]);
+    if (size_ > 0) std::memcpy(grown.get(), buf_.get(), size_);
+    buf_ = std::move(grown);
+    capacity_ = capacity;
+  }
+  return buf_.get() + size_;
 }
 
 void NetlinkBatch::Commit(const nlmsghdr* nlh, std::string what, bool acked) {

@@ -8,6 +8,7 @@
 // run; NetlinkSocket::Commit sends one.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,7 @@ class NetlinkBatch {
   void Begin();
   void End();
 
-  const char* data() const { return buf_.data(); }
+  const char* data() const { return buf_.get(); }
   std::size_t size() const { return size_; }
   // Messages the kernel will acknowledge (every one but BEGIN/END).
   std::size_t acked_messages() const { return acked_; }
@@ -45,7 +46,10 @@ class NetlinkBatch {
   std::string Describe(uint32_t seq) const;
 
  private:
-  std::vector<char> buf_;
+  // Grown without clearing: a reservation is an upper bound that costs
+  // nothing until libnftnl writes into it (the kernel sees `size_` bytes).
+  std::unique_ptr<char[]> buf_;
+  std::size_t capacity_ = 0;
   std::size_t size_ = 0;
   uint32_t first_seq_;
   uint32_t seq_;
