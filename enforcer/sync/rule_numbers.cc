@@ -9,7 +9,7 @@ namespace podwall::sync {
 
 RuleNumbers::RuleNumbers(uint16_t capacity)
     : capacity_(std::clamp<uint16_t>(capacity, 1, kMaxCapacity)),
-      slots_(capacity_ + 1) {}
+      held_(capacity_ + 1, false) {}
 
 std::optional<uint16_t> RuleNumbers::Assign(const std::string& rule_id,
                                             const ir::RuleOrigin& origin) {
@@ -19,8 +19,9 @@ std::optional<uint16_t> RuleNumbers::Assign(const std::string& rule_id,
   // is free.
   uint32_t n = 1 + nft::StableHash(rule_id) % 65535;
   if (n > capacity_) n = 1;
-  while (slots_[n].held) n = n == capacity_ ? 1 : n + 1;
-  slots_[n] = Slot{rule_id, origin, true};
+  while (held_[n]) n = n == capacity_ ? 1 : n + 1;
+  held_[n] = true;
+  slots_[static_cast<uint16_t>(n)] = Slot{rule_id, origin};
   numbers_[rule_id] = static_cast<uint16_t>(n);
   return static_cast<uint16_t>(n);
 }
@@ -43,7 +44,7 @@ void RuleNumbers::Release(const std::string& rule_id) {
   newly_numbered_.erase(rule_id);
   auto it = numbers_.find(rule_id);
   if (it == numbers_.end()) return;
-  slots_[it->second].held = false;  // Still names the rule until reused.
+  held_[it->second] = false;  // Its slot still names the rule until reused.
   numbers_.erase(it);
   // A freed number goes to a rule waiting for one (the first by ID, so the
   // outcome does not depend on the order of events).
@@ -89,10 +90,9 @@ std::optional<uint16_t> RuleNumbers::NumberOf(
 }
 
 std::optional<ir::RuleOrigin> RuleNumbers::Find(uint16_t number) const {
-  if (number == 0 || number > capacity_) return std::nullopt;
-  const Slot& slot = slots_[number];
-  if (slot.rule_id.empty()) return std::nullopt;
-  return slot.origin;
+  auto it = slots_.find(number);
+  if (it == slots_.end()) return std::nullopt;
+  return it->second.origin;
 }
 
 std::set<std::string> RuleNumbers::TakeNewlyNumbered() {

@@ -63,13 +63,15 @@ class RuleNumbers : public nft::RuleNumberLookup {
   struct Slot {
     std::string rule_id;
     ir::RuleOrigin origin;
-    bool held = false;
   };
   std::optional<uint16_t> Assign(const std::string& rule_id,
                                  const ir::RuleOrigin& origin);
 
   const uint16_t capacity_;
-  std::vector<Slot> slots_;                  // Index: number.
+  // Index: number; what the probe looks at (8 KiB, where a Slot per
+  // number would take 9 MB).
+  std::vector<bool> held_;
+  std::map<uint16_t, Slot> slots_;           // Numbers ever given.
   std::map<std::string, uint16_t> numbers_;  // Held, by rule ID.
   std::map<std::string, ir::RuleOrigin> unnumbered_;
   std::set<std::string> newly_numbered_;
