@@ -1,18 +1,10 @@
 #include "enforcer/nft/naming.h"
 
-#include <cstdio>
-
 #include "absl/strings/str_cat.h"
+#include "base/sha256.h"
 
 namespace podwall::nft {
 namespace {
-
-std::string Hash12(std::string_view s) {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx",
-                static_cast<unsigned long long>(StableHash(s)));
-  return std::string(buf, 12);
-}
 
 const char* Suffix(schema::IpFamily f) {
   return f == schema::IpFamily::kV4 ? "_v4" : "_v6";
@@ -29,23 +21,13 @@ uint64_t StableHash(std::string_view s) {
   return h;
 }
 
-std::string PodSetName(const std::string& id, schema::IpFamily family) {
-  return absl::StrCat("pods_", Hash12(id), Suffix(family));
-}
-std::string CidrSetName(const std::string& id, schema::IpFamily family) {
-  return absl::StrCat("cidr_", Hash12(id), Suffix(family));
-}
-std::string PortSetName(const std::string& id, schema::IpFamily family) {
-  return absl::StrCat("named_", Hash12(id), Suffix(family));
-}
-
 std::string EndpointChainName(const std::string& endpoint_id,
                               ir::Direction direction) {
   const char* prefix = direction == ir::Direction::kIngress ? "in_" : "out_";
   // Namespace and pod names are valid nft identifier characters; very long
   // ones (chain names stop at 255 bytes) fall back to a hash.
   if (endpoint_id.size() <= 200) return prefix + endpoint_id;
-  return absl::StrCat(prefix, "h", Hash12(endpoint_id));
+  return absl::StrCat(prefix, "h", base::Sha256Hex(endpoint_id, 32));
 }
 
 std::string VerdictMapName(ir::Direction direction, schema::IpFamily family) {

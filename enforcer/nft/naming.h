@@ -4,7 +4,7 @@
 // Names of podwall's nftables objects: stable for the same IR object (so a
 // restarted daemon renders the same ruleset and adopts its table), valid
 // nft identifiers, and short enough for the kernel (sets 255 bytes, chains
-// 255 bytes).
+// 255 bytes). The sets' names are SetNames' (set_names.h).
 
 #include <cstdint>
 #include <string>
@@ -15,15 +15,13 @@
 
 namespace podwall::nft {
 
-// 64-bit FNV-1a of `s`: the stable hash behind generated names and rule
-// numbers.
+// 64-bit FNV-1a of `s`: a stable spread for rule numbers (which probe on
+// collision). Names an attacker could aim at use SHA-256 (set_names.h).
 uint64_t StableHash(std::string_view s);
 
-// Sets of one IR set, per family: "pods_<hash>_v4", "cidr_...", "named_...".
-std::string PodSetName(const std::string& id, schema::IpFamily family);
-std::string CidrSetName(const std::string& id, schema::IpFamily family);
-std::string PortSetName(const std::string& id, schema::IpFamily family);
-// "in_<ns>/<pod>", "out_<ns>/<pod>" (a hash for very long names).
+// "in_<ns>/<pod>", "out_<ns>/<pod>"; names too long for the kernel become
+// 128 bits of their SHA-256 ("in_h<hex>"). Pod names are unique in their
+// namespace, so chain names are unique.
 std::string EndpointChainName(const std::string& endpoint_id,
                               ir::Direction direction);
 // The verdict maps: "ingress_v4", "egress_v6", ...

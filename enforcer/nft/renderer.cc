@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "enforcer/nft/naming.h"
+#include "enforcer/nft/set_names.h"
 
 namespace podwall::nft {
 namespace {
@@ -23,7 +24,8 @@ SetElement TupleElement(const ir::AddressPortTuple& t) {
 // is not isolated.
 std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
                                      const RuleLookup& find_rule,
-                                     const RenderOptions& options) {
+                                     const RenderOptions& options,
+                                     const SetNames& names) {
   const ir::EndpointSide& side =
       dir == ir::Direction::kIngress ? ep.ingress : ep.egress;
   if (!side.isolated) return std::nullopt;
@@ -61,11 +63,14 @@ std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
       peers.emplace_back(IpFamily::kV4, "");
     } else {
       for (const std::string& id : rule->pod_set_ids) {
-        for (IpFamily f : kFamilies) peers.emplace_back(f, PodSetName(id, f));
+        for (IpFamily f : kFamilies) {
+          peers.emplace_back(f, names.Name(SetKind::kPods, id, f));
+        }
       }
       if (!rule->cidr_set_id.empty()) {
         for (IpFamily f : kFamilies) {
-          peers.emplace_back(f, CidrSetName(rule->cidr_set_id, f));
+          peers.emplace_back(f,
+                             names.Name(SetKind::kCidr, rule->cidr_set_id, f));
         }
       }
     }
@@ -102,7 +107,7 @@ std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
         r.kind = Rule::Kind::kMatch;
         r.family = f;
         r.field = peer_field;
-        r.set = PortSetName(rule->port_set_id, f);
+        r.set = names.Name(SetKind::kPorts, rule->port_set_id, f);
         r.tuple = true;
         r.set_ct_mark = mark;
         r.counter = true;
@@ -136,12 +141,14 @@ std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
 // entries (map name, element) and its anti-spoofing guard.
 EndpointObjects RenderEndpoint(const ir::Endpoint& ep,
                                const RuleLookup& find_rule,
-                               const RenderOptions& options) {
+                               const RenderOptions& options,
+                               const SetNames& names) {
   EndpointObjects out;
   out.endpoint = ep.id;
   for (ir::Direction dir : {ir::Direction::kIngress, ir::Direction::kEgress}) {
     out.chain_names.push_back(EndpointChainName(ep.id, dir));
-    std::optional<Chain> chain = RenderSideChain(ep, dir, find_rule, options);
+    std::optional<Chain> chain =
+        RenderSideChain(ep, dir, find_rule, options, names);
     if (!chain) continue;
     for (const IpAddress& a : ep.addresses) {
       SetElement e;
@@ -158,10 +165,11 @@ EndpointObjects RenderEndpoint(const ir::Endpoint& ep,
 }
 
 // The kernel sets of one IR set, one per family.
-void RenderPodSet(const ir::PodSet& s, std::vector<Set>& out) {
+void RenderPodSet(const ir::PodSet& s, const SetNames& names,
+                  std::vector<Set>& out) {
   for (IpFamily f : kFamilies) {
     Set set;
-    set.name = PodSetName(s.id, f);
+    set.name = names.Name(SetKind::kPods, s.id, f);
     set.comment = s.id;
     set.key = f == IpFamily::kV4 ? KeyType::kIpv4 : KeyType::kIpv6;
     for (const IpAddress& a : s.addresses) {
@@ -217,10 +225,11 @@ void RenderGuardedSets(std::vector<schema::IpPrefix> networks,
   }
 }
 
-void RenderCidrSet(const ir::CidrSet& s, std::vector<Set>& out) {
+void RenderCidrSet(const ir::CidrSet& s, const SetNames& names,
+                   std::vector<Set>& out) {
   for (IpFamily f : kFamilies) {
     Set set;
-    set.name = CidrSetName(s.id, f);
+    set.name = names.Name(SetKind::kCidr, s.id, f);
     set.comment = s.id;
     set.key = f == IpFamily::kV4 ? KeyType::kIpv4 : KeyType::kIpv6;
     set.interval = true;
@@ -233,10 +242,11 @@ void RenderCidrSet(const ir::CidrSet& s, std::vector<Set>& out) {
   }
 }
 
-void RenderPortSet(const ir::PortSet& s, std::vector<Set>& out) {
+void RenderPortSet(const ir::PortSet& s, const SetNames& names,
+                   std::vector<Set>& out) {
   for (IpFamily f : kFamilies) {
     Set set;
-    set.name = PortSetName(s.id, f);
+    set.name = names.Name(SetKind::kPorts, s.id, f);
     set.comment = s.id;
     set.key =
         f == IpFamily::kV4 ? KeyType::kIpv4ProtoPort : KeyType::kIpv6ProtoPort;
@@ -256,11 +266,11 @@ bool BindsAnyRule(const ir::EndpointSide& side,
 }
 
 std::vector<ElementUpdate> RenderSetElementUpdates(
-    const ir::NodePolicyDelta& delta) {
+    const ir::NodePolicyDelta& delta, const SetNames& names) {
   std::vector<ElementUpdate> out;
   for (IpFamily f : kFamilies) {
     for (const auto& [id, d] : delta.pod_set_elements) {
-      ElementUpdate u{PodSetName(id, f), {}, {}};
+      ElementUpdate u{names.Name(SetKind::kPods, id, f), {}, {}};
       for (const IpAddress& a : d.added) {
         if (a.family == f) u.add.push_back(AddressElement(a));
       }
@@ -270,7 +280,7 @@ std::vector<ElementUpdate> RenderSetElementUpdates(
       if (!u.add.empty() || !u.remove.empty()) out.push_back(std::move(u));
     }
     for (const auto& [id, d] : delta.port_set_elements) {
-      ElementUpdate u{PortSetName(id, f), {}, {}};
+      ElementUpdate u{names.Name(SetKind::kPorts, id, f), {}, {}};
       for (const auto& t : d.added) {
         if (t.address.family == f) u.add.push_back(TupleElement(t));
       }
@@ -288,34 +298,36 @@ std::vector<ElementUpdate> RenderSetElementUpdates(
 RulesetPatch RenderPatch(const ir::NodePolicyDelta& delta,
                          const ir::NodePolicyView& view,
                          const RenderOptions& options) {
+  const SetNames unnamed;
+  const SetNames& names = options.set_names ? *options.set_names : unnamed;
   RulesetPatch patch;
   // Sets that came or went (a set deleted and re-created within the delta
   // is rendered anew).
   for (const std::string& id : delta.pod_sets_created) {
-    if (auto set = view.GetPodSet(id)) RenderPodSet(*set, patch.sets);
+    if (auto set = view.GetPodSet(id)) RenderPodSet(*set, names, patch.sets);
   }
   for (const std::string& id : delta.cidr_sets_created) {
-    if (auto set = view.GetCidrSet(id)) RenderCidrSet(*set, patch.sets);
+    if (auto set = view.GetCidrSet(id)) RenderCidrSet(*set, names, patch.sets);
   }
   for (const std::string& id : delta.port_sets_created) {
-    if (auto set = view.GetPortSet(id)) RenderPortSet(*set, patch.sets);
+    if (auto set = view.GetPortSet(id)) RenderPortSet(*set, names, patch.sets);
   }
-  auto deleted = [&](const std::set<std::string>& ids, auto name_of,
+  auto deleted = [&](const std::set<std::string>& ids, SetKind kind,
                      auto exists) {
     for (const std::string& id : ids) {
       if (exists(id)) continue;
       for (IpFamily f : kFamilies) {
-        patch.deleted_sets.push_back(name_of(id, f));
+        patch.deleted_sets.push_back(names.Name(kind, id, f));
       }
     }
   };
-  deleted(delta.pod_sets_deleted, PodSetName, [&](const std::string& id) {
+  deleted(delta.pod_sets_deleted, SetKind::kPods, [&](const std::string& id) {
     return view.GetPodSet(id).has_value();
   });
-  deleted(delta.cidr_sets_deleted, CidrSetName, [&](const std::string& id) {
+  deleted(delta.cidr_sets_deleted, SetKind::kCidr, [&](const std::string& id) {
     return view.GetCidrSet(id).has_value();
   });
-  deleted(delta.port_sets_deleted, PortSetName, [&](const std::string& id) {
+  deleted(delta.port_sets_deleted, SetKind::kPorts, [&](const std::string& id) {
     return view.GetPortSet(id).has_value();
   });
 
@@ -335,7 +347,7 @@ RulesetPatch RenderPatch(const ir::NodePolicyDelta& delta,
   };
   for (const std::string& id : endpoints) {
     if (const ir::Endpoint* ep = view.FindEndpoint(id)) {
-      patch.endpoints.push_back(RenderEndpoint(*ep, find_rule, options));
+      patch.endpoints.push_back(RenderEndpoint(*ep, find_rule, options, names));
     } else {
       EndpointObjects gone;
       gone.endpoint = id;
@@ -346,7 +358,7 @@ RulesetPatch RenderPatch(const ir::NodePolicyDelta& delta,
       patch.endpoints.push_back(std::move(gone));
     }
   }
-  patch.elements = RenderSetElementUpdates(delta);
+  patch.elements = RenderSetElementUpdates(delta, names);
   // Local pods came, went or moved: the known addresses follow (whole; the
   // backend sends the difference).
   if (!options.guarded_networks.empty() && !delta.endpoints.empty()) {
@@ -357,10 +369,17 @@ RulesetPatch RenderPatch(const ir::NodePolicyDelta& delta,
 
 Ruleset RenderRuleset(const ir::NodePolicy& policy,
                       const RenderOptions& options) {
+  SetNames own_names;
+  if (!options.set_names) own_names.Reset(policy);
+  const SetNames& names = options.set_names ? *options.set_names : own_names;
   Ruleset out;
-  for (const ir::PodSet& s : policy.pod_sets) RenderPodSet(s, out.sets);
-  for (const ir::CidrSet& s : policy.cidr_sets) RenderCidrSet(s, out.sets);
-  for (const ir::PortSet& s : policy.port_sets) RenderPortSet(s, out.sets);
+  for (const ir::PodSet& s : policy.pod_sets) RenderPodSet(s, names, out.sets);
+  for (const ir::CidrSet& s : policy.cidr_sets) {
+    RenderCidrSet(s, names, out.sets);
+  }
+  for (const ir::PortSet& s : policy.port_sets) {
+    RenderPortSet(s, names, out.sets);
+  }
   if (!options.guarded_networks.empty()) {
     std::vector<const ir::Endpoint*> endpoints;
     for (const ir::Endpoint& ep : policy.endpoints) endpoints.push_back(&ep);
@@ -387,7 +406,7 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy,
     return policy.FindRule(id);
   };
   for (const ir::Endpoint& ep : policy.endpoints) {
-    EndpointObjects objects = RenderEndpoint(ep, find_rule, options);
+    EndpointObjects objects = RenderEndpoint(ep, find_rule, options, names);
     for (Chain& c : objects.chains) out.chains.push_back(std::move(c));
     for (auto& [map, e] : objects.map_entries) {
       for (Set& m : maps) {

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "enforcer/nft/ruleset.h"
+#include "enforcer/nft/set_names.h"
 #include "policy-schema/ir/node_policy.h"
 
 namespace podwall::nft {
@@ -67,6 +68,10 @@ struct RenderOptions {
   // and invalid packets are left alone.
   bool audit = false;
   std::optional<FlowLogOptions> flow_log;
+  // The kernel names of the IR's sets (must outlive rendering). Null:
+  // RenderRuleset names the sets of the policy it renders; RenderPatch
+  // gives every set the name it would have alone.
+  const SetNames* set_names = nullptr;
   // Node-local pod networks (a Docker host's bridge subnets) in which every
   // address must belong to a known local pod: a new connection to or from
   // any other address there is dropped, so a container the daemon has not

@@ -5,11 +5,35 @@
 namespace podwall::sync {
 
 NodeSyncer::NodeSyncer(nft::NftBackend& backend, nft::RenderOptions options,
-                       RuleNumbers* rule_numbers)
+                       RuleNumbers* rule_numbers,
+                       nft::SetNames::Digest set_digest)
     : mirror_(backend),
+      set_names_(std::move(set_digest)),
       options_(std::move(options)),
       rule_numbers_(rule_numbers) {
   if (options_.flow_log) options_.flow_log->rule_numbers = rule_numbers_;
+  options_.set_names = &set_names_;
+}
+
+bool NodeSyncer::NameSets(const ir::NodePolicyDelta& delta, bool added) {
+  // Created sets exist now, deleted ones do not (the compiler cancels a
+  // set created and deleted in one delta).
+  bool renamed = false;
+  auto each = [&](const std::set<std::string>& ids, nft::SetKind kind) {
+    for (const std::string& id : ids) {
+      renamed |= added ? set_names_.Add(kind, id) : set_names_.Remove(kind, id);
+    }
+  };
+  if (added) {
+    each(delta.pod_sets_created, nft::SetKind::kPods);
+    each(delta.cidr_sets_created, nft::SetKind::kCidr);
+    each(delta.port_sets_created, nft::SetKind::kPorts);
+  } else {
+    each(delta.pod_sets_deleted, nft::SetKind::kPods);
+    each(delta.cidr_sets_deleted, nft::SetKind::kCidr);
+    each(delta.port_sets_deleted, nft::SetKind::kPorts);
+  }
+  return renamed;
 }
 
 void NodeSyncer::SetGuardedNetworks(std::vector<schema::IpPrefix> networks) {
@@ -29,7 +53,12 @@ absl::Status NodeSyncer::Sync(controller::Compiler& compiler) {
       delta.rules.insert(id);
     }
   }
+  // New sets are named before the render, sets that went after it (the
+  // patch deletes them by the name they had).
+  bool renamed = NameSets(delta, /*added=*/true);
   const nft::RulesetPatch patch = nft::RenderPatch(delta, compiler, options_);
+  renamed |= NameSets(delta, /*added=*/false);
+  if (renamed) return SyncWhole(compiler);
   std::optional<nft::SyncPlan> plan = nft::PlanPatch(mirror_.applied(), patch);
   if (!plan) return SyncWhole(compiler);
   absl::Status st = mirror_.Commit(*plan);
@@ -39,6 +68,7 @@ absl::Status NodeSyncer::Sync(controller::Compiler& compiler) {
 
 absl::Status NodeSyncer::SyncWhole(const controller::Compiler& compiler) {
   const ir::NodePolicy policy = compiler.Snapshot();
+  set_names_.Reset(policy);
   if (rule_numbers_) {
     rule_numbers_->Reconcile(policy);
     (void)rule_numbers_->TakeNewlyNumbered();  // Rendered below anyway.

@@ -10,8 +10,9 @@
 // planned against the mirror of the kernel (nft::PlanPatch). The whole IR is
 // rendered and diffed (nft::PlanSync) when the mirror is unknown (the first
 // sync, after a failure: the kernel is read back first, see
-// nft::RulesetMirror), when the guarded networks changed, or when the patch
-// cannot be planned against the mirror.
+// nft::RulesetMirror), when the guarded networks changed, when a set's name
+// changed (two set IDs sharing a digest, see nft::SetNames), or when the
+// patch cannot be planned against the mirror.
 //
 // Not thread-safe; owned by the sync loop. The backend and the rule numbers
 // must outlive the syncer.
@@ -31,9 +32,12 @@ namespace podwall::sync {
 class NodeSyncer {
  public:
   // `rule_numbers` (may be null) marks connections for flow logs when
-  // `options.flow_log` is set; the syncer keeps them in step with the IR.
+  // `options.flow_log` is set; the syncer keeps them in step with the IR,
+  // as it keeps the sets' names (`set_digest` names them; tests force
+  // collisions with it).
   NodeSyncer(nft::NftBackend& backend, nft::RenderOptions options = {},
-             RuleNumbers* rule_numbers = nullptr);
+             RuleNumbers* rule_numbers = nullptr,
+             nft::SetNames::Digest set_digest = nft::SetNames::Sha256Digest);
 
   // Consumes the compiler's pending delta and brings the kernel to the IR.
   // On error the kernel keeps what it held, the mirror is dropped, and the
@@ -70,7 +74,12 @@ class NodeSyncer {
  private:
   absl::Status SyncWhole(const controller::Compiler& compiler);
 
+  // Names of sets that came or went; returns whether another set's name
+  // changed with them.
+  bool NameSets(const ir::NodePolicyDelta& delta, bool added);
+
   nft::RulesetMirror mirror_;
+  nft::SetNames set_names_;
   nft::RenderOptions options_;
   RuleNumbers* rule_numbers_;
   bool render_whole_ = true;

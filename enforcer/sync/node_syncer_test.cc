@@ -195,5 +195,89 @@ TEST_F(NodeSyncerTest, RuleNumbersExhausted_RulesUnnumberedThenNumbered) {
   EXPECT_TRUE(*holds);
 }
 
+// Every set's digest forced equal: the sets keep distinct names and their
+// own elements, and each rule names its own set (a namespace owner who
+// could aim a selector at another's set name would otherwise merge them).
+TEST(NodeSyncerNamesTest, ForcedDigestCollision_SetsStayApart) {
+  controller::ClusterState state;
+  controller::Compiler compiler("node-1");
+  nft::FakeBackend kernel;
+  NodeSyncer syncer(kernel, {}, nullptr,
+                    [](std::string_view) { return std::string("c0ffee"); });
+  test_support::Upsert(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x, labels: {app: a}}
+spec: {nodeName: node-1}
+status: {podIP: 10.0.1.1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: y, labels: {app: b}}
+spec: {nodeName: node-1}
+status: {podIP: 10.0.2.1}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: same-namespace, namespace: y}
+spec:
+  podSelector: {}
+  ingress: [{from: [{podSelector: {}}]}]
+)",
+                       state, compiler);
+  ASSERT_TRUE(syncer.Sync(compiler).ok());
+  // A policy in x whose set's ID sorts before y's: y's set is renamed, so
+  // the syncer renders everything again.
+  test_support::Upsert(R"(
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: same-namespace, namespace: x}
+spec:
+  podSelector: {}
+  ingress: [{from: [{podSelector: {}}]}]
+)",
+                       state, compiler);
+  ASSERT_TRUE(syncer.Sync(compiler).ok());
+  EXPECT_EQ(syncer.last_path(), NodeSyncer::Path::kWhole);
+  const nft::Ruleset held = kernel.Dump();
+  const nft::Set* x = nullptr;
+  const nft::Set* y = nullptr;
+  for (const nft::Set& s : held.sets) {
+    if (s.name == "pods_c0ffee_v4") x = &s;
+    if (s.name == "pods_c0ffee_1_v4") y = &s;
+  }
+  ASSERT_NE(x, nullptr);
+  ASSERT_NE(y, nullptr);
+  ASSERT_EQ(x->elements.size(), 1u);
+  EXPECT_EQ(x->elements[0].address.ToString(), "10.0.1.1");
+  ASSERT_EQ(y->elements.size(), 1u);
+  EXPECT_EQ(y->elements[0].address.ToString(), "10.0.2.1");
+  for (const nft::Chain& c : held.chains) {
+    for (const nft::Rule& r : c.rules) {
+      if (c.name == "in_x/a" && !r.set.empty()) {
+        EXPECT_NE(r.set, y->name);
+      }
+      if (c.name == "in_y/b" && !r.set.empty()) {
+        EXPECT_NE(r.set, x->name);
+      }
+    }
+  }
+  // And back: x's policy goes, y's set takes the plain name again.
+  state.DeletePolicy("x/same-namespace");
+  compiler.OnPolicyChanged(state, "x/same-namespace");
+  ASSERT_TRUE(syncer.Sync(compiler).ok());
+  auto holds = kernel.Holds(nft::RenderRuleset(compiler.Snapshot()));
+  ASSERT_TRUE(holds.ok());
+  EXPECT_FALSE(*holds) << "the SHA-256 names differ from the forced ones";
+  bool plain = false;
+  for (const nft::Set& s : kernel.Dump().sets) {
+    if (s.name == "pods_c0ffee_v4") {
+      plain = true;
+      EXPECT_EQ(s.elements[0].address.ToString(), "10.0.2.1");
+    }
+  }
+  EXPECT_TRUE(plain);
+}
+
 }  // namespace
 }  // namespace podwall::sync
