@@ -1,6 +1,8 @@
 #include "controller/cluster_state.h"
 
 #include <algorithm>
+#include <tuple>
+#include <utility>
 
 #include "policy-schema/defaults.h"
 
@@ -39,11 +41,16 @@ Workload WorkloadFromPod(const schema::Pod& pod) {
   if (ips.empty() && !pod.status.pod_ip.empty())
     ips.push_back(pod.status.pod_ip);
   for (const std::string& text : ips) {
-    if (auto ip = schema::IpAddress::Parse(text)) w.addresses.push_back(*ip);
+    if (auto ip = schema::IpAddress::Parse(text)) {
+      w.claimed_addresses.push_back(*ip);
+    }
   }
-  std::sort(w.addresses.begin(), w.addresses.end());
-  w.addresses.erase(std::unique(w.addresses.begin(), w.addresses.end()),
-                    w.addresses.end());
+  std::sort(w.claimed_addresses.begin(), w.claimed_addresses.end());
+  w.claimed_addresses.erase(
+      std::unique(w.claimed_addresses.begin(), w.claimed_addresses.end()),
+      w.claimed_addresses.end());
+  w.addresses = w.claimed_addresses;
+  w.created = pod.metadata.creation_timestamp;
   for (const schema::Container& c : pod.spec.containers) {
     for (const schema::ContainerPort& p : c.ports) {
       if (p.name.empty()) continue;
@@ -56,7 +63,8 @@ Workload WorkloadFromPod(const schema::Pod& pod) {
   std::sort(w.named_ports.begin(), w.named_ports.end());
   const bool terminal =
       pod.status.phase == "Succeeded" || pod.status.phase == "Failed";
-  w.eligible = !w.addresses.empty() && !w.host_network && !terminal;
+  w.running = !w.host_network && !terminal;
+  w.eligible = w.running && !w.addresses.empty();
   return w;
 }
 
@@ -99,36 +107,130 @@ void ClusterState::IndexWorkload(const Workload& w, bool add) {
     apply(by_label_, LabelIndexKey(k, v));
     apply(by_label_key_, k);
   }
-  for (const schema::IpAddress& ip : w.addresses) {
-    if (add) {
-      by_address_[ip] = w.key;
-    } else if (auto it = by_address_.find(ip);
-               it != by_address_.end() && it->second == w.key) {
-      by_address_.erase(it);
+}
+
+void ClusterState::Claim(const Workload* before, const Workload* now) {
+  // hostNetwork and finished pods claim nothing (hostNetwork pods share the
+  // node's addresses).
+  const auto claimed = [](const Workload* w) {
+    return w && w->running ? w->claimed_addresses
+                           : std::vector<schema::IpAddress>();
+  };
+  const std::vector<schema::IpAddress> old_ips = claimed(before);
+  const std::vector<schema::IpAddress> new_ips = claimed(now);
+  const WorkloadKey& key = now ? now->key : before->key;
+  for (const schema::IpAddress& ip : old_ips) {
+    if (std::binary_search(new_ips.begin(), new_ips.end(), ip)) continue;
+    auto it = claims_.find(ip);
+    if (it == claims_.end()) continue;
+    std::erase_if(it->second,
+                  [&](const AddressClaim& c) { return c.key == key; });
+    if (it->second.size() < 2) contested_.erase(ip);
+    if (it->second.empty()) claims_.erase(it);
+  }
+  for (const schema::IpAddress& ip : new_ips) {
+    std::vector<AddressClaim>& claims = claims_[ip];
+    auto mine =
+        std::find_if(claims.begin(), claims.end(),
+                     [&](const AddressClaim& c) { return c.key == key; });
+    if (mine != claims.end()) {
+      mine->created = now->created;  // A claim kept keeps its place.
+    } else {
+      claims.push_back({key, now->created, next_claim_++});
     }
+    if (claims.size() > 1) contested_.insert(ip);
+  }
+}
+
+void ClusterState::Resolve(const std::set<schema::IpAddress>& ips,
+                           const WorkloadKey& changed) {
+  std::set<WorkloadKey> claimants = {changed};
+  for (const schema::IpAddress& ip : ips) {
+    auto it = claims_.find(ip);
+    if (it == claims_.end()) {
+      by_address_.erase(ip);
+      continue;
+    }
+    // The newest claim holds: by creation time, then the latest seen.
+    const AddressClaim& holder = *std::max_element(
+        it->second.begin(), it->second.end(),
+        [](const AddressClaim& a, const AddressClaim& b) {
+          return std::tie(a.created, a.seq) < std::tie(b.created, b.seq);
+        });
+    by_address_[ip] = holder.key;
+    for (const AddressClaim& c : it->second) claimants.insert(c.key);
+  }
+  for (const WorkloadKey& key : claimants) {
+    auto w = workloads_.find(key);
+    if (w == workloads_.end()) continue;
+    std::vector<schema::IpAddress> held;
+    for (const schema::IpAddress& ip : w->second.claimed_addresses) {
+      auto h = by_address_.find(ip);
+      if (!w->second.running || (h != by_address_.end() && h->second == key)) {
+        held.push_back(ip);
+      }
+    }
+    if (held == w->second.addresses) continue;
+    w->second.addresses = std::move(held);
+    w->second.eligible = w->second.running && !w->second.addresses.empty();
+    if (key != changed) address_changes_.insert(key);
   }
 }
 
 bool ClusterState::UpsertWorkload(Workload workload) {
+  std::set<schema::IpAddress> affected(workload.claimed_addresses.begin(),
+                                       workload.claimed_addresses.end());
   auto it = workloads_.find(workload.key);
   if (it != workloads_.end()) {
+    // What addresses a workload holds is the state's to say: compare the
+    // rest.
+    workload.addresses = it->second.addresses;
+    workload.eligible = it->second.eligible;
     if (it->second == workload) return false;
+    affected.insert(it->second.claimed_addresses.begin(),
+                    it->second.claimed_addresses.end());
+    Claim(&it->second, &workload);
     IndexWorkload(it->second, /*add=*/false);
     it->second = std::move(workload);
-    IndexWorkload(it->second, /*add=*/true);
-    return true;
+  } else {
+    Claim(nullptr, &workload);
+    it = workloads_.emplace(workload.key, std::move(workload)).first;
   }
-  auto [pos, inserted] = workloads_.emplace(workload.key, std::move(workload));
-  IndexWorkload(pos->second, /*add=*/true);
+  Workload& w = it->second;
+  w.addresses = w.claimed_addresses;
+  w.eligible = w.running && !w.addresses.empty();
+  IndexWorkload(w, /*add=*/true);
+  Resolve(affected, w.key);
   return true;
 }
 
 bool ClusterState::DeleteWorkload(const WorkloadKey& key) {
   auto it = workloads_.find(key);
   if (it == workloads_.end()) return false;
+  const std::set<schema::IpAddress> affected(
+      it->second.claimed_addresses.begin(), it->second.claimed_addresses.end());
+  Claim(&it->second, nullptr);
   IndexWorkload(it->second, /*add=*/false);
   workloads_.erase(it);
+  Resolve(affected, key);
   return true;
+}
+
+std::vector<AddressConflict> ClusterState::AddressConflicts() const {
+  std::vector<AddressConflict> out;
+  for (const schema::IpAddress& ip : contested_) {
+    AddressConflict c{ip, by_address_.at(ip), {}};
+    for (const AddressClaim& claim : claims_.at(ip)) {
+      if (claim.key != c.holder) c.losers.push_back(claim.key);
+    }
+    std::sort(c.losers.begin(), c.losers.end());
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::set<WorkloadKey> ClusterState::TakeAddressChanges() {
+  return std::exchange(address_changes_, {});
 }
 
 bool ClusterState::UpsertPolicy(const schema::NetworkPolicy& policy) {

@@ -44,14 +44,36 @@ struct Workload {
   std::string name;
   Labels labels;
   std::string node_name;
+  // What the pod's status says, sorted and unique.
+  std::vector<schema::IpAddress> claimed_addresses;
+  // The claimed addresses the workload holds: all of them, but for those a
+  // newer workload claims too (ClusterState resolves such conflicts).
   std::vector<schema::IpAddress> addresses;  // Sorted, unique.
   std::vector<NamedPort> named_ports;        // Sorted.
   bool host_network = false;
-  // Policy applies: has an address, is not hostNetwork, and is not in phase
-  // Succeeded or Failed. Ineligible workloads are neither selected nor peers.
+  // Not hostNetwork, and not in phase Succeeded or Failed: the workload
+  // claims its addresses.
+  bool running = false;
+  // metadata.creationTimestamp (RFC 3339; empty when unknown).
+  std::string created;
+  // Policy applies: running and holds an address. Ineligible workloads are
+  // neither selected nor peers.
   bool eligible = false;
 
   bool operator==(const Workload&) const = default;
+};
+
+// Two running workloads that claim one address (an address reused before
+// the old pod's deletion is seen, a manifest with a duplicated podIP): the
+// newer (by creation time, then by the order the claims were seen) holds
+// it; the others lose it while the conflict lasts, so only one workload is
+// ever known by an address and the node's ruleset stays consistent.
+struct AddressConflict {
+  schema::IpAddress address;
+  WorkloadKey holder;
+  std::vector<WorkloadKey> losers;
+
+  bool operator==(const AddressConflict&) const = default;
 };
 
 // Builds the Workload for a (defaulted, valid) Pod.
@@ -77,7 +99,16 @@ class ClusterState {
   bool HasNamespaceObject(const std::string& name) const;
 
   const Workload* FindWorkload(const WorkloadKey& key) const;
+  // The workload that holds `ip`.
   const Workload* FindWorkloadByAddress(const schema::IpAddress& ip) const;
+
+  // Addresses claimed by more than one running workload, by address.
+  std::vector<AddressConflict> AddressConflicts() const;
+  std::size_t address_conflict_count() const { return contested_.size(); }
+  // Workloads whose held addresses changed because another workload was
+  // upserted or deleted (it took or gave back an address they claim):
+  // whoever compiles must hear of them too. Cleared by the call.
+  std::set<WorkloadKey> TakeAddressChanges();
   const schema::NetworkPolicy* FindPolicy(const PolicyKey& key) const;
 
   // Every namespace that has an object or a workload, sorted.
@@ -104,6 +135,19 @@ class ClusterState {
 
  private:
   void IndexWorkload(const Workload& w, bool add);
+  struct AddressClaim {
+    WorkloadKey key;
+    std::string created;
+    uint64_t seq = 0;  // Order the claim was seen in.
+  };
+  // Moves a workload's claims on addresses from what `before` claimed to
+  // what `now` claims (either may be null: added, deleted); a claim kept
+  // keeps its place in the order.
+  void Claim(const Workload* before, const Workload* now);
+  // Recomputes which workload holds each of `ips`, updating the held
+  // addresses (and indexes) of every claimant whose share changed.
+  void Resolve(const std::set<schema::IpAddress>& ips,
+               const WorkloadKey& changed);
 
   std::map<std::string, schema::Namespace> namespaces_;
   std::map<WorkloadKey, Workload> workloads_;
@@ -113,7 +157,11 @@ class ClusterState {
   absl::flat_hash_map<std::string, std::set<WorkloadKey>> by_label_;
   absl::flat_hash_map<std::string, std::set<WorkloadKey>> by_label_key_;
   absl::flat_hash_map<std::string, std::set<PolicyKey>> policies_by_ns_;
-  std::map<schema::IpAddress, WorkloadKey> by_address_;
+  std::map<schema::IpAddress, WorkloadKey> by_address_;  // Holders.
+  std::map<schema::IpAddress, std::vector<AddressClaim>> claims_;
+  std::set<schema::IpAddress> contested_;  // Claimed more than once.
+  uint64_t next_claim_ = 1;
+  std::set<WorkloadKey> address_changes_;
 };
 
 }  // namespace podwall::controller

@@ -97,5 +97,65 @@ TEST(ClusterStateTest, Policies_IndexedByNamespace) {
   EXPECT_THAT(s.PoliciesInNamespace("x"), IsEmpty());
 }
 
+// Two running pods claiming one address (issue 16, class 6): the newer holds
+// it, the other loses it for as long as the conflict lasts, and whoever
+// compiles hears about every workload whose held addresses changed.
+TEST(ClusterStateTest, AddressClaimedTwice_NewestHoldsItLoserHasNone) {
+  ClusterState s;
+  schema::Pod old_pod = MakePod("x", "old", {{"app", "db"}}, "10.0.0.7");
+  old_pod.metadata.creation_timestamp = "2026-12-01T10:00:00Z";
+  schema::Pod new_pod = MakePod("y", "new", {{"app", "web"}}, "10.0.0.7");
+  new_pod.metadata.creation_timestamp = "2026-12-01T11:00:00Z";
+  ASSERT_TRUE(s.UpsertWorkload(WorkloadFromPod(new_pod)));
+  ASSERT_TRUE(s.UpsertWorkload(WorkloadFromPod(old_pod)));
+  const auto ip = *schema::IpAddress::Parse("10.0.0.7");
+  // The older pod came second: it claims, but the newer holds.
+  EXPECT_EQ(s.FindWorkloadByAddress(ip)->key, "y/new");
+  EXPECT_THAT(s.FindWorkload("x/old")->addresses, IsEmpty());
+  EXPECT_FALSE(s.FindWorkload("x/old")->eligible);
+  EXPECT_TRUE(s.FindWorkload("y/new")->eligible);
+  EXPECT_THAT(s.TakeAddressChanges(), IsEmpty())
+      << "only the pod being upserted changed";
+  ASSERT_EQ(s.AddressConflicts().size(), 1u);
+  EXPECT_EQ(s.AddressConflicts()[0].holder, "y/new");
+  EXPECT_THAT(s.AddressConflicts()[0].losers, ElementsAre("x/old"));
+  // The holder goes: the other pod holds the address again, and is
+  // reported as changed.
+  ASSERT_TRUE(s.DeleteWorkload("y/new"));
+  EXPECT_EQ(s.FindWorkloadByAddress(ip)->key, "x/old");
+  EXPECT_THAT(s.FindWorkload("x/old")->addresses, ElementsAre(ip));
+  EXPECT_THAT(s.TakeAddressChanges(), ElementsAre("x/old"));
+  EXPECT_EQ(s.address_conflict_count(), 0u);
+}
+
+TEST(ClusterStateTest, AddressClaimedTwice_WithoutTimes_LatestSeenHolds) {
+  ClusterState s;
+  s.UpsertWorkload(WorkloadFromPod(MakePod("x", "a", {}, "10.0.0.7")));
+  s.UpsertWorkload(WorkloadFromPod(MakePod("x", "b", {}, "10.0.0.7")));
+  const auto ip = *schema::IpAddress::Parse("10.0.0.7");
+  EXPECT_EQ(s.FindWorkloadByAddress(ip)->key, "x/b");
+  EXPECT_THAT(s.TakeAddressChanges(), ElementsAre("x/a"));
+  // Relabelling the holder keeps its place: it still holds.
+  s.UpsertWorkload(
+      WorkloadFromPod(MakePod("x", "b", {{"tier", "new"}}, "10.0.0.7")));
+  EXPECT_EQ(s.FindWorkloadByAddress(ip)->key, "x/b");
+  // The loser moving to another address ends the conflict.
+  s.UpsertWorkload(WorkloadFromPod(MakePod("x", "a", {}, "10.0.0.8")));
+  EXPECT_EQ(s.address_conflict_count(), 0u);
+  EXPECT_TRUE(s.FindWorkload("x/a")->eligible);
+}
+
+TEST(ClusterStateTest, HostNetworkPods_ShareTheNodeAddressWithoutConflict) {
+  ClusterState s;
+  schema::Pod a = MakePod("kube-system", "a", {}, "192.168.0.10");
+  schema::Pod b = MakePod("kube-system", "b", {}, "192.168.0.10");
+  a.spec.host_network = b.spec.host_network = true;
+  s.UpsertWorkload(WorkloadFromPod(a));
+  s.UpsertWorkload(WorkloadFromPod(b));
+  EXPECT_EQ(s.address_conflict_count(), 0u);
+  EXPECT_EQ(s.FindWorkloadByAddress(*schema::IpAddress::Parse("192.168.0.10")),
+            nullptr);
+}
+
 }  // namespace
 }  // namespace podwall::controller

@@ -34,6 +34,7 @@ bool ApplyToState(const ObjectChange& change, ClusterState& state) {
 
 bool ApplyChange(const ObjectChange& change, ClusterState& state,
                  Compiler& compiler) {
+  (void)state.TakeAddressChanges();  // Left by state-only changes.
   if (!ApplyToState(change, state)) return false;
   const schema::ObjectMeta& meta = schema::MetadataOf(change.object);
   if (std::holds_alternative<schema::Namespace>(change.object)) {
@@ -42,6 +43,10 @@ bool ApplyChange(const ObjectChange& change, ClusterState& state,
     compiler.OnWorkloadChanged(state, meta.namespace_ + "/" + meta.name);
   } else {
     compiler.OnPolicyChanged(state, meta.namespace_ + "/" + meta.name);
+  }
+  // Workloads that gained or lost an address another one claims too.
+  for (const WorkloadKey& key : state.TakeAddressChanges()) {
+    compiler.OnWorkloadChanged(state, key);
   }
   return true;
 }

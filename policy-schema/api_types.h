@@ -29,6 +29,9 @@ struct ObjectMeta {
   std::string uid;
   std::string resource_version;
   Labels labels;
+  // RFC 3339 as the API server writes it ("2026-11-22T13:45:01Z"); compares
+  // in time order as text. Empty when unknown.
+  std::string creation_timestamp = {};
 
   bool operator==(const ObjectMeta&) const = default;
 };

@@ -15,6 +15,9 @@ void WriteMeta(JsonWriter& w, const ObjectMeta& m) {
   if (!m.generate_name.empty()) w.Key("generateName").String(m.generate_name);
   if (!m.namespace_.empty()) w.Key("namespace").String(m.namespace_);
   if (!m.uid.empty()) w.Key("uid").String(m.uid);
+  if (!m.creation_timestamp.empty()) {
+    w.Key("creationTimestamp").String(m.creation_timestamp);
+  }
   if (!m.resource_version.empty()) {
     w.Key("resourceVersion").String(m.resource_version);
   }

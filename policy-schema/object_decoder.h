@@ -329,6 +329,12 @@ class ObjectDecoder {
         String(v, path.Child(key), meta.uid);
       } else if (key == "resourceVersion") {
         String(v, path.Child(key), meta.resource_version);
+      } else if (key == "creationTimestamp") {
+        // Read only to tell which of two pods is newer: a value that is not
+        // a string (or null, as kubectl writes for new objects) is ignored.
+        if (v.type() == NodeType::kString) {
+          meta.creation_timestamp.assign(v.string());
+        }
       } else if (key == "labels") {
         StringMap(v, path.Child(key), meta.labels);
       }

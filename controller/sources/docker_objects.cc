@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "policy-schema/json_fields.h"
+#include "policy-schema/json_writer.h"
 
 namespace podwall::sources {
 namespace {
@@ -88,6 +89,11 @@ absl::StatusOr<DockerContainer> ParseListed(
     pod.metadata.namespace_ = "default";
   }
   pod.metadata.uid = out.id;
+  if (const uint64_t created = schema::JsonUint(doc, "Created")) {
+    // Which of two containers holding one address is newer.
+    pod.metadata.creation_timestamp = schema::FormatRfc3339(
+        std::chrono::system_clock::time_point(std::chrono::seconds(created)));
+  }
   pod.spec.node_name = node_name;
   pod.status.phase = "Running";
 

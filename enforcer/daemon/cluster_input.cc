@@ -1,5 +1,8 @@
 #include "enforcer/daemon/cluster_input.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
 #include "controller/state_loader.h"
 
 namespace podwall::daemon {
@@ -34,9 +37,43 @@ void ClusterInput::ApplyState(const controller::ObjectChange& change) {
     controller::ApplyToState(change, state_);
     return;
   }
-  if (controller::ApplyChange(change, state_, compiler_) && changed_) {
-    changed_();
+  const bool changed = controller::ApplyChange(change, state_, compiler_);
+  if (changed && (state_.address_conflict_count() > 0 || !conflicts_.empty())) {
+    NoteConflicts();
   }
+  if (changed && changed_) changed_();
+}
+
+void ClusterInput::NoteConflicts() {
+  std::vector<controller::AddressConflict> now = state_.AddressConflicts();
+  if (now == conflicts_) return;
+  for (const controller::AddressConflict& c : now) {
+    if (std::find(conflicts_.begin(), conflicts_.end(), c) !=
+        conflicts_.end()) {
+      continue;
+    }
+    std::string losers;
+    for (const std::string& l : c.losers) {
+      absl::StrAppend(&losers, losers.empty() ? "" : ",", l);
+    }
+    log_.Warn(
+        "address claimed by more than one pod: the newest holds it; the "
+        "others are not enforced by it while the conflict lasts",
+        {{"address", c.address.ToString()},
+         {"holder", c.holder},
+         {"losers", losers}});
+  }
+  for (const controller::AddressConflict& c : conflicts_) {
+    const bool gone = std::none_of(now.begin(), now.end(),
+                                   [&](const controller::AddressConflict& n) {
+                                     return n.address == c.address;
+                                   });
+    if (gone) {
+      log_.Info("address conflict resolved",
+                {{"address", c.address.ToString()}});
+    }
+  }
+  conflicts_ = std::move(now);
 }
 
 void ClusterInput::Note(Severity severity, const std::string& source,
@@ -57,7 +94,9 @@ void ClusterInput::Note(Severity severity, const std::string& source,
 void ClusterInput::FinishStart() {
   if (!starting_) return;
   starting_ = false;
+  (void)state_.TakeAddressChanges();  // The rebuild covers them.
   compiler_.Rebuild(state_);
+  NoteConflicts();
 }
 
 void ClusterInput::CniAdd(CniEndpoints::Endpoint endpoint) {

@@ -55,6 +55,8 @@ class ClusterInput : public sources::ChangeSink {
  private:
   // Into the state (and the compiler once started), as it is.
   void ApplyState(const controller::ObjectChange& change);
+  // Logs address conflicts that appeared or went away.
+  void NoteConflicts();
 
   Logger log_;
   MetricsRegistry& metrics_;
@@ -63,6 +65,7 @@ class ClusterInput : public sources::ChangeSink {
   controller::Compiler compiler_;
   CniEndpoints cni_;
   bool starting_ = true;
+  std::vector<controller::AddressConflict> conflicts_;  // As last logged.
 };
 
 }  // namespace podwall::daemon

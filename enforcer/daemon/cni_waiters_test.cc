@@ -12,12 +12,18 @@ namespace {
 using std::chrono::seconds;
 using ::testing::HasSubstr;
 
-controller::Workload Pod(const std::string& key, bool eligible) {
+// A running pod, with an address or without one yet.
+controller::Workload Pod(const std::string& key, bool with_address) {
+  static int next = 1;
   controller::Workload w;
   w.key = key;
   w.namespace_ = key.substr(0, key.find('/'));
   w.name = key.substr(key.find('/') + 1);
-  w.eligible = eligible;
+  w.running = true;
+  if (with_address) {
+    w.claimed_addresses = {
+        *schema::IpAddress::Parse("10.0.0." + std::to_string(next++))};
+  }
   return w;
 }
 

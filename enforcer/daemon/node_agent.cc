@@ -187,6 +187,11 @@ void NodeAgent::UpdateGauges() {
   metrics_.GetGauge("podwall_synced", "1 when the kernel holds the input.")
       .Set(state.synced ? 1 : 0);
   metrics_
+      .GetGauge("podwall_address_conflicts",
+                "Addresses more than one running pod claims (the newest "
+                "holds each; the others are not enforced by it).")
+      .Set(static_cast<double>(input_->state().address_conflict_count()));
+  metrics_
       .GetGauge("podwall_unnumbered_rules",
                 "Rules without a connection-mark number (all in use): their "
                 "flows are logged without the rule's name.")

@@ -296,6 +296,45 @@ TEST_F(NodeAgentTest, GuardedNetworks_KnownAddressesFollowThePods) {
   EXPECT_TRUE(KernelHoldsWholeRender());
 }
 
+// Two local pods with one address (issue 16, class 6): every sync still
+// succeeds (the kernel refuses two map entries for one address, and a
+// batch carrying them failed until the old pod went), the newest pod holds
+// the address, and status and metrics say so.
+TEST_F(NodeAgentTest, TwoLocalPodsOneAddress_NewestHoldsNodeKeepsSyncing) {
+  StartWithCluster();
+  Feed(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: reused, namespace: x, labels: {app: web},
+           creationTimestamp: "2026-12-02T10:00:00Z"}
+spec: {nodeName: node-1}
+status: {podIP: 10.0.1.2}
+)");
+  timers_.Advance(milliseconds(10));
+  EXPECT_TRUE(agent_->sync_state().synced) << agent_->sync_state().last_error;
+  EXPECT_TRUE(KernelHoldsWholeRender());
+  const ir::Endpoint* holder =
+      agent_->input().compiler().FindEndpoint("x/reused");
+  ASSERT_NE(holder, nullptr);
+  EXPECT_THAT(holder->addresses, ElementsAre(Ip("10.0.1.2")));
+  EXPECT_EQ(agent_->input().compiler().FindEndpoint("x/b"), nullptr)
+      << "the older pod (no creation time) is not enforced by the address";
+  const std::string status = StatusJson(*agent_, {});
+  EXPECT_THAT(
+      status,
+      HasSubstr(
+          R"("address_conflicts":[{"address":"10.0.1.2","holder":"x/reused","losers":["x/b"]}])"));
+  agent_->UpdateGauges();
+  EXPECT_EQ(metrics_.GetGauge("podwall_address_conflicts", "").value(), 1);
+  // The newer pod goes: the older one holds its address again.
+  agent_->sink().Apply({controller::ObjectChange::Type::kDelete,
+                        schema::Pod{{"reused", "", "x", "", "", {}}, {}, {}}});
+  timers_.Advance(milliseconds(10));
+  EXPECT_TRUE(agent_->sync_state().synced);
+  EXPECT_NE(agent_->input().compiler().FindEndpoint("x/b"), nullptr);
+  EXPECT_TRUE(KernelHoldsWholeRender());
+}
+
 class ControlApiTest : public NodeAgentTest {
  protected:
   HttpResponse Get(const std::string& path,

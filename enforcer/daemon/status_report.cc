@@ -66,6 +66,19 @@ std::string StatusJson(const NodeAgent& agent,
   // was in use when they came.
   w.Key("unnumbered_rules").Uint(agent.rule_numbers().unnumbered());
   w.EndObject();
+  // Addresses more than one running pod claims: the newest holds each.
+  w.Key("address_conflicts").BeginArray();
+  for (const controller::AddressConflict& c :
+       input.state().AddressConflicts()) {
+    w.BeginObject();
+    w.Key("address").String(c.address.ToString());
+    w.Key("holder").String(c.holder);
+    w.Key("losers").BeginArray();
+    for (const std::string& l : c.losers) w.String(l);
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
   w.Key("guarded_networks").BeginArray();
   for (const schema::IpPrefix& p : agent.interfaces().guarded_networks()) {
     w.String(p.ToString());
