@@ -229,6 +229,23 @@ TEST_F(NodeAgentTest, CniAdd_AnsweredOnceThePodIsInTheKernel) {
   EXPECT_FALSE(agent_->input().compiler().FindEndpoint("x/new"));
 }
 
+// A pod the sources bring after the start, whose veth already exists (no
+// link event follows): it is guarded at once, not at the next periodic
+// discovery.
+TEST_F(NodeAgentTest, PodArrivesAfterItsVeth_GuardedWithoutALinkEvent) {
+  StartWithCluster();
+  timers_.Advance(milliseconds(10));
+  discovery_.links()[Ip("10.0.1.7")] = "veth-late";
+  Feed(Pod("late", "10.0.1.7"));
+  timers_.Advance(milliseconds(100));
+  bool guarded = false;
+  for (const nft::SpoofGuard& g : kernel_.Dump().guards) {
+    guarded |= g.device == "veth-late";
+  }
+  EXPECT_TRUE(guarded);
+  EXPECT_TRUE(KernelHoldsWholeRender());
+}
+
 TEST_F(NodeAgentTest, CniAdd_UnknownPod_AnsweredAtItsDeadlineWithTheReason) {
   StartWithCluster();
   CniEndpoints::Endpoint e;

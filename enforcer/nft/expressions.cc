@@ -159,8 +159,11 @@ void EncodeRuleExprs(const Rule& rule, nftnl_rule* r) {
     case Rule::Kind::kNeighborDiscoveryAccept: {
       const uint8_t nfproto = NFPROTO_IPV6;
       const uint8_t icmpv6 = IPPROTO_ICMPV6;
-      const uint8_t first = 133;  // Router solicitation.
-      const uint8_t last = 137;   // Redirect.
+      // Neighbour solicitation and advertisement only: pods are not
+      // routers, so router messages and redirects between them are not
+      // infrastructure (the guards drop those a pod sends).
+      const uint8_t first = 135;
+      const uint8_t last = 136;
       AddMeta(r, NFT_META_NFPROTO, NFT_REG_1);
       AddCmp(r, NFT_CMP_EQ, &nfproto, 1);
       AddMeta(r, NFT_META_L4PROTO, NFT_REG_1);

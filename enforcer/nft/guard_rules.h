@@ -1,14 +1,10 @@
 #ifndef PODWALL_ENFORCER_NFT_GUARD_RULES_H_
 #define PODWALL_ENFORCER_NFT_GUARD_RULES_H_
 
-// Anti-spoofing guards as libnftnl objects of table netdev podwall: one
-// base chain on each pod's host-side interface (hook ingress, priority
-// -500, before bridging or routing) and its rules:
-//   ip saddr <each IPv4 address> accept
-//   ip6 saddr fe80::/10 accept; ip6 saddr :: accept
-//   ip6 saddr <each IPv6 address> accept
-//   meta protocol ip counter drop; meta protocol ip6 counter drop
-// Anything else (ARP) passes.
+// A pod's device chains (ruleset.h, SpoofGuard) as libnftnl objects of
+// table netdev podwall: guard_<device> hooked at ingress of the host-side
+// interface and deliver_<device> at its egress, both at priority -500, with
+// the rules guard_statements.h lists.
 
 #include <string>
 #include <vector>
@@ -18,15 +14,18 @@
 
 namespace podwall::nft {
 
-// "guard_<device>".
+// "guard_<device>" and "deliver_<device>".
 std::string GuardChainName(const std::string& device);
+std::string DeliverChainName(const std::string& device);
 
-// The chain, hooked on the guard's device (`hooked`), or only naming it
+// The chains, hooked on the guard's device (`hooked`), or only naming them
 // (for flush and delete).
 netlink::NftChain BuildGuardChain(const std::string& device, bool hooked);
+netlink::NftChain BuildDeliverChain(const std::string& device, bool hooked);
 
-// The guard's rules, in order.
+// Their rules, in order.
 std::vector<netlink::NftRule> BuildGuardRules(const SpoofGuard& guard);
+std::vector<netlink::NftRule> BuildDeliverRules(const SpoofGuard& guard);
 
 }  // namespace podwall::nft
 

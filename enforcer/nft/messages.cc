@@ -299,8 +299,11 @@ void EncodeTransaction(const Transaction& tx, NetlinkBatch& batch) {
         break;
       }
       case Op::Kind::kAddGuard: {
-        netlink::NftChain c = BuildGuardChain(op.guard->device, true);
-        ChainMsg(batch, NFT_MSG_NEWCHAIN, c.get(), NFPROTO_NETDEV, what);
+        netlink::NftChain guard = BuildGuardChain(op.guard->device, true);
+        ChainMsg(batch, NFT_MSG_NEWCHAIN, guard.get(), NFPROTO_NETDEV, what);
+        netlink::NftChain deliver = BuildDeliverChain(op.guard->device, true);
+        ChainMsg(batch, NFT_MSG_NEWCHAIN, deliver.get(), NFPROTO_NETDEV,
+                 "add delivery chain on " + op.guard->device);
         break;
       }
       case Op::Kind::kAddGuardRules:
@@ -308,13 +311,20 @@ void EncodeTransaction(const Transaction& tx, NetlinkBatch& batch) {
           RuleMsg(batch, r.get(), NFPROTO_NETDEV,
                   "add anti-spoofing rule on " + op.guard->device);
         }
+        for (netlink::NftRule& r : BuildDeliverRules(*op.guard)) {
+          RuleMsg(batch, r.get(), NFPROTO_NETDEV,
+                  "add delivery rule on " + op.guard->device);
+        }
         break;
       case Op::Kind::kFlushGuard:
         FlushChainMsg(batch, GuardChainName(op.name), NFPROTO_NETDEV, what);
+        FlushChainMsg(batch, DeliverChainName(op.name), NFPROTO_NETDEV, what);
         break;
       case Op::Kind::kDeleteGuard: {
-        netlink::NftChain c = BuildGuardChain(op.name, false);
-        ChainMsg(batch, NFT_MSG_DELCHAIN, c.get(), NFPROTO_NETDEV, what);
+        netlink::NftChain guard = BuildGuardChain(op.name, false);
+        ChainMsg(batch, NFT_MSG_DELCHAIN, guard.get(), NFPROTO_NETDEV, what);
+        netlink::NftChain deliver = BuildDeliverChain(op.name, false);
+        ChainMsg(batch, NFT_MSG_DELCHAIN, deliver.get(), NFPROTO_NETDEV, what);
         break;
       }
     }

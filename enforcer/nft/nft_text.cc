@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "enforcer/nft/guard_statements.h"
 
 namespace podwall::nft {
 namespace {
@@ -64,7 +65,7 @@ std::string RuleText(const Rule& r) {
     case Rule::Kind::kCtInvalidDrop:
       return "ct state invalid drop";
     case Rule::Kind::kNeighborDiscoveryAccept:
-      return "icmpv6 type 133-137 accept";
+      return "icmpv6 type 135-136 accept";
     case Rule::Kind::kVmap:
       return absl::StrCat(AddressText(r), " vmap @", r.set);
     case Rule::Kind::kMatch:
@@ -156,23 +157,18 @@ std::string ToNftText(const Ruleset& ruleset) {
                     kGuardChainPrefix, g.device,
                     " {\n\t\ttype filter hook ingress device \"", g.device,
                     "\" priority -500; policy accept;\n");
-    for (const auto& a : g.addresses) {
-      if (a.family == schema::IpFamily::kV4) {
-        absl::StrAppend(&out, "\t\tip saddr ", a.ToString(), " accept\n");
-      }
+    for (const GuardStatement& s : GuardStatements(g)) {
+      absl::StrAppend(&out, "\t\t", GuardStatementText(s), "\n");
     }
-    out += "\t\tip6 saddr fe80::/10 accept\n\t\tip6 saddr :: accept\n";
-    for (const auto& a : g.addresses) {
-      if (a.family == schema::IpFamily::kV6) {
-        absl::StrAppend(&out, "\t\tip6 saddr ", a.ToString(), " accept\n");
-      }
+    out += "\t}\n";
+    absl::StrAppend(&out, "\t# what reaches ", g.endpoint, "\n\tchain ",
+                    kDeliverChainPrefix, g.device,
+                    " {\n\t\ttype filter hook egress device \"", g.device,
+                    "\" priority -500; policy accept;\n");
+    for (const GuardStatement& s : DeliverStatements(g)) {
+      absl::StrAppend(&out, "\t\t", GuardStatementText(s), "\n");
     }
-    absl::StrAppend(
-        &out,
-        "\t\tmeta protocol ip counter drop comment \"spoofed source from ",
-        g.endpoint, "\"\n",
-        "\t\tmeta protocol ip6 counter drop comment \"spoofed source from ",
-        g.endpoint, "\"\n\t}\n");
+    out += "\t}\n";
   }
   out += "}\n";
   return out;

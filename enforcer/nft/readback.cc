@@ -127,11 +127,22 @@ absl::StatusOr<bool> KernelHolds(NetlinkSocket& socket,
   if (!netdev.ok() && !absl::IsNotFound(netdev.status())) {
     return netdev.status();
   }
-  const std::size_t guards_found = netdev.ok() ? netdev->size() : 0;
-  if (guards_found != ruleset.guards.size()) return false;
+  // Both chains of each guard; a chain without rules is not in the dump.
+  std::size_t expected_device_chains = 0;
   for (const SpoofGuard& g : ruleset.guards) {
-    auto it = netdev->find(GuardChainName(g.device));
-    if (it == netdev->end() || it->second != GuardFingerprints(g)) return false;
+    const std::pair<std::string, std::vector<std::string>> chains[] = {
+        {GuardChainName(g.device), GuardFingerprints(g)},
+        {DeliverChainName(g.device), DeliverFingerprints(g)}};
+    for (const auto& [name, want] : chains) {
+      if (want.empty()) continue;
+      ++expected_device_chains;
+      if (!netdev.ok()) return false;
+      auto it = netdev->find(name);
+      if (it == netdev->end() || it->second != want) return false;
+    }
+  }
+  if ((netdev.ok() ? netdev->size() : 0) != expected_device_chains) {
+    return false;
   }
   // Sets by name, then their elements.
   ASSIGN_OR_RETURN(std::set<std::string> names, DumpSetNames(socket));
@@ -181,6 +192,14 @@ std::vector<std::string> RuleFingerprints(const Chain& chain) {
 std::vector<std::string> GuardFingerprints(const SpoofGuard& guard) {
   std::vector<std::string> out;
   for (netlink::NftRule& r : BuildGuardRules(guard)) {
+    out.push_back(RuleFingerprint(r.get()));
+  }
+  return out;
+}
+
+std::vector<std::string> DeliverFingerprints(const SpoofGuard& guard) {
+  std::vector<std::string> out;
+  for (netlink::NftRule& r : BuildDeliverRules(guard)) {
     out.push_back(RuleFingerprint(r.get()));
   }
   return out;

@@ -30,6 +30,7 @@ absl::StatusOr<bool> KernelHolds(NetlinkSocket& socket, const Ruleset& ruleset);
 std::string RuleFingerprint(const nftnl_rule* rule);
 std::vector<std::string> RuleFingerprints(const Chain& chain);
 std::vector<std::string> GuardFingerprints(const SpoofGuard& guard);
+std::vector<std::string> DeliverFingerprints(const SpoofGuard& guard);
 std::string ElementFingerprint(const void* key, uint32_t key_len,
                                uint32_t flags, const std::string& jump);
 // Sorted.

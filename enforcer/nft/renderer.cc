@@ -159,7 +159,9 @@ EndpointObjects RenderEndpoint(const ir::Endpoint& ep,
     out.chains.push_back(std::move(*chain));
   }
   for (const std::string& device : ep.interfaces) {
-    out.guards.push_back(SpoofGuard{device, ep.id, ep.addresses});
+    // Audit mode drops nothing, so nothing is kept from the pod either.
+    out.guards.push_back(SpoofGuard{device, ep.id, ep.addresses,
+                                    ep.ingress.isolated && !options.audit});
   }
   return out;
 }

@@ -48,6 +48,38 @@ INSTANTIATE_TEST_SUITE_P(Cases, RendererGoldenTest,
                            return test_support::GoldenTestName(info.param);
                          });
 
+// The device chains of two local pods: x/a isolated for ingress and dual
+// stack, x/b open with one IPv4 address (its delivery chain stays empty).
+TEST(RendererGoldenTest, DeviceChains_MatchGolden) {
+  ir::NodePolicy p;
+  ir::Endpoint a;
+  a.id = "x/a";
+  a.addresses = {*schema::IpAddress::Parse("10.0.1.1"),
+                 *schema::IpAddress::Parse("fd00::1:1")};
+  a.interfaces = {"veth-xa"};
+  a.ingress.isolated = true;
+  ir::Endpoint b;
+  b.id = "x/b";
+  b.addresses = {*schema::IpAddress::Parse("10.0.1.2")};
+  b.interfaces = {"veth-xb"};
+  p.endpoints = {a, b};
+  const std::string got = ToNftText(RenderRuleset(p));
+  const fs::path golden =
+      fs::path(test_support::GoldenCaseDir("01-no-policies"))
+          .parent_path()
+          .parent_path() /
+      "device-chains.nft";
+  if (std::getenv("PODWALL_UPDATE_GOLDEN")) {
+    std::ofstream(golden) << got;
+    return;
+  }
+  std::ifstream in(golden);
+  ASSERT_TRUE(in) << golden << " missing; run with PODWALL_UPDATE_GOLDEN=1";
+  std::stringstream want;
+  want << in.rdbuf();
+  EXPECT_EQ(got, want.str()) << "regenerate with PODWALL_UPDATE_GOLDEN=1";
+}
+
 TEST(RendererTest, ChainNames_AreStableAndValid) {
   EXPECT_EQ(EndpointChainName("x/a", ir::Direction::kIngress), "in_x/a");
   EXPECT_EQ(EndpointChainName("x/a", ir::Direction::kEgress), "out_x/a");

@@ -69,7 +69,7 @@ struct Rule {
   enum class Kind : uint8_t {
     kCtEstablishedAccept,      // ct state established,related accept
     kCtInvalidDrop,            // ct state invalid drop
-    kNeighborDiscoveryAccept,  // icmpv6 type 133-137 accept (RS..redirect)
+    kNeighborDiscoveryAccept,  // icmpv6 type 135-136 accept (NS, NA)
     kVmap,                     // ip[6] (s|d)addr vmap @set
     kMatch,  // [addr @set] [l4proto] [dport] [ct mark set] [counter] [log]
              // verdict
@@ -106,19 +106,29 @@ struct Chain {
   bool operator==(const Chain&) const = default;
 };
 
-// Anti-spoofing for one pod's host-side interface, in table netdev podwall
-// (hook ingress on that device, before bridging or routing): IPv4/IPv6
-// packets from the pod must carry one of its addresses. ARP passes, and so
-// do IPv6 link-local and unspecified sources (neighbour discovery, DAD).
+// The per-device chains of one pod's host-side interface, in table netdev
+// podwall (guard_statements.h lists their rules):
+//  - guard_<device>, hook ingress (from the pod, before bridging or
+//    routing): anti-spoofing. IPv4/IPv6 sources, ARP senders and neighbour
+//    advertisement targets must be the pod's own; link-local and unspecified
+//    sources only for neighbour discovery and MLD; no router advertisements
+//    or redirects; no frame other than IPv4, IPv6 and ARP.
+//  - deliver_<device>, hook egress (towards the pod): when the pod is
+//    isolated for ingress, only ARP, neighbour solicitations/advertisements
+//    and packets to the pod's own unicast addresses (which the forward chain
+//    then judges) reach it; broadcast, multicast, link-local and non-IP
+//    frames, which no policy can attribute, do not.
 struct SpoofGuard {
   std::string device;    // Host-side veth.
   std::string endpoint;  // "namespace/pod", for the comment.
   std::vector<schema::IpAddress> addresses;
+  bool isolated_ingress = false;  // deliver_<device> has rules.
 
   bool operator==(const SpoofGuard&) const = default;
 };
 
 inline constexpr char kGuardChainPrefix[] = "guard_";
+inline constexpr char kDeliverChainPrefix[] = "deliver_";
 
 // Element changes of one set or map, for syncs that touch nothing else.
 struct ElementUpdate {
