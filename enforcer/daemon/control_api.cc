@@ -80,6 +80,11 @@ HttpResponse ControlApi::Metrics(const HttpRequest& req) {
   if (req.path == "/healthz") return {200, "text/plain", "ok\n"};
   if (req.path == "/readyz") {
     const SyncState& sync = agent_.sync_state();
+    const std::string& unfiltered =
+        agent_.interfaces().bridge_filtering_problem();
+    if (!unfiltered.empty()) {
+      return {503, "text/plain", "not enforcing: " + unfiltered + "\n"};
+    }
     if (sync.ready && sync.synced) return {200, "text/plain", "ready\n"};
     return {
         503, "text/plain",

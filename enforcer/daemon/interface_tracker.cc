@@ -78,6 +78,7 @@ void InterfaceTracker::Refresh() {
   std::erase_if(local, [&](const auto& entry) {
     return owners[entry.second].size() > 1;
   });
+  CheckBridgeFiltering(local);
   if (local != interfaces_) {
     interfaces_ = local;
     input_.compiler().SetInterfaces(input_.state(), local);
@@ -88,6 +89,21 @@ void InterfaceTracker::Refresh() {
   // Bridged pods are located once they have sent a packet (neighbour and
   // FDB entries); until then, look again shortly.
   if (missing && timer_ == 0) Arm(kRetry);
+}
+
+void InterfaceTracker::CheckBridgeFiltering(
+    const std::map<schema::IpAddress, std::string>& local) {
+  std::set<std::string> devices;
+  for (const auto& [address, device] : local) devices.insert(device);
+  std::string problem = discovery_.EnsureBridgeFiltering(devices);
+  if (problem == bridge_problem_) return;
+  if (problem.empty()) {
+    log_.Info("bridged pods are filtered again", {});
+  } else {
+    log_.Error("bridged pods are not filtered; not ready",
+               {{"problem", problem}});
+  }
+  bridge_problem_ = std::move(problem);
 }
 
 void InterfaceTracker::SetGuardedNetworks(

@@ -13,6 +13,10 @@
 // again every second. A changed map goes to the compiler, then to the
 // `interfaces_changed` hook.
 //
+// It also checks, on each discovery, that bridged pods are filtered at
+// all (br_netfilter, links::InterfaceDiscovery::EnsureBridgeFiltering),
+// turning it on where it can; while they are not, the daemon is not ready.
+//
 // Guarded networks (a Docker host's bridge subnets, from the sources) are
 // kept sorted and de-duplicated; a change goes to `networks_changed`.
 //
@@ -58,9 +62,15 @@ class InterfaceTracker {
   const std::vector<schema::IpPrefix>& guarded_networks() const {
     return networks_;
   }
+  // Why bridged local pods bypass the policy chains, or "".
+  const std::string& bridge_filtering_problem() const {
+    return bridge_problem_;
+  }
 
  private:
   void Arm(Timers::Clock::duration delay);
+  void CheckBridgeFiltering(
+      const std::map<schema::IpAddress, std::string>& local);
 
   Timers& timers_;
   links::InterfaceDiscovery& discovery_;
@@ -69,6 +79,7 @@ class InterfaceTracker {
   Hooks hooks_;
   std::map<schema::IpAddress, std::string> interfaces_;
   std::vector<schema::IpPrefix> networks_;
+  std::string bridge_problem_;
   Timers::TimerId timer_ = 0;
 };
 

@@ -198,6 +198,11 @@ void NodeAgent::UpdateGauges() {
                 "holds each; the others are not enforced by it).")
       .Set(static_cast<double>(input_->state().address_conflict_count()));
   metrics_
+      .GetGauge("podwall_bridge_filtering_problem",
+                "1 while bridged local pods bypass the policy chains "
+                "(br_netfilter off and not settable); /readyz fails then.")
+      .Set(tracker_->bridge_filtering_problem().empty() ? 0 : 1);
+  metrics_
       .GetGauge("podwall_unnumbered_rules",
                 "Rules without a connection-mark number (all in use): their "
                 "flows are logged without the rule's name.")

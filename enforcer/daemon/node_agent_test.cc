@@ -246,6 +246,25 @@ TEST_F(NodeAgentTest, PodArrivesAfterItsVeth_GuardedWithoutALinkEvent) {
   EXPECT_TRUE(KernelHoldsWholeRender());
 }
 
+// br_netfilter off and not settable: the rules are applied but bridged
+// pods would bypass them, so the node says it does not enforce.
+TEST_F(NodeAgentTest, BridgedPodsUnfiltered_NotReady_SaysWhy) {
+  discovery_.set_bridge_problem("br_netfilter is not loaded");
+  StartWithCluster();
+  timers_.Advance(milliseconds(10));
+  EXPECT_THAT(discovery_.last_devices(), ElementsAre("veth-a", "veth-b"));
+  EXPECT_EQ(agent_->interfaces().bridge_filtering_problem(),
+            "br_netfilter is not loaded");
+  agent_->UpdateGauges();
+  EXPECT_EQ(metrics_.GetGauge("podwall_bridge_filtering_problem", "").value(),
+            1);
+  // Fixed by hand: the next discovery sees it.
+  discovery_.set_bridge_problem("");
+  agent_->RefreshInterfacesSoon();
+  timers_.Advance(milliseconds(100));
+  EXPECT_EQ(agent_->interfaces().bridge_filtering_problem(), "");
+}
+
 TEST_F(NodeAgentTest, CniAdd_UnknownPod_AnsweredAtItsDeadlineWithTheReason) {
   StartWithCluster();
   CniEndpoints::Endpoint e;
@@ -402,6 +421,20 @@ TEST_F(ControlApiTest, Routes_AnswerFromTheParts) {
   timers_.Advance(milliseconds(10));
   EXPECT_EQ(Get("/readyz").status, 503);
   EXPECT_EQ(Get("/readyz").body, "not synced: acks lost\n");
+}
+
+TEST_F(ControlApiTest, BridgedPodsUnfiltered_ReadyzAndStatusSayWhy) {
+  discovery_.set_bridge_problem("br_netfilter is not loaded");
+  StartWithCluster();
+  MakeApi();
+  timers_.Advance(milliseconds(10));
+  EXPECT_EQ(Get("/readyz").status, 503);
+  EXPECT_EQ(Get("/readyz").body, "not enforcing: br_netfilter is not loaded\n");
+  EXPECT_THAT(
+      Get("/v1/status").body,
+      HasSubstr("\"enforcement_problems\":[\"br_netfilter is not loaded\"]"));
+  EXPECT_THAT(Get("/metrics").body,
+              HasSubstr("podwall_bridge_filtering_problem 1"));
 }
 
 TEST_F(ControlApiTest, CniAddOverHttp_IsAStreamAnsweredLater) {

@@ -30,6 +30,12 @@ std::string StatusJson(const NodeAgent& agent,
   w.Key("last_sync_time");
   OptionalTime(w, sync.last_sync_time);
   w.Key("last_error").String(sync.last_error);
+  // What keeps the node from enforcing although its rules are applied.
+  w.Key("enforcement_problems").BeginArray();
+  if (!agent.interfaces().bridge_filtering_problem().empty()) {
+    w.String(agent.interfaces().bridge_filtering_problem());
+  }
+  w.EndArray();
   w.Key("audit").Bool(agent.options().audit);
   w.Key("sources").BeginArray();
   for (const SourceReport& source : sources) {

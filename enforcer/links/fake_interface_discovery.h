@@ -19,12 +19,24 @@ class FakeInterfaceDiscovery : public InterfaceDiscovery {
     return links_;
   }
 
+  std::string EnsureBridgeFiltering(
+      const std::set<std::string>& devices) override {
+    last_devices_ = devices;
+    return bridge_problem_;
+  }
+
   // What the kernel shows, address -> interface.
   std::map<schema::IpAddress, std::string>& links() { return links_; }
   void set_error(std::optional<absl::Status> error) {
     error_ = std::move(error);
   }
   int calls() const { return calls_; }
+  // What EnsureBridgeFiltering answers ("" = filtered), and the devices it
+  // was last asked about.
+  void set_bridge_problem(std::string problem) {
+    bridge_problem_ = std::move(problem);
+  }
+  const std::set<std::string>& last_devices() const { return last_devices_; }
   const std::set<schema::IpAddress>& last_wanted() const {
     return last_wanted_;
   }
@@ -34,6 +46,8 @@ class FakeInterfaceDiscovery : public InterfaceDiscovery {
   std::optional<absl::Status> error_;
   int calls_ = 0;
   std::set<schema::IpAddress> last_wanted_;
+  std::string bridge_problem_;
+  std::set<std::string> last_devices_;
 };
 
 }  // namespace podwall::links

@@ -24,6 +24,15 @@ class InterfaceDiscovery {
   // harder for those). Internal error when the kernel cannot be read.
   virtual absl::StatusOr<std::map<schema::IpAddress, std::string>> Discover(
       const std::set<schema::IpAddress>& wanted) = 0;
+
+  // Bridged pods are filtered only where br_netfilter shows bridged
+  // traffic to the inet hooks (net.bridge.bridge-nf-call-iptables and
+  // -ip6tables, per network namespace). When one of `devices` (the local
+  // pods' host-side devices) is a bridge port, turns both on where they
+  // are off; returns why they cannot be, or "" when bridged pods are
+  // filtered (or none is bridged).
+  virtual std::string EnsureBridgeFiltering(
+      const std::set<std::string>& devices) = 0;
 };
 
 }  // namespace podwall::links

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "enforcer/links/bridge_filtering.h"
 #include "enforcer/links/interface_discovery.h"
 #include "policy-schema/ip_prefix.h"
 
@@ -38,6 +39,10 @@ class RtnetlinkInterfaceDiscovery : public InterfaceDiscovery {
   absl::StatusOr<std::map<schema::IpAddress, std::string>> Discover(
       const std::set<schema::IpAddress>& wanted) override {
     return DiscoverPodInterfaces(&wanted);
+  }
+  std::string EnsureBridgeFiltering(
+      const std::set<std::string>& devices) override {
+    return links::EnsureBridgeFiltering(devices);
   }
 };
 

@@ -16,6 +16,8 @@ pod's (y/a, selected by no policy) are captured meanwhile. Checks:
     x/b's IPv6 address, does not move the node's or y/a's neighbour entry
     to x/a's MAC; router advertisements and redirects from x/a reach no one;
   - spoofing the allowed peer's address (x/c's) does not reach x/b;
+  - class 9: with br_netfilter's knobs off in the node's namespace before
+    it starts, podwalld turns them on (bridge) and reports no problem;
   - what is legitimate still works: x/c reaches x/b over IPv4 and IPv6 with
     ARP and neighbour discovery done afresh, the node reaches every pod,
     x/a is still denied by policy.
@@ -120,11 +122,24 @@ def main():
     runner = None
     try:
         cluster.setup()
+        knobs = ("net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables")
+        if topology == "bridge":
+            # Class 9: br_netfilter's knobs off would let bridged pods bypass
+            # every rule; podwalld turns them on in its namespace.
+            for knob in knobs:
+                e2e.run(e2e.in_ns(cluster.node, "sysctl", "-qw", f"{knob}=0"))
         runner = e2e.DaemonRunner(podwall, cluster, False)
         runner.podwalld = podwalld
         runner.start()
         runner.apply(e2e.cluster_manifests(cluster, {}, {}, {}) + "---\n" + POLICIES)
         runner.wait(lambda s: s["counts"]["guarded_interfaces"] == 9, "guarding", 10)
+        if topology == "bridge":
+            values = [e2e.run(e2e.in_ns(cluster.node, "sysctl", "-n", k)).stdout.strip()
+                      for k in knobs]
+            check(values == ["1", "1"],
+                  f"[{topology}] podwalld turned bridge-nf-call-iptables/ip6tables on ({values})")
+        check(runner.status()["enforcement_problems"] == [],
+              f"[{topology}] status reports no enforcement problem")
         a, b, c = (Pod(cluster, p) for p in ("x/a", "x/b", "x/c"))
         o, e = Pod(cluster, "y/a"), Pod(cluster, "y/b")
         bridged = topology == "bridge"
