@@ -11,6 +11,44 @@ namespace {
 constexpr auto kDebounce = std::chrono::milliseconds(20);
 constexpr auto kRetry = std::chrono::seconds(1);
 
+// A local pod's address found behind a device.
+struct Claim {
+  schema::IpAddress address;
+  std::string device;
+  std::string pod;
+};
+
+// Device -> the pod it belongs to. A device two pods' addresses point at
+// keeps one owner, never none: the pod it had, else the pod podwall-cni
+// reported it for, else the first by name. The others' addresses are not
+// mapped to it, so its guard drops them.
+std::map<std::string, std::string> PickOwners(
+    const std::vector<Claim>& claims,
+    const std::map<std::string, std::set<std::string>>& claimants,
+    const std::map<schema::IpAddress, std::string>& had,
+    const std::map<schema::IpAddress, std::string>& reported) {
+  std::map<std::string, std::pair<int, std::string>> best;  // Rank, pod.
+  for (const Claim& c : claims) {
+    int rank = 2;
+    if (claimants.at(c.device).size() > 1) {
+      auto h = had.find(c.address);
+      auto r = reported.find(c.address);
+      if (h != had.end() && h->second == c.device) {
+        rank = 0;
+      } else if (r != reported.end() && r->second == c.device) {
+        rank = 1;
+      }
+    }
+    auto [it, inserted] = best.try_emplace(c.device, rank, c.pod);
+    if (!inserted && std::pair(rank, c.pod) < it->second) {
+      it->second = {rank, c.pod};
+    }
+  }
+  std::map<std::string, std::string> owner;
+  for (const auto& [device, ranked] : best) owner[device] = ranked.second;
+  return owner;
+}
+
 }  // namespace
 
 InterfaceTracker::InterfaceTracker(Timers& timers,
@@ -53,31 +91,47 @@ void InterfaceTracker::Refresh() {
               {{"error", std::string(found.status().message())}});
     return;
   }
-  // podwall-cni's reports name veths of bridged pods that have not sent a
-  // packet yet.
+  // podwall-cni's reports: the runtime said which veth it made for the
+  // pod; that beats whatever discovery can see or guess.
   for (const auto& [address, device] : reported) {
-    found->emplace(address, device);
+    (*found)[address] = device;
   }
-  // Keep only local pods' addresses: the map is compared as a whole.
-  std::map<schema::IpAddress, std::string> local;
-  std::map<std::string, std::set<std::string>> owners;  // Device -> pods.
+  // Local pods' addresses only, and who claims each device.
+  std::vector<Claim> claims;
+  std::map<std::string, std::set<std::string>> claimants;  // Device -> pods.
   bool missing = false;
   for (const ir::Endpoint* ep : compiler.Endpoints()) {
     bool any = false;
     for (const schema::IpAddress& a : ep->addresses) {
       if (auto it = found->find(a); it != found->end()) {
-        local.insert(*it);
-        owners[it->second].insert(ep->id);
+        claims.push_back({a, it->second, ep->id});
+        claimants[it->second].insert(ep->id);
         any = true;
       }
     }
     missing |= !any;
   }
-  // A device two pods' addresses point at guards neither: which pod it
-  // belongs to is not known.
-  std::erase_if(local, [&](const auto& entry) {
-    return owners[entry.second].size() > 1;
-  });
+  const std::map<std::string, std::string> owner =
+      PickOwners(claims, claimants, interfaces_, reported);
+  std::set<std::string> contested;
+  for (const auto& [device, pods] : claimants) {
+    if (pods.size() > 1) contested.insert(device);
+  }
+  std::map<schema::IpAddress, std::string> local;
+  for (const Claim& c : claims) {
+    if (owner.at(c.device) == c.pod) local.emplace(c.address, c.device);
+  }
+  for (const std::string& device : contested) {
+    if (contested_.contains(device)) continue;
+    std::string pods;
+    for (const std::string& p : claimants[device]) {
+      absl::StrAppend(&pods, pods.empty() ? "" : ",", p);
+    }
+    log_.Warn(
+        "device claimed by more than one pod; it keeps one owner's guard",
+        {{"device", device}, {"pods", pods}, {"owner", owner.at(device)}});
+  }
+  contested_ = std::move(contested);
   CheckBridgeFiltering(local);
   if (local != interfaces_) {
     interfaces_ = local;

@@ -6,11 +6,13 @@
 // networks.
 //
 // Devices come from what the kernel shows (links::InterfaceDiscovery) and
-// what podwall-cni reported; the kernel's view wins where both speak. Only
-// local pods' addresses count, and a device two pods' addresses point at
-// guards neither (which pod it belongs to is not known). While a pod has
-// no device yet (a bridged pod that has not sent a packet), discovery runs
-// again every second. A changed map goes to the compiler, then to the
+// what podwall-cni reported; the report wins where both speak (the runtime
+// made the veth; discovery's weakest source, neighbour entries, can be fed
+// by any pod). Only local pods' addresses count. A device two pods'
+// addresses point at keeps one owner's guard, never none: the owner it
+// had, else the pod podwall-cni reported it for, else the first by name. While
+// a pod has no device yet (a bridged pod that has not sent a packet), discovery
+// runs again every second. A changed map goes to the compiler, then to the
 // `interfaces_changed` hook.
 //
 // It also checks, on each discovery, that bridged pods are filtered at
@@ -24,6 +26,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -80,6 +83,7 @@ class InterfaceTracker {
   std::map<schema::IpAddress, std::string> interfaces_;
   std::vector<schema::IpPrefix> networks_;
   std::string bridge_problem_;
+  std::set<std::string> contested_;  // Devices two pods claim (logged).
   Timers::TimerId timer_ = 0;
 };
 

@@ -85,12 +85,46 @@ TEST_F(InterfaceTrackerTest, Refresh_LocalPodsGetTheirDevices) {
   EXPECT_EQ(timers_.pending(), 0u) << "every pod placed: no retry";
 }
 
-TEST_F(InterfaceTrackerTest, DeviceClaimedByTwoPods_GuardsNeither) {
+// A device both pods' addresses point at (x/b pretends to be behind x/a's
+// veth) is never left unguarded: with no other clue the first pod by name
+// owns it, and the other's address is not mapped there (its guard drops
+// it).
+TEST_F(InterfaceTrackerTest, DeviceClaimedByTwoPods_OneOwnerKeepsTheGuard) {
   discovery_.links() = {{Ip("10.0.0.1"), "veth-shared"},
                         {Ip("10.0.0.2"), "veth-shared"}};
   tracker_.Refresh();
-  EXPECT_TRUE(tracker_.interfaces().empty());
-  EXPECT_TRUE(Endpoint("x/a").interfaces.empty());
+  EXPECT_THAT(tracker_.interfaces(),
+              ElementsAre(Pair(Ip("10.0.0.1"), "veth-shared")));
+  EXPECT_THAT(Endpoint("x/a").interfaces, ElementsAre("veth-shared"));
+  EXPECT_TRUE(Endpoint("x/b").interfaces.empty());
+}
+
+// The owner a device had keeps it when another pod's address starts to
+// point there too, whatever the names.
+TEST_F(InterfaceTrackerTest, ContestedLater_TheOwnerItHadKeepsIt) {
+  discovery_.links() = {{Ip("10.0.0.2"), "veth-b"}};
+  tracker_.Refresh();
+  discovery_.links() = {{Ip("10.0.0.1"), "veth-b"}, {Ip("10.0.0.2"), "veth-b"}};
+  tracker_.Refresh();
+  EXPECT_THAT(tracker_.interfaces(),
+              ElementsAre(Pair(Ip("10.0.0.2"), "veth-b")));
+  EXPECT_THAT(Endpoint("x/b").interfaces, ElementsAre("veth-b"));
+}
+
+// podwall-cni's report beats what discovery shows (a neighbour entry a pod
+// poisoned, say).
+TEST_F(InterfaceTrackerTest, CniReport_BeatsDiscovery) {
+  discovery_.links() = {{Ip("10.0.0.1"), "veth-b"}, {Ip("10.0.0.2"), "veth-b"}};
+  CniEndpoints::Endpoint e;
+  e.key = "x/a";
+  e.container_id = "c1";
+  e.interface = "veth-a";
+  e.ips = {"10.0.0.1"};
+  input_.CniAdd(e);
+  tracker_.Refresh();
+  EXPECT_THAT(tracker_.interfaces(),
+              ElementsAre(Pair(Ip("10.0.0.1"), "veth-a"),
+                          Pair(Ip("10.0.0.2"), "veth-b")));
 }
 
 TEST_F(InterfaceTrackerTest, PodNotYetPlaced_RetriedEverySecond) {

@@ -184,9 +184,11 @@ absl::StatusOr<PeerAddresses> AddressesInNamespace(int32_t nsid) {
 
 // Each veth's peer addresses: pod address -> host-side veth, for pods whose
 // veth peer holds the address in their own namespace (bridged or routed).
-// An address found behind two veths is left out: it proves nothing.
+// An address found behind two veths is left out (it proves nothing) and
+// added to `contested`.
 void AddVethPeerAddresses(nl_cache* links,
-                          std::map<schema::IpAddress, std::string>& found) {
+                          std::map<schema::IpAddress, std::string>& found,
+                          std::set<schema::IpAddress>& contested) {
   // Veths already known to hold a pod need no look inside.
   std::set<std::string> resolved;
   for (const auto& [ip, name] : found) resolved.insert(name);
@@ -215,7 +217,12 @@ void AddVethPeerAddresses(nl_cache* links,
     }
   }
   for (const auto& [ip, names] : claims) {
-    if (names.size() == 1 && !found.contains(ip)) found[ip] = *names.begin();
+    if (found.contains(ip)) continue;  // A host route wins.
+    if (names.size() == 1) {
+      found[ip] = *names.begin();
+    } else {
+      contested.insert(ip);
+    }
   }
 }
 
@@ -251,22 +258,27 @@ absl::StatusOr<std::map<schema::IpAddress, std::string>> DiscoverPodInterfaces(
   }
   netlink::NlCache neighs(raw);
 
+  // Authority, strongest first: host routes (the CNI plugin wrote them
+  // in the node's namespace), then the addresses each veth's peer holds in
+  // its own namespace, and only then neighbour + FDB entries, which any pod
+  // can feed with ARP or ND before its guard exists.
   Context ctx;
   ctx.links = links.get();
   nl_cache_foreach(routes.get(), OnRoute, &ctx);
+  const bool missing = !wanted || std::any_of(wanted->begin(), wanted->end(),
+                                              [&](const schema::IpAddress& a) {
+                                                return !ctx.found.contains(a);
+                                              });
+  std::set<schema::IpAddress> contested;
+  if (missing) AddVethPeerAddresses(links.get(), ctx.found, contested);
   nl_cache_foreach(neighs.get(), OnNeigh, &ctx);
   for (const auto& [ip, bridge, mac] : ctx.on_bridge) {
-    if (ctx.found.contains(ip)) continue;  // A host route wins.
+    if (ctx.found.contains(ip) || contested.contains(ip)) continue;
     auto port = ctx.fdb.find({bridge, mac});
     if (port == ctx.fdb.end()) continue;
     const std::string name = LinkName(links.get(), port->second);
     if (!name.empty()) ctx.found[ip] = name;
   }
-  const bool missing = !wanted || std::any_of(wanted->begin(), wanted->end(),
-                                              [&](const schema::IpAddress& a) {
-                                                return !ctx.found.contains(a);
-                                              });
-  if (missing) AddVethPeerAddresses(links.get(), ctx.found);
   return ctx.found;
 }
 

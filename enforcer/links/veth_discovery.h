@@ -2,17 +2,20 @@
 #define PODWALL_ENFORCER_LINKS_VETH_DISCOVERY_H_
 
 // Finds each local pod's host-side interface from its address, with
-// rtnetlink in the caller's network namespace, in this order:
+// rtnetlink in the caller's network namespace. Sources in order of
+// authority, a stronger one never overridden by a weaker one:
 //   routed veths (ptp, Calico-style): the /32 or /128 route to the pod
-//     names the veth;
-//   bridged veths: the neighbour entry gives the pod's MAC on the bridge,
-//     and the bridge's forwarding database the port (veth) that MAC sits
-//     behind (once the pod has exchanged a packet with the node);
-//   for wanted addresses still unknown: each remaining veth whose peer sits
-//     in another namespace has its peer's addresses read across namespaces
-//     (IFA_TARGET_NETNSID); this finds bridged pods (bridge plugin, docker0)
-//     before they send a packet. An address claimed behind two veths is
-//     ignored. One dump per such namespace, so only when needed.
+//     names the veth (the CNI plugin wrote it in the node's namespace);
+//   while wanted addresses are still unknown: each remaining veth whose
+//     peer sits in another namespace has its peer's addresses read across
+//     namespaces (IFA_TARGET_NETNSID), one dump per such namespace; this
+//     finds bridged pods (bridge plugin, docker0) before they send a
+//     packet. An address claimed behind two veths is contested: left out,
+//     and not guessed from neighbours either;
+//   bridged veths, for what is still unknown: the neighbour entry gives the
+//     pod's MAC on the bridge, and the bridge's forwarding database the
+//     port (veth) that MAC sits behind. Any pod can feed these with ARP or
+//     ND (before its guard exists), so they come last.
 
 #include <map>
 #include <set>

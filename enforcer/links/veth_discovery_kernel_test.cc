@@ -69,5 +69,42 @@ TEST_F(VethDiscoveryKernelTest, AddressClaimedBehindTwoVeths_IsLeftOut) {
   EXPECT_EQ(found->at(Ip("fd00:9::6")), "pwvdb");
 }
 
+// Pod b says, by ARP, that a's address is at its MAC: the node's neighbour
+// entry and the bridge's FDB then point a's address at b's veth. The
+// address a's own namespace holds wins over that guess.
+TEST_F(VethDiscoveryKernelTest, PoisonedNeighbourEntry_LosesToThePeersAddress) {
+  Pod("pwvda", pod_a_, "10.9.0.5", "fd00:9::5");
+  Pod("pwvdb", pod_b_, "10.9.0.6", "fd00:9::6");
+  Run("ip addr add 10.9.0.1/24 dev pwvdbr");
+  const std::string mac_b =
+      "$(ip -n " + pod_b_ +
+      " -j link show eth0 | python3 -c 'import "
+      "json,sys; print(json.load(sys.stdin)[0][\"address\"])')";
+  Run("ip neigh replace 10.9.0.5 lladdr " + mac_b +
+      " dev pwvdbr nud reachable");
+  Run("bridge fdb replace " + mac_b + " dev pwvdb master dynamic");
+  auto found = DiscoverPodInterfaces();
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->at(Ip("10.9.0.5")), "pwvda");
+  EXPECT_EQ(found->at(Ip("10.9.0.6")), "pwvdb");
+}
+
+// An address two peers hold is contested: not guessed from neighbours.
+TEST_F(VethDiscoveryKernelTest, ContestedAddress_NotGuessedFromNeighbours) {
+  Pod("pwvda", pod_a_, "10.9.0.5", "fd00:9::5");
+  Pod("pwvdb", pod_b_, "10.9.0.5", "fd00:9::6");
+  Run("ip addr add 10.9.0.1/24 dev pwvdbr");
+  const std::string mac_b =
+      "$(ip -n " + pod_b_ +
+      " -j link show eth0 | python3 -c 'import "
+      "json,sys; print(json.load(sys.stdin)[0][\"address\"])')";
+  Run("ip neigh replace 10.9.0.5 lladdr " + mac_b +
+      " dev pwvdbr nud reachable");
+  Run("bridge fdb replace " + mac_b + " dev pwvdb master dynamic");
+  auto found = DiscoverPodInterfaces();
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_FALSE(found->contains(Ip("10.9.0.5")));
+}
+
 }  // namespace
 }  // namespace podwall::links
