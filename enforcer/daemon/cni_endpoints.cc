@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <set>
+
 #include "policy-schema/json_fields.h"
 
 namespace podwall::daemon {
@@ -29,13 +31,24 @@ absl::StatusOr<CniEndpoints::Endpoint> ParseCommon(std::string_view json,
   return e;
 }
 
-bool HasAddresses(const schema::Pod& pod) {
-  return !pod.status.pod_ips.empty() || !pod.status.pod_ip.empty();
-}
-
-schema::Pod Filled(schema::Pod pod, const CniEndpoints::Endpoint& e) {
-  pod.status.pod_ips = e.ips;
-  if (!e.ips.empty()) pod.status.pod_ip = e.ips.front();
+// The pod with the sandbox's addresses added to those its source shows:
+// the source may still show an older sandbox's (kubelet writes the new
+// ones only after ADD returns), and the new ones must be enforced now.
+schema::Pod Merged(schema::Pod pod, const CniEndpoints::Endpoint& e) {
+  std::vector<std::string> ips = pod.status.pod_ips;
+  if (ips.empty() && !pod.status.pod_ip.empty()) {
+    ips.push_back(pod.status.pod_ip);
+  }
+  std::set<schema::IpAddress> have;
+  for (const std::string& text : ips) {
+    if (auto ip = schema::IpAddress::Parse(text)) have.insert(*ip);
+  }
+  for (const std::string& text : e.ips) {
+    auto ip = schema::IpAddress::Parse(text);
+    if (ip && have.insert(*ip).second) ips.push_back(text);
+  }
+  pod.status.pod_ips = ips;
+  if (!ips.empty()) pod.status.pod_ip = ips.front();
   return pod;
 }
 
@@ -77,26 +90,26 @@ absl::StatusOr<CniEndpoints::Endpoint> CniEndpoints::ParseDelete(
 
 schema::Pod CniEndpoints::OnSourcePod(const schema::Pod& pod) {
   const std::string key = pod.metadata.namespace_ + "/" + pod.metadata.name;
-  if (pod.spec.node_name != node_name_ || HasAddresses(pod)) {
-    unaddressed_.erase(key);
+  if (pod.spec.node_name != node_name_) {
+    local_.erase(key);
     return pod;
   }
-  unaddressed_[key] = pod;
+  local_[key] = pod;
   auto it = endpoints_.find(key);
-  return it == endpoints_.end() ? pod : Filled(pod, it->second);
+  return it == endpoints_.end() ? pod : Merged(pod, it->second);
 }
 
 void CniEndpoints::OnSourceDelete(const std::string& key) {
-  unaddressed_.erase(key);
+  local_.erase(key);
   endpoints_.erase(key);
 }
 
 std::optional<schema::Pod> CniEndpoints::Add(Endpoint endpoint) {
   const std::string key = endpoint.key;
   Endpoint& e = endpoints_[key] = std::move(endpoint);
-  auto it = unaddressed_.find(key);
-  if (it == unaddressed_.end()) return std::nullopt;
-  return Filled(it->second, e);
+  auto it = local_.find(key);
+  if (it == local_.end()) return std::nullopt;
+  return Merged(it->second, e);
 }
 
 std::optional<schema::Pod> CniEndpoints::Remove(
@@ -109,8 +122,8 @@ std::optional<schema::Pod> CniEndpoints::Remove(
     return std::nullopt;
   }
   endpoints_.erase(it);
-  auto pod = unaddressed_.find(key);
-  if (pod == unaddressed_.end()) return std::nullopt;
+  auto pod = local_.find(key);
+  if (pod == local_.end()) return std::nullopt;
   return pod->second;
 }
 

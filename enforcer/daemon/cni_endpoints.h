@@ -4,9 +4,10 @@
 // What podwall-cni reported about the pods this node just created
 // (POST /v1/endpoints): their addresses and host-side interface, known to
 // the node before the API server shows them (kubelet writes status.podIPs
-// only after CNI ADD returns). A local Pod that a source reports without
-// addresses is remembered as reported; the CNI's addresses fill it in, and
-// are withdrawn again on CNI DEL. Addresses a source does report win.
+// only after CNI ADD returns). Local Pods are remembered as their source
+// reported them; the CNI's addresses are added to theirs (a recreated
+// sandbox's new addresses, which the source shows only later, are
+// enforced at once) and withdrawn again on CNI DEL.
 
 #include <map>
 #include <optional>
@@ -40,13 +41,13 @@ class CniEndpoints {
       : node_name_(std::move(node_name)) {}
 
   // A Pod as a source reported it, as the state should hold it: a local
-  // one without addresses is remembered, and gets the CNI's addresses.
+  // one is remembered, and gets the CNI's addresses too.
   schema::Pod OnSourcePod(const schema::Pod& pod);
   // A Pod deleted by its source.
   void OnSourceDelete(const std::string& key);
 
   // Records the endpoint; returns the Pod to apply when a source had
-  // reported it without addresses.
+  // reported it.
   std::optional<schema::Pod> Add(Endpoint endpoint);
   // Forgets the endpoint if `container_id` matches (or is empty); returns
   // the Pod to apply again, without the CNI's addresses.
@@ -61,8 +62,8 @@ class CniEndpoints {
  private:
   std::string node_name_;
   std::map<std::string, Endpoint> endpoints_;
-  // Local pods as their source reported them, without addresses.
-  std::map<std::string, schema::Pod> unaddressed_;
+  // Local pods as their source reported them.
+  std::map<std::string, schema::Pod> local_;
 };
 
 }  // namespace podwall::daemon

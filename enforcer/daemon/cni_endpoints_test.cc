@@ -61,9 +61,12 @@ TEST(CniEndpointsTest, SourcePodFirst_ThenCniFillsItsAddresses) {
   relabelled.metadata.labels["app"] = "db";
   EXPECT_THAT(cni.OnSourcePod(relabelled).status.pod_ips,
               ElementsAre("10.0.0.5", "fd00::5"));
-  // The API's own addresses win once it has them.
+  // The API's own addresses come first; the sandbox's are kept with them.
   EXPECT_THAT(cni.OnSourcePod(LocalPod("node-1", {"10.0.0.5"})).status.pod_ips,
-              ElementsAre("10.0.0.5"));
+              ElementsAre("10.0.0.5", "fd00::5"));
+  // A recreated sandbox: the API still shows the old sandbox's address.
+  EXPECT_THAT(cni.OnSourcePod(LocalPod("node-1", {"10.0.0.4"})).status.pod_ips,
+              ElementsAre("10.0.0.4", "10.0.0.5", "fd00::5"));
 }
 
 TEST(CniEndpointsTest, CniFirst_ThenTheSourcePodIsFilled) {

@@ -1,5 +1,7 @@
 #include "enforcer/daemon/cni_waiters.h"
 
+#include <algorithm>
+
 #include "policy-schema/json_writer.h"
 
 namespace podwall::daemon {
@@ -13,11 +15,25 @@ CniWaiters::~CniWaiters() {
 }
 
 void CniWaiters::Add(int connection, std::string key,
+                     std::vector<schema::IpAddress> addresses,
                      Timers::Clock::duration timeout) {
   const Timers::TimePoint deadline = timers_.Now() + timeout;
   const Timers::TimerId timer = timers_.At(deadline, [this] { AnswerReady(); });
-  waiters_.push_back(
-      {connection, std::move(key), sync_.generation, deadline, timer});
+  waiters_.push_back({connection, std::move(key), std::move(addresses),
+                      sync_.generation, deadline, timer});
+}
+
+std::string CniWaiters::NotHeld(const Waiter& w,
+                                const controller::Workload& pod) const {
+  for (const schema::IpAddress& a : w.addresses) {
+    if (std::binary_search(pod.addresses.begin(), pod.addresses.end(), a)) {
+      continue;
+    }
+    const controller::Workload* holder = state_.FindWorkloadByAddress(a);
+    return "address " + a.ToString() + " of pod " + w.key +
+           (holder ? " is held by pod " + holder->key : " is not enforced");
+  }
+  return "";
 }
 
 void CniWaiters::Drop(int connection) {
@@ -33,9 +49,10 @@ void CniWaiters::AnswerReady() {
   std::vector<std::pair<int, std::string>> answers;
   std::erase_if(waiters_, [&](const Waiter& w) {
     const controller::Workload* pod = state_.FindWorkload(w.key);
+    const std::string not_held = pod ? NotHeld(w, *pod) : "";
     const bool applied = sync_.ready && sync_.synced &&
                          sync_.generation > w.after_generation && pod &&
-                         pod->eligible;
+                         pod->eligible && not_held.empty();
     schema::JsonWriter out;
     out.BeginObject();
     if (applied) {
@@ -47,6 +64,7 @@ void CniWaiters::AnswerReady() {
           !pod ? "no source has reported pod " + w.key +
                      " to podwalld (is it on this node?)"
           : !pod->eligible ? "pod " + w.key + " has no address podwalld knows"
+          : !not_held.empty() ? not_held
           : !sync_.ready || !sync_.synced
               ? "the ruleset is not in the kernel: " +
                     (sync_.last_error.empty()

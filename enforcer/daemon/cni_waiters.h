@@ -30,9 +30,13 @@ class CniWaiters {
   CniWaiters(const CniWaiters&) = delete;
   CniWaiters& operator=(const CniWaiters&) = delete;
 
-  // An ADD for pod `key` ("namespace/name") on `connection`, answered by a
-  // sync after the current generation, or after `timeout`.
-  void Add(int connection, std::string key, Timers::Clock::duration timeout);
+  // An ADD for pod `key` ("namespace/name") on `connection` reporting
+  // `addresses`, answered ok by a sync after the current generation once
+  // the pod holds every one of them (so they are enforced as its own), or
+  // with the reason after `timeout`.
+  void Add(int connection, std::string key,
+           std::vector<schema::IpAddress> addresses,
+           Timers::Clock::duration timeout);
   // Answers every waiter a sync has satisfied, and those past their
   // deadline. Called after every sync (and by each waiter's deadline).
   void AnswerReady();
@@ -45,10 +49,14 @@ class CniWaiters {
   struct Waiter {
     int connection;
     std::string key;
+    std::vector<schema::IpAddress> addresses;
     uint64_t after_generation;  // Answered by a later sync.
     Timers::TimePoint deadline;
     Timers::TimerId timer;
   };
+
+  // Why `w`'s addresses are not all the pod's own yet, or "".
+  std::string NotHeld(const Waiter& w, const controller::Workload& pod) const;
 
   Timers& timers_;
   const controller::ClusterState& state_;

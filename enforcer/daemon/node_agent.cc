@@ -84,6 +84,10 @@ void NodeAgent::SetGuardedNetworks(std::vector<schema::IpPrefix> networks) {
 void NodeAgent::CniAdd(int connection, CniEndpoints::Endpoint endpoint) {
   const std::string key = endpoint.key;
   const auto timeout = std::chrono::seconds(endpoint.timeout_seconds);
+  std::vector<schema::IpAddress> addresses;
+  for (const std::string& text : endpoint.ips) {
+    if (auto ip = schema::IpAddress::Parse(text)) addresses.push_back(*ip);
+  }
   log_.Info("cni: endpoint reported", {{"pod", key},
                                        {"interface", endpoint.interface},
                                        {"container", endpoint.container_id}});
@@ -92,7 +96,7 @@ void NodeAgent::CniAdd(int connection, CniEndpoints::Endpoint endpoint) {
     tracker_->Refresh();
     scheduler_->Request();  // The answer waits for a sync that follows.
   }
-  waiters_->Add(connection, key, timeout);
+  waiters_->Add(connection, key, std::move(addresses), timeout);
 }
 
 void NodeAgent::CniDelete(const std::string& key,

@@ -265,6 +265,27 @@ TEST_F(NodeAgentTest, BridgedPodsUnfiltered_NotReady_SaysWhy) {
   EXPECT_EQ(agent_->interfaces().bridge_filtering_problem(), "");
 }
 
+// A recreated sandbox: the API still shows the old address, the new one
+// comes from podwall-cni. ADD is answered only once the new address is
+// enforced as the pod's own.
+TEST_F(NodeAgentTest, CniAdd_RecreatedSandbox_NewAddressEnforcedBeforeOk) {
+  StartWithCluster();
+  timers_.Advance(milliseconds(10));
+  CniEndpoints::Endpoint e;
+  e.key = "x/a";
+  e.container_id = "sandbox-2";
+  e.interface = "veth-a2";
+  e.ips = {"10.0.1.50"};
+  agent_->CniAdd(9, e);
+  timers_.Advance(milliseconds(10));
+  EXPECT_THAT(answers_[9], HasSubstr("\"ok\":true"));
+  const ir::Endpoint* a = agent_->input().compiler().FindEndpoint("x/a");
+  ASSERT_NE(a, nullptr);
+  EXPECT_THAT(a->addresses, ::testing::Contains(Ip("10.0.1.50")));
+  EXPECT_THAT(a->interfaces, ::testing::Contains("veth-a2"));
+  EXPECT_TRUE(KernelHoldsWholeRender());
+}
+
 TEST_F(NodeAgentTest, CniAdd_UnknownPod_AnsweredAtItsDeadlineWithTheReason) {
   StartWithCluster();
   CniEndpoints::Endpoint e;
