@@ -3,11 +3,13 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "policy-schema/json_fields.h"
 #include "policy-schema/json_writer.h"
+#include "policy-schema/k8s_names.h"
 
 namespace podwall::sources {
 namespace {
@@ -39,8 +41,42 @@ std::optional<std::pair<int32_t, std::string>> ParsePortSpec(
   return std::make_pair(port, proto);
 }
 
+// A valid image ID: it becomes a URL path segment.
+bool ValidImageId(std::string_view id) {
+  return !id.empty() && id.size() <= 128 &&
+         std::all_of(id.begin(), id.end(),
+                     [](char c) { return std::isalnum(c) || c == ':'; });
+}
+
+// The container's own labels: without those its image sets (same key and
+// value), checked as Kubernetes labels. Returns the problem, or "".
+std::string OwnLabels(object labels, const std::string& image,
+                      const ImageLabels& images, schema::Labels& out) {
+  auto inherited = images.find(image);
+  if (!image.empty() && inherited == images.end()) {
+    return "the labels of image " + image + " are not known";
+  }
+  for (auto [key, value] : labels) {
+    std::string_view v;
+    if (value.get_string().get(v)) continue;
+    if (inherited != images.end()) {
+      auto it = inherited->second.find(std::string(key));
+      if (it != inherited->second.end() && it->second == v) continue;
+    }
+    for (const std::string& e : schema::IsQualifiedName(key)) {
+      return absl::StrCat("label key \"", std::string(key), "\": ", e);
+    }
+    for (const std::string& e : schema::IsValidLabelValue(v)) {
+      return absl::StrCat("label ", std::string(key), ": invalid value \"",
+                          std::string(v), "\": ", e);
+    }
+    out[std::string(key)] = std::string(v);
+  }
+  return "";
+}
+
 absl::StatusOr<DockerContainer> ParseListed(
-    element doc, const std::string& node_name,
+    element doc, const std::string& node_name, const ImageLabels& images,
     const std::vector<std::string>& joining) {
   if (!doc.is_object()) return Bad("container list", "an entry not an object");
   DockerContainer out;
@@ -73,12 +109,9 @@ absl::StatusOr<DockerContainer> ParseListed(
   pod.metadata.name = name;
   object labels;
   if (!doc["Labels"].get_object().get(labels)) {
-    for (auto [key, value] : labels) {
-      std::string_view v;
-      if (!value.get_string().get(v)) {
-        pod.metadata.labels[std::string(key)] = std::string(v);
-      }
-    }
+    out.problem = OwnLabels(labels, schema::JsonString(doc, "ImageID"), images,
+                            pod.metadata.labels);
+    if (!out.problem.empty()) return out;
   }
   const auto& l = pod.metadata.labels;
   if (auto it = l.find(kDockerNamespaceLabel); it != l.end()) {
@@ -87,6 +120,11 @@ absl::StatusOr<DockerContainer> ParseListed(
     pod.metadata.namespace_ = it->second;
   } else {
     pod.metadata.namespace_ = "default";
+  }
+  for (const std::string& e : schema::IsDns1123Label(pod.metadata.namespace_)) {
+    out.problem = absl::StrCat("namespace \"", pod.metadata.namespace_,
+                               "\" (from its labels): ", e);
+    return out;
   }
   pod.metadata.uid = out.id;
   if (const uint64_t created = schema::JsonUint(doc, "Created")) {
@@ -157,9 +195,40 @@ absl::StatusOr<DockerContainer> ParseListed(
 
 }  // namespace
 
+absl::StatusOr<std::set<std::string>> ParseImageIds(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::array list;
+  if (parser.parse(json.data(), json.size()).get_array().get(list)) {
+    return Bad("container list", "not a JSON array");
+  }
+  std::set<std::string> ids;
+  for (element c : list) {
+    std::string id = schema::JsonString(c, "ImageID");
+    if (ValidImageId(id)) ids.insert(std::move(id));
+  }
+  return ids;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ParseImageLabels(
+    std::string_view json) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (parser.parse(json.data(), json.size()).get(doc) || !doc.is_object()) {
+    return Bad("image", "not a JSON object");
+  }
+  std::map<std::string, std::string> labels;
+  object config;
+  if (doc["Config"]["Labels"].get_object().get(config)) return labels;
+  for (auto [key, value] : config) {
+    std::string_view v;
+    if (!value.get_string().get(v)) labels[std::string(key)] = std::string(v);
+  }
+  return labels;
+}
+
 absl::StatusOr<std::vector<DockerContainer>> ParseContainers(
     std::string_view json, const std::string& node_name,
-    const std::vector<std::string>& joining) {
+    const ImageLabels& images, const std::vector<std::string>& joining) {
   simdjson::dom::parser parser;
   simdjson::dom::array list;
   if (parser.parse(json.data(), json.size()).get_array().get(list)) {
@@ -167,7 +236,8 @@ absl::StatusOr<std::vector<DockerContainer>> ParseContainers(
   }
   std::vector<DockerContainer> out;
   for (element c : list) {
-    absl::StatusOr<DockerContainer> one = ParseListed(c, node_name, joining);
+    absl::StatusOr<DockerContainer> one =
+        ParseListed(c, node_name, images, joining);
     if (!one.ok()) return one.status();
     out.push_back(*std::move(one));
   }

@@ -4,6 +4,7 @@
 #include "controller/sources/docker_objects.h"
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "gmock/gmock.h"
@@ -27,11 +28,18 @@ std::string Fixture(const std::string& name) {
   return s.str();
 }
 
+// The fixtures' one image, with the labels it sets.
+constexpr char kImage[] =
+    "sha256:3da069019a06690dbdfe358f630bbb3dd5efafce280b8acdc83824a7878926ba";
+ImageLabels Images(std::map<std::string, std::string> labels = {}) {
+  return {{kImage, std::move(labels)}};
+}
+
 // containers.json: a host-network container, a Compose one on two networks
 // (one dual-stack) with an exposed port, and a plain one on the bridge.
 std::vector<DockerContainer> Listed(
     const std::string& fixture, const std::vector<std::string>& joining = {}) {
-  auto listed = ParseContainers(Fixture(fixture), "node-1", joining);
+  auto listed = ParseContainers(Fixture(fixture), "node-1", Images(), joining);
   EXPECT_TRUE(listed.ok()) << listed.status();
   return listed.ok() ? *listed : std::vector<DockerContainer>{};
 }
@@ -41,10 +49,12 @@ TEST(DockerObjectsTest, List_IdsInOrder_NotAnArrayIsAnError) {
   ASSERT_EQ(c.size(), 3u);
   EXPECT_EQ(c[1].id,
             "2594ef1402d0974d70206b0fe5dee99aa0e88b301a1f60c170250f1e6260ad6f");
-  EXPECT_THAT(ParseContainers("{\"message\":\"x\"}", "n").status().message(),
-              HasSubstr("docker container list: not a JSON array"));
-  EXPECT_THAT(ParseContainers("[{\"Names\":[\"/a\"]}]", "n").status().message(),
-              HasSubstr("without Id"));
+  EXPECT_THAT(
+      ParseContainers("{\"message\":\"x\"}", "n", {}).status().message(),
+      HasSubstr("docker container list: not a JSON array"));
+  EXPECT_THAT(
+      ParseContainers("[{\"Names\":[\"/a\"]}]", "n", {}).status().message(),
+      HasSubstr("without Id"));
 }
 
 TEST(DockerObjectsTest, BridgeContainer_DefaultNamespaceLabelsAddress) {
@@ -85,9 +95,60 @@ TEST(DockerObjectsTest, PodwallNamespaceLabelWinsOverCompose) {
   ASSERT_NE(json.find(label), std::string::npos);
   json.replace(json.find(label), label.size(),
                R"("app":"db","io.podwall.namespace":"payments",)");
-  auto c = ParseContainers(json, "node-1");
+  auto c = ParseContainers(json, "node-1", Images());
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ((*c)[1].pod->metadata.namespace_, "payments");
+}
+
+// Labels baked into the image (LABEL io.podwall.namespace=payments
+// app=web) give its containers nothing: web2, whose app=web equals the
+// image's, has no app label and stays in "default"; db_1's app=db is its
+// own (another value), and so is its Compose project.
+TEST(DockerObjectsTest, ImageLabels_DoNotCount_ContainerLabelsDo) {
+  const std::string json = Fixture("containers.json");
+  auto c = ParseContainers(
+      json, "node-1",
+      Images({{"app", "web"}, {"io.podwall.namespace", "payments"}}));
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_TRUE((*c)[2].pod.has_value());
+  EXPECT_EQ((*c)[2].pod->metadata.namespace_, "default");
+  EXPECT_FALSE((*c)[2].pod->metadata.labels.contains("app"));
+  ASSERT_TRUE((*c)[1].pod.has_value());
+  EXPECT_EQ((*c)[1].pod->metadata.namespace_, "shop");
+  EXPECT_EQ((*c)[1].pod->metadata.labels.at("app"), "db");
+  // The image unknown: which labels are the container's is not known.
+  auto unknown = ParseContainers(json, "node-1", {});
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE((*unknown)[2].pod.has_value());
+  EXPECT_THAT((*unknown)[2].problem, HasSubstr("are not known"));
+}
+
+TEST(DockerObjectsTest, InvalidLabelsOrNamespace_NoEndpoint_SaysWhy) {
+  std::string json = Fixture("containers.json");
+  const std::string label = R"("app":"db",)";
+  json.replace(json.find(label), label.size(),
+               R"("app":"db","io.podwall.namespace":"Pay Ments",)");
+  auto c = ParseContainers(json, "node-1", Images());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE((*c)[1].pod.has_value());
+  EXPECT_THAT((*c)[1].problem, HasSubstr("io.podwall.namespace"));
+  json = Fixture("containers.json");
+  json.replace(json.find(label), label.size(), R"("app":"db/../x",)");
+  c = ParseContainers(json, "node-1", Images());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE((*c)[1].pod.has_value());
+  EXPECT_THAT((*c)[1].problem, HasSubstr("label app: invalid value"));
+}
+
+TEST(DockerObjectsTest, ImageIdsAndLabels) {
+  auto ids = ParseImageIds(
+      R"([{"ImageID":"sha256:abc"},{"ImageID":"../../x"},{"Id":"y"}])");
+  ASSERT_TRUE(ids.ok());
+  EXPECT_THAT(*ids, ElementsAre("sha256:abc"));
+  auto labels = ParseImageLabels(R"({"Config":{"Labels":{"a":"b"}}})");
+  ASSERT_TRUE(labels.ok());
+  EXPECT_EQ(labels->at("a"), "b");
+  EXPECT_TRUE(ParseImageLabels(R"({"Config":{"Labels":null}})")->empty());
 }
 
 TEST(DockerObjectsTest, HostNetworkCreatedAndExited_AreNotEndpoints) {

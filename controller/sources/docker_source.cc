@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "controller/sources/docker_objects.h"
+#include "policy-schema/status_macros.h"
 
 namespace podwall::sources {
 namespace {
@@ -69,6 +70,50 @@ absl::Status DockerSource::RefreshSubnets(HttpClient& client) {
   return absl::OkStatus();
 }
 
+absl::Status DockerSource::LearnImages(HttpClient& client,
+                                       std::string_view list_json, bool prune) {
+  absl::StatusOr<std::set<std::string>> ids = ParseImageIds(list_json);
+  if (!ids.ok()) return ids.status();
+  if (prune) {
+    std::erase_if(images_, [&](const auto& entry) {
+      return !ids->contains(entry.first);
+    });
+  }
+  for (const std::string& id : *ids) {
+    if (images_.contains(id)) continue;
+    absl::StatusOr<HttpReply> r = client.Get("/images/" + id + "/json");
+    if (!r.ok()) return r.status();
+    if (r->status == 404) continue;  // Its containers are no endpoints.
+    if (r->status != 200) {
+      return absl::UnavailableError(
+          absl::StrCat("inspect image ", id, ": ", ErrorText(*r)));
+    }
+    absl::StatusOr<std::map<std::string, std::string>> labels =
+        ParseImageLabels(r->body);
+    if (!labels.ok()) return labels.status();
+    images_[id] = *std::move(labels);
+  }
+  return absl::OkStatus();
+}
+
+void DockerSource::NoteProblem(const DockerContainer& c) {
+  bool changed = false;
+  {
+    base::MutexLock lock(&mu_);
+    if (c.problem.empty()) {
+      problems_.erase(c.id);
+    } else {
+      auto [it, inserted] = problems_.try_emplace(c.id, c.problem);
+      changed = inserted || it->second != c.problem;
+      it->second = c.problem;
+    }
+  }
+  if (changed) {
+    Note(ChangeSink::Severity::kWarning,
+         "container " + c.id.substr(0, 12) + " is no endpoint: " + c.problem);
+  }
+}
+
 void DockerSource::Report(const std::string& id,
                           std::optional<schema::Pod> pod) {
   auto old = reported_.find(id);
@@ -115,12 +160,15 @@ absl::Status DockerSource::Refresh(HttpClient& client, const std::string& id,
     return absl::UnavailableError(
         absl::StrCat("list ", id.substr(0, 12), ": ", ErrorText(*r)));
   }
+  RETURN_IF_ERROR(LearnImages(client, r->body, /*prune=*/false));
   absl::StatusOr<std::vector<DockerContainer>> listed =
-      ParseContainers(r->body, options_.node_name, joining);
+      ParseContainers(r->body, options_.node_name, images_, joining);
   if (!listed.ok()) return listed.status();
   std::optional<schema::Pod> pod;  // Removed meanwhile when not listed.
   for (DockerContainer& c : *listed) {
-    if (c.id == id) pod = std::move(c.pod);
+    if (c.id != id) continue;
+    NoteProblem(c);
+    pod = std::move(c.pod);
   }
   Report(id, std::move(pod));
   return absl::OkStatus();
@@ -139,13 +187,20 @@ absl::Status DockerSource::Resync(HttpClient& client, std::string& since) {
   if (r->status != 200) {
     return absl::UnavailableError("list containers: " + ErrorText(*r));
   }
+  RETURN_IF_ERROR(LearnImages(client, r->body, /*prune=*/true));
   absl::StatusOr<std::vector<DockerContainer>> listed =
-      ParseContainers(r->body, options_.node_name);
+      ParseContainers(r->body, options_.node_name, images_);
   if (!listed.ok()) return listed.status();
   std::set<std::string> running;
   for (DockerContainer& c : *listed) {
     running.insert(c.id);
+    NoteProblem(c);
     Report(c.id, std::move(c.pod));
+  }
+  {
+    base::MutexLock lock(&mu_);
+    std::erase_if(problems_,
+                  [&](const auto& p) { return !running.contains(p.first); });
   }
   // What was reported but is no longer running.
   std::vector<std::string> gone;
@@ -222,6 +277,10 @@ SourceStatus DockerSource::status() const {
   SourceStatus s = BaseStatus(options_.socket);
   s.objects = objects_;
   s.ok = synced_ && last_error_.empty();
+  for (const auto& [id, problem] : problems_) {
+    s.warnings.push_back("container " + id.substr(0, 12) +
+                         " is no endpoint: " + problem);
+  }
   return s;
 }
 

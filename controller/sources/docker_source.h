@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "controller/sources/docker_objects.h"
 #include "controller/sources/http_client.h"
 #include "controller/sources/source.h"
 #include "controller/sources/source_queue.h"
@@ -56,16 +57,26 @@ class DockerSource : public QueuedSource {
   // Compares with what was last reported for `id` and pushes the changes.
   void Report(const std::string& id, std::optional<schema::Pod> pod);
   absl::Status RefreshSubnets(HttpClient& client);
+  // The labels of the images of the containers `list_json` lists that are
+  // not known yet (an image's labels never change); with `prune`, forgets
+  // the images no listed container uses.
+  absl::Status LearnImages(HttpClient& client, std::string_view list_json,
+                           bool prune);
+  // Notes a running container that is no endpoint (`problem`), once.
+  void NoteProblem(const DockerContainer& c);
 
   Options options_;
   HttpClientConfig http_;
   std::thread thread_;
   // What was last reported per container id (the source thread's own).
   std::map<std::string, schema::Pod> reported_;
+  ImageLabels images_;  // The source thread's own.
 
   bool synced_ ABSL_GUARDED_BY(mu_) = false;
   std::size_t objects_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::string> subnets_ ABSL_GUARDED_BY(mu_);
+  // Container id -> why it is no endpoint (status warnings).
+  std::map<std::string, std::string> problems_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace podwall::sources

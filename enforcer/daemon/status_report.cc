@@ -49,6 +49,9 @@ std::string StatusJson(const NodeAgent& agent,
     w.Key("errors").BeginArray();
     for (const std::string& e : s.errors) w.String(e);
     w.EndArray();
+    w.Key("warnings").BeginArray();
+    for (const std::string& e : s.warnings) w.String(e);
+    w.EndArray();
     w.Key("invalid_inputs_total").Uint(s.invalid_inputs_total);
     w.Key("last_change");
     OptionalTime(w, s.last_change);

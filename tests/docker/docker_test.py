@@ -329,6 +329,23 @@ def main():
 
         matrix("label and port policies, Compose namespace, host always allowed")
 
+        # An image that labels itself into shop as its api (LABEL in the
+        # image, none on the container) gets no identity from that: its
+        # container is in "default", and shop's db stays closed to it.
+        host.docker("commit", "-c", "LABEL com.docker.compose.project=shop app=api",
+                    "client", "podwall-test/impostor:1")
+        host.docker("run", "-d", "--name", "impostor", "podwall-test/impostor:1", *SERVE)
+        daemon.wait_pods(6)
+        host.flush_conntrack()
+        check(not host.probe("impostor", host.ip("shop_db_1"), 5432),
+              "labels baked into an image give its container no identity (impostor -> db)")
+        st = daemon.status()
+        check(not any("impostor" in w for src in st["sources"] for w in src.get("warnings", [])),
+              "the impostor is an endpoint in default, not a rejected container")
+        host.docker("rm", "-f", "impostor")
+        host.docker("rmi", "podwall-test/impostor:1")
+        daemon.wait_pods(5)
+
         # Anti-spoofing: every container's veth is guarded from the start
         # (found from the address on its peer, before any traffic), so a
         # packet from `other` with an address that is not its own is dropped.

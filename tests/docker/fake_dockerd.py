@@ -81,6 +81,10 @@ class Handler(BaseHTTPRequestHandler):
                 listed = [c for c in listed
                           if any(c["Id"].startswith(i) for i in ids)]
             return self.reply(json.dumps(listed))
+        if url.path.startswith("/images/") and url.path.endswith("/json"):
+            # The fixtures' image sets no labels.
+            return self.reply('{"Id":"%s","Config":{"Labels":null}}'
+                              % url.path.split("/")[2])
         if url.path == "/networks":
             return self.reply(state.networks)
         if url.path.startswith("/networks/"):
