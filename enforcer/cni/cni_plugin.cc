@@ -81,15 +81,22 @@ std::optional<Failure> ParseConfig(const std::string& text, Config& c) {
   element prev;
   if (doc["prevResult"].get(prev)) return std::nullopt;
   c.prev_result = simdjson::minify(prev);
-  // The host side: interfaces outside the sandbox; the veth comes after the
-  // bridge (bridge plugin) or alone (ptp).
+  // The host side: the interface outside the sandbox listed just before the
+  // first one inside it (the veth: after the bridge with the bridge plugin,
+  // alone with ptp). Plugins later in the chain append theirs after the
+  // sandbox's (the bandwidth plugin's IFB device), and those are not the
+  // pod's.
   simdjson::dom::array interfaces;
   if (!prev["interfaces"].get_array().get(interfaces)) {
+    std::string last_host;
     for (element i : interfaces) {
-      if (schema::JsonString(i, "sandbox").empty() &&
-          !schema::JsonString(i, "name").empty()) {
-        c.host_interface = schema::JsonString(i, "name");
+      const std::string name = schema::JsonString(i, "name");
+      if (name.empty()) continue;
+      if (!schema::JsonString(i, "sandbox").empty()) {
+        c.host_interface = last_host;
+        break;
       }
+      last_host = name;
     }
   }
   simdjson::dom::array ips;

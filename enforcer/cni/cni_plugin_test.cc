@@ -29,7 +29,8 @@ struct Sent {
 
 class CniPluginTest : public ::testing::Test {
  protected:
-  CniCall Call(const std::string& command, const std::string& extra = "") {
+  CniCall Call(const std::string& command, const std::string& extra = "",
+               const std::string& prev = kPrevResult) {
     CniCall c;
     c.command = command;
     c.container_id = "sandbox-1";
@@ -38,7 +39,7 @@ class CniPluginTest : public ::testing::Test {
     c.args = "IgnoreUnknown=1;K8S_POD_NAMESPACE=x;K8S_POD_NAME=a";
     c.config = std::string(R"({"cniVersion":"1.0.0","name":"k8s","type":)") +
                R"("podwall-cni","socket":"/tmp/pw.sock")" + extra +
-               R"(,"prevResult":)" + kPrevResult + "}";
+               R"(,"prevResult":)" + prev + "}";
     return c;
   }
   int Run(const CniCall& call) {
@@ -73,6 +74,19 @@ TEST_F(CniPluginTest, Add_ReportsThePodAndPassesPrevResultOn) {
             R"("timeoutSeconds":14})");
   EXPECT_EQ(sent_[0].timeout, 15);
   EXPECT_EQ(out_.str(), std::string(kPrevResult) + "\n");
+}
+
+// With the bandwidth plugin before podwall-cni, prevResult also lists its
+// IFB device, after the pod's eth0: the veth is still the pod's interface.
+TEST_F(CniPluginTest, Add_BandwidthPluginsIfbIsNotThePodsInterface) {
+  std::string prev = kPrevResult;
+  const std::string eth0 =
+      R"({"name":"eth0","mac":"aa:00:00:00:00:03","sandbox":"/var/run/netns/p"})";
+  prev.replace(prev.find(eth0), eth0.size(),
+               eth0 + R"(,{"name":"bwp4f2a9c1e","mac":"aa:00:00:00:00:04"})");
+  ASSERT_EQ(Run(Call("ADD", "", prev)), 0) << out_.str();
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_THAT(sent_[0].body, HasSubstr(R"("interface":"veth0a1b2c3d")"));
 }
 
 TEST_F(CniPluginTest, Add_FailsWhenPodwalldDoesNotEnforce) {

@@ -32,9 +32,7 @@ std::string StatusJson(const NodeAgent& agent,
   w.Key("last_error").String(sync.last_error);
   // What keeps the node from enforcing although its rules are applied.
   w.Key("enforcement_problems").BeginArray();
-  if (!agent.interfaces().bridge_filtering_problem().empty()) {
-    w.String(agent.interfaces().bridge_filtering_problem());
-  }
+  for (const std::string& p : agent.interfaces().problems()) w.String(p);
   w.EndArray();
   w.Key("audit").Bool(agent.options().audit);
   w.Key("sources").BeginArray();

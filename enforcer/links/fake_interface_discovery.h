@@ -25,6 +25,15 @@ class FakeInterfaceDiscovery : public InterfaceDiscovery {
     return bridge_problem_;
   }
 
+  absl::StatusOr<std::set<std::string>> DevicesWithIngressQdisc(
+      const std::set<std::string>& devices) override {
+    std::set<std::string> out;
+    for (const std::string& d : devices) {
+      if (ingress_qdiscs_.contains(d)) out.insert(d);
+    }
+    return out;
+  }
+
   // What the kernel shows, address -> interface.
   std::map<schema::IpAddress, std::string>& links() { return links_; }
   void set_error(std::optional<absl::Status> error) {
@@ -37,6 +46,8 @@ class FakeInterfaceDiscovery : public InterfaceDiscovery {
     bridge_problem_ = std::move(problem);
   }
   const std::set<std::string>& last_devices() const { return last_devices_; }
+  // Devices with an ingress qdisc.
+  std::set<std::string>& ingress_qdiscs() { return ingress_qdiscs_; }
   const std::set<schema::IpAddress>& last_wanted() const {
     return last_wanted_;
   }
@@ -48,6 +59,7 @@ class FakeInterfaceDiscovery : public InterfaceDiscovery {
   std::set<schema::IpAddress> last_wanted_;
   std::string bridge_problem_;
   std::set<std::string> last_devices_;
+  std::set<std::string> ingress_qdiscs_;
 };
 
 }  // namespace podwall::links

@@ -33,6 +33,12 @@ class InterfaceDiscovery {
   // filtered (or none is bridged).
   virtual std::string EnsureBridgeFiltering(
       const std::set<std::string>& devices) = 0;
+
+  // Of `devices`, those whose ingress a tc qdisc can redirect before the
+  // netdev hook (ingress_qdiscs.h): their anti-spoofing guard may be
+  // bypassed. Internal error when the kernel cannot be read.
+  virtual absl::StatusOr<std::set<std::string>> DevicesWithIngressQdisc(
+      const std::set<std::string>& devices) = 0;
 };
 
 }  // namespace podwall::links

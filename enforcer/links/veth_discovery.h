@@ -23,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "enforcer/links/bridge_filtering.h"
+#include "enforcer/links/ingress_qdiscs.h"
 #include "enforcer/links/interface_discovery.h"
 #include "policy-schema/ip_prefix.h"
 
@@ -46,6 +47,10 @@ class RtnetlinkInterfaceDiscovery : public InterfaceDiscovery {
   std::string EnsureBridgeFiltering(
       const std::set<std::string>& devices) override {
     return links::EnsureBridgeFiltering(devices);
+  }
+  absl::StatusOr<std::set<std::string>> DevicesWithIngressQdisc(
+      const std::set<std::string>& devices) override {
+    return links::DevicesWithIngressQdisc(devices);
   }
 };
 

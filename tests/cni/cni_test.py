@@ -146,7 +146,8 @@ def main():
         pods = NewPods(cluster, plugin, runner.socket)
         base = yaml.safe_load(e2e.cluster_manifests(cluster, {}, {}, {}))["items"]
         items = base + [POLICY, pod_manifest("new", {"role": "new"}),
-                        pod_manifest("raw", {"role": "new"})]
+                        pod_manifest("raw", {"role": "new"}),
+                        pod_manifest("shaped", {"role": "new"})]
         runner.apply(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}))
 
         # VERSION.
@@ -178,6 +179,31 @@ def main():
         e2e.run(e2e.in_ns(cluster.node, "conntrack", "-F"), check=False)
         check(probe(cluster, "x/b", pods.ip("raw"), 2),
               "control: without podwall-cni the same pod is not enforced (x/b -> raw allowed)")
+
+        # The bandwidth plugin between the bridge and podwall-cni: its IFB
+        # device is listed after the pod's eth0 and is not the pod's; its
+        # tc ingress redirect on the veth is reported, since a redirected
+        # frame skips the veth's anti-spoofing hook.
+        pods.make("shaped", 95)
+        bw = {"cniVersion": "1.0.0", "name": cluster.tag, "type": "bandwidth",
+              "runtimeConfig": {"bandwidth": {"egressRate": 100000000,
+                                              "egressBurst": 100000000}},
+              "prevResult": pods.results["shaped"]}
+        r = e2e.run(e2e.in_ns(cluster.node, f"{e2e.CNI_PATH}/bandwidth"),
+                    input=json.dumps(bw), env=pods.env("ADD", "shaped"))
+        pods.results["shaped"] = json.loads(r.stdout)
+        ifb = [i["name"] for i in pods.results["shaped"]["interfaces"]][-1]
+        r, _ = pods.podwall_cni("ADD", "shaped")
+        check(r.returncode == 0, f"ADD after the bandwidth plugin succeeded {r.stdout[:200]}")
+        shaped_veth = next(i["name"] for i in pods.results["shaped"]["interfaces"]
+                           if "sandbox" not in i and i["name"] not in (f"{cluster.tag}br", ifb))
+        guards = e2e.run(e2e.in_ns(cluster.node, "nft", "list", "table", "netdev",
+                                   "podwall")).stdout
+        check(f"guard_{shaped_veth}" in guards and f"guard_{ifb}" not in guards,
+              f"the veth ({shaped_veth}) is guarded, not the IFB device ({ifb})")
+        s = runner.wait(lambda s: any(shaped_veth in p for p in s["enforcement_problems"]),
+                        "reporting the ingress qdisc", 5)
+        check(True, f"the bypassable guard is reported: {s['enforcement_problems']}")
 
         # CHECK.
         r, _ = pods.podwall_cni("CHECK", "new")
@@ -211,7 +237,7 @@ def main():
         # DEL: the pod's addresses are withdrawn.
         r, _ = pods.podwall_cni("DEL", "new")
         check(r.returncode == 0, "DEL succeeded")
-        s = runner.wait(lambda s: s["synced"] and s["counts"]["local_endpoints"] == 10,
+        s = runner.wait(lambda s: s["synced"] and s["counts"]["local_endpoints"] == 11,
                         "after DEL", 10)
         ruleset = e2e.run(e2e.in_ns(cluster.node, "nft", "list", "ruleset")).stdout
         check(ip not in ruleset, f"after DEL the pod's address is gone from the ruleset ({ip})")
