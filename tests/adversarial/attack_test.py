@@ -26,6 +26,7 @@ Everything it made is removed at exit. Exit status 0 when all checks pass.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -202,6 +203,8 @@ def main():
         poison = [
             # "x/b is at a's MAC", asked of the node (gateway) and of y/a.
             fr.arp_frame(bcast, a.mac, 1, a.mac, b.v4, "00:00:00:00:00:00", gw4),
+            # Gratuitous: "x/b's address is at a's MAC", which overrides.
+            fr.arp_frame(bcast, a.mac, 1, a.mac, b.v4, "00:00:00:00:00:00", b.v4),
             fr.arp_frame(o.mac if bridged else to_b, a.mac, 2, a.mac, b.v4, o.mac, o.v4),
             fr.neighbor_advert_frame(a.mac, a.ll, b.v6, a.mac),
             fr.neighbor_advert_frame(a.mac, a.v6, b.v6, a.mac),
@@ -227,8 +230,15 @@ def main():
               f"[{topology}] y/a took no route from x/a's advertisement")
         drops = e2e.run(e2e.in_ns(cluster.node, "nft", "list", "table", "netdev",
                                   "podwall")).stdout
-        check("spoofed ARP from x/a" in drops and "router advertisement from x/a" in drops,
-              f"[{topology}] the guards name what they drop")
+        def dropped(comment):
+            return sum(int(m) for line in drops.splitlines() if f'"{comment}"' in line
+                       for m in re.findall(r"packets (\d+)", line))
+        counts = {c: dropped(c) for c in ("spoofed ARP from x/a",
+                                          "spoofed neighbour advertisement from x/a",
+                                          "router advertisement from x/a",
+                                          "redirect from x/a")}
+        check(all(n > 0 for n in counts.values()),
+              f"[{topology}] x/a's guard dropped and counted each kind: {counts}")
 
         # --- what is legitimate still works ---------------------------------
         for ns in (c.ns, b.ns, cluster.node):
