@@ -6,6 +6,7 @@
 #include <netlink/route/tc.h>
 
 #include "absl/strings/str_cat.h"
+#include "enforcer/links/route_links.h"
 #include "enforcer/netlink/handles.h"
 
 namespace podwall::links {
@@ -14,19 +15,11 @@ absl::StatusOr<std::set<std::string>> DevicesWithIngressQdisc(
     const std::set<std::string>& devices) {
   std::set<std::string> out;
   if (devices.empty()) return out;
-  netlink::NlSocket sock(nl_socket_alloc());
-  if (!sock) return absl::InternalError("libnl: cannot allocate a socket");
-  if (int err = nl_connect(sock.get(), NETLINK_ROUTE); err < 0) {
-    return absl::InternalError(
-        absl::StrCat("libnl: connect rtnetlink: ", nl_geterror(err)));
-  }
+  absl::StatusOr<RouteLinks> opened = OpenRouteLinks();
+  if (!opened.ok()) return opened.status();
+  netlink::NlCache& links = opened->links;
   nl_cache* raw = nullptr;
-  if (int err = rtnl_link_alloc_cache(sock.get(), AF_UNSPEC, &raw); err < 0) {
-    return absl::InternalError(
-        absl::StrCat("libnl: list links: ", nl_geterror(err)));
-  }
-  netlink::NlCache links(raw);
-  if (int err = rtnl_qdisc_alloc_cache(sock.get(), &raw); err < 0) {
+  if (int err = rtnl_qdisc_alloc_cache(opened->sock.get(), &raw); err < 0) {
     return absl::InternalError(
         absl::StrCat("libnl: list qdiscs: ", nl_geterror(err)));
   }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "enforcer/links/route_links.h"
 #include "enforcer/netlink/handles.h"
 
 namespace podwall::links {
@@ -230,18 +231,11 @@ void AddVethPeerAddresses(nl_cache* links,
 
 absl::StatusOr<std::map<schema::IpAddress, std::string>> DiscoverPodInterfaces(
     const std::set<schema::IpAddress>* wanted) {
-  netlink::NlSocket sock(nl_socket_alloc());
-  if (!sock) return absl::InternalError("libnl: cannot allocate a socket");
-  if (int err = nl_connect(sock.get(), NETLINK_ROUTE); err < 0) {
-    return absl::InternalError(
-        absl::StrCat("libnl: connect rtnetlink: ", nl_geterror(err)));
-  }
+  absl::StatusOr<RouteLinks> opened = OpenRouteLinks();
+  if (!opened.ok()) return opened.status();
+  netlink::NlSocket& sock = opened->sock;
+  netlink::NlCache& links = opened->links;
   nl_cache* raw = nullptr;
-  if (int err = rtnl_link_alloc_cache(sock.get(), AF_UNSPEC, &raw); err < 0) {
-    return absl::InternalError(
-        absl::StrCat("libnl: list links: ", nl_geterror(err)));
-  }
-  netlink::NlCache links(raw);
   if (int err = rtnl_route_alloc_cache(sock.get(), AF_UNSPEC, 0, &raw);
       err < 0) {
     return absl::InternalError(

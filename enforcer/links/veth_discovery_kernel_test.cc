@@ -39,6 +39,18 @@ class VethDiscoveryKernelTest : public ::testing::Test {
     Run("ip -n " + ns + " addr add " + v4 + "/24 dev eth0");
     Run("ip -n " + ns + " addr add " + v6 + "/64 dev eth0 nodad");
   }
+  // What an ARP from pod b claiming `ip` leaves on the node: a neighbour
+  // entry for `ip` at b's MAC, and the bridge's FDB entry for that MAC.
+  void PoisonFor(const std::string& ip) {
+    Run("ip addr add 10.9.0.1/24 dev pwvdbr");
+    const std::string mac_b =
+        "$(ip -n " + pod_b_ +
+        " -j link show eth0 | python3 -c 'import "
+        "json,sys; print(json.load(sys.stdin)[0][\"address\"])')";
+    Run("ip neigh replace " + ip + " lladdr " + mac_b +
+        " dev pwvdbr nud reachable");
+    Run("bridge fdb replace " + mac_b + " dev pwvdb master dynamic");
+  }
   static schema::IpAddress Ip(const std::string& text) {
     return *schema::IpAddress::Parse(text);
   }
@@ -75,14 +87,7 @@ TEST_F(VethDiscoveryKernelTest, AddressClaimedBehindTwoVeths_IsLeftOut) {
 TEST_F(VethDiscoveryKernelTest, PoisonedNeighbourEntry_LosesToThePeersAddress) {
   Pod("pwvda", pod_a_, "10.9.0.5", "fd00:9::5");
   Pod("pwvdb", pod_b_, "10.9.0.6", "fd00:9::6");
-  Run("ip addr add 10.9.0.1/24 dev pwvdbr");
-  const std::string mac_b =
-      "$(ip -n " + pod_b_ +
-      " -j link show eth0 | python3 -c 'import "
-      "json,sys; print(json.load(sys.stdin)[0][\"address\"])')";
-  Run("ip neigh replace 10.9.0.5 lladdr " + mac_b +
-      " dev pwvdbr nud reachable");
-  Run("bridge fdb replace " + mac_b + " dev pwvdb master dynamic");
+  PoisonFor("10.9.0.5");
   auto found = DiscoverPodInterfaces();
   ASSERT_TRUE(found.ok()) << found.status();
   EXPECT_EQ(found->at(Ip("10.9.0.5")), "pwvda");
@@ -93,14 +98,7 @@ TEST_F(VethDiscoveryKernelTest, PoisonedNeighbourEntry_LosesToThePeersAddress) {
 TEST_F(VethDiscoveryKernelTest, ContestedAddress_NotGuessedFromNeighbours) {
   Pod("pwvda", pod_a_, "10.9.0.5", "fd00:9::5");
   Pod("pwvdb", pod_b_, "10.9.0.5", "fd00:9::6");
-  Run("ip addr add 10.9.0.1/24 dev pwvdbr");
-  const std::string mac_b =
-      "$(ip -n " + pod_b_ +
-      " -j link show eth0 | python3 -c 'import "
-      "json,sys; print(json.load(sys.stdin)[0][\"address\"])')";
-  Run("ip neigh replace 10.9.0.5 lladdr " + mac_b +
-      " dev pwvdbr nud reachable");
-  Run("bridge fdb replace " + mac_b + " dev pwvdb master dynamic");
+  PoisonFor("10.9.0.5");
   auto found = DiscoverPodInterfaces();
   ASSERT_TRUE(found.ok()) << found.status();
   EXPECT_FALSE(found->contains(Ip("10.9.0.5")));
