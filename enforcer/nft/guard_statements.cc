@@ -264,7 +264,11 @@ std::vector<GuardStatement> DeliverStatements(const SpoofGuard& g) {
   if (!g.isolated_ingress) return out;
   DropVlanTagged("VLAN-tagged frame to isolated " + g.endpoint, out);
   out.push_back(Accept({Protocol(kEthArp)}));
-  for (uint8_t type : {kNeighborSolicit, kNeighborAdvert}) {
+  // Neighbour discovery between pods; router advertisements and redirects
+  // only ever come from the node here (every pod's guard drops its own),
+  // and IPv6 set-ups that configure pods by RA need them.
+  for (uint8_t type :
+       {kNeighborSolicit, kNeighborAdvert, kRouterAdvert, kRedirect}) {
     out.push_back(Accept(
         {Protocol(kEthIp6), L4Proto(false), Icmpv6Types(false, {type})}));
   }

@@ -17,7 +17,8 @@
 //   ip6 saddr fe80::/10 or ::, unless ND (133, 135, 136) or MLD: drop
 //   ip6 saddr != own addresses, fe80::/10, :: drop
 // deliver_<device> (egress, towards an ingress-isolated pod):
-//   VLAN tag drop; arp accept; icmpv6 type { 135, 136 } accept
+//   VLAN tag drop; arp accept; icmpv6 type { 135, 136, 134, 137 } accept
+//   (RA and redirects reach a pod only from the node: guards drop pods')
 //   ip[6] daddr <each own address> accept
 //   counter drop
 

@@ -114,8 +114,9 @@ struct Chain {
 //    sources only for neighbour discovery and MLD; no router advertisements
 //    or redirects; no frame other than IPv4, IPv6 and ARP.
 //  - deliver_<device>, hook egress (towards the pod): when the pod is
-//    isolated for ingress, only ARP, neighbour solicitations/advertisements
-//    and packets to the pod's own unicast addresses (which the forward chain
+//    isolated for ingress, only ARP, neighbour discovery (router messages
+//    only from the node: the guards drop pods') and packets to the pod's
+//    own unicast addresses (which the forward chain
 //    then judges) reach it; broadcast, multicast, link-local and non-IP
 //    frames, which no policy can attribute, do not.
 struct SpoofGuard {

@@ -240,6 +240,23 @@ def main():
         check(all(n > 0 for n in counts.values()),
               f"[{topology}] x/a's guard dropped and counted each kind: {counts}")
 
+        # The node's own router advertisement still reaches an isolated pod
+        # (only pods' are dropped, at their guards).
+        if bridged:
+            br = f"{cluster.tag}br"
+            br_mac = ns_json(cluster.node, "link", "show", br)[0]["address"]
+            br_ll = next(x["local"] for x in
+                         ns_json(cluster.node, "addr", "show", "dev", br)[0]["addr_info"]
+                         if x["family"] == "inet6" and x["scope"] == "link")
+            node_ra = fr.router_advert_frame(br_mac, br_ll, "2001:db8:77::")
+
+            def send_node_ra():
+                e2e.run(e2e.in_ns(cluster.node, "/usr/bin/python3", RAW, "send", br),
+                        input=json.dumps([node_ra.hex()]))
+            got = capture([b], 1.0, send_node_ra)
+            check(134 in fr.icmpv6_types_from(got[b.name], br_mac),
+                  f"[{topology}] the node's router advertisement reaches isolated x/b")
+
         # --- what is legitimate still works ---------------------------------
         for ns in (c.ns, b.ns, cluster.node):
             e2e.run(e2e.in_ns(ns, "ip", "neigh", "flush", "all"), check=False)
