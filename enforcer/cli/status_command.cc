@@ -9,6 +9,20 @@
 #include "policy-schema/json_fields.h"
 
 namespace podwall::cli {
+namespace {
+
+// Each string of `array` on a line of its own, after `prefix`.
+void PrintLines(simdjson::simdjson_result<simdjson::dom::element> array,
+                std::string_view prefix, std::ostringstream& out) {
+  simdjson::dom::array lines;
+  if (array.get_array().get(lines)) return;
+  for (simdjson::dom::element e : lines) {
+    std::string_view text;
+    if (!e.get_string().get(text)) out << prefix << text << "\n";
+  }
+}
+
+}  // namespace
 
 std::string FormatStatus(const std::string& json) {
   simdjson::dom::parser parser;
@@ -40,13 +54,23 @@ std::string FormatStatus(const std::string& json) {
                   ? "INVALID INPUT"
                   : "NOT SYNCED (waiting for a complete view)")
           << ", " << schema::JsonUint(s, "objects") << " objects\n";
-      simdjson::dom::array errors;
-      if (!s["errors"].get_array().get(errors)) {
-        for (simdjson::dom::element e : errors) {
-          std::string_view text;
-          if (!e.get_string().get(text)) out << "    " << text << "\n";
-        }
-      }
+      PrintLines(s["errors"], "    ", out);
+      PrintLines(s["warnings"], "    warning: ", out);
+    }
+  }
+  simdjson::dom::array problems;
+  if (!doc["enforcement_problems"].get_array().get(problems) &&
+      problems.size() > 0) {
+    out << "NOT ENFORCING FULLY:\n";
+    PrintLines(doc["enforcement_problems"], "  ", out);
+  }
+  simdjson::dom::array conflicts;
+  if (!doc["address_conflicts"].get_array().get(conflicts) &&
+      conflicts.size() > 0) {
+    out << "address conflicts (the holder enforces the address):\n";
+    for (simdjson::dom::element c : conflicts) {
+      out << "  " << schema::JsonString(c, "address") << " held by "
+          << schema::JsonString(c, "holder") << "\n";
     }
   }
   simdjson::dom::element c;

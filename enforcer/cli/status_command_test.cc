@@ -41,6 +41,23 @@ TEST(StatusCommandTest, FormatStatus_SaysWhatMatters) {
                               "dropped): 10.251.0.0/24 172.17.0.0/16\n"));
 }
 
+TEST(StatusCommandTest, FormatStatus_ProblemsConflictsAndWarnings) {
+  const std::string text = FormatStatus(
+      R"({"node":"node-1","ready":true,"synced":true,"generation":3,
+          "last_error":"",
+          "sources":[{"name":"docker","target":"/run/docker.sock","ok":true,
+                      "synced":true,"objects":2,"errors":[],
+                      "warnings":["container 0123456789ab is no endpoint: x"]}],
+          "enforcement_problems":["br_netfilter is not loaded"],
+          "address_conflicts":[{"address":"10.0.0.5","holder":"x/new",
+                                "losers":["x/old"]}]})");
+  EXPECT_THAT(text, HasSubstr("    warning: container 0123456789ab is no "
+                              "endpoint: x\n"));
+  EXPECT_THAT(
+      text, HasSubstr("NOT ENFORCING FULLY:\n  br_netfilter is not loaded\n"));
+  EXPECT_THAT(text, HasSubstr("  10.0.0.5 held by x/new\n"));
+}
+
 TEST(StatusCommandTest, NoDaemon_ExitsOneWithAHint) {
   std::ostringstream out, err;
   EXPECT_EQ(RunStatus({"/nonexistent/podwall.sock", false}, out, err), 1);
