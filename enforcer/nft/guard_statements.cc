@@ -182,6 +182,20 @@ std::vector<GuardStatement> GuardStatements(const SpoofGuard& g) {
   std::vector<GuardStatement> out;
   const std::string& e = g.endpoint;
   DropVlanTagged("VLAN-tagged frame from " + e, out);
+  // The common case first, so that a pod's ordinary packet walks three or
+  // four rules: IPv4 from its own address, and IPv6 other than ICMPv6 from
+  // its own global address, need no further check.
+  for (const schema::IpAddress& a : Own(g, IpFamily::kV4)) {
+    out.push_back(
+        Accept({Protocol(kEthIp),
+                Addresses(Load::kNetwork, kIpSaddr, "ip saddr", false, {a})}));
+  }
+  for (const schema::IpAddress& a : Own(g, IpFamily::kV6)) {
+    out.push_back(
+        Accept({Protocol(kEthIp6),
+                Addresses(Load::kNetwork, kIp6Saddr, "ip6 saddr", false, {a}),
+                L4Proto(true)}));
+  }
   out.push_back(Drop({NotProtocols({kEthIp, kEthIp6, kEthArp})},
                      "non-IP frame from " + e));
 
@@ -263,6 +277,13 @@ std::vector<GuardStatement> DeliverStatements(const SpoofGuard& g) {
   std::vector<GuardStatement> out;
   if (!g.isolated_ingress) return out;
   DropVlanTagged("VLAN-tagged frame to isolated " + g.endpoint, out);
+  for (const schema::IpAddress& a : g.addresses) {
+    const bool v4 = a.family == schema::IpFamily::kV4;
+    out.push_back(
+        Accept({Protocol(v4 ? kEthIp : kEthIp6),
+                Addresses(Load::kNetwork, v4 ? kIpDaddr : kIp6Daddr,
+                          v4 ? "ip daddr" : "ip6 daddr", false, {a})}));
+  }
   out.push_back(Accept({Protocol(kEthArp)}));
   // Neighbour discovery between pods; router advertisements and redirects
   // only ever come from the node here (every pod's guard drops its own),
@@ -271,13 +292,6 @@ std::vector<GuardStatement> DeliverStatements(const SpoofGuard& g) {
        {kNeighborSolicit, kNeighborAdvert, kRouterAdvert, kRedirect}) {
     out.push_back(Accept(
         {Protocol(kEthIp6), L4Proto(false), Icmpv6Types(false, {type})}));
-  }
-  for (const schema::IpAddress& a : g.addresses) {
-    const bool v4 = a.family == schema::IpFamily::kV4;
-    out.push_back(
-        Accept({Protocol(v4 ? kEthIp : kEthIp6),
-                Addresses(Load::kNetwork, v4 ? kIpDaddr : kIp6Daddr,
-                          v4 ? "ip daddr" : "ip6 daddr", false, {a})}));
   }
   out.push_back(
       Drop({}, "broadcast, multicast or link-local to isolated " + g.endpoint));

@@ -9,6 +9,8 @@
 //
 // guard_<device> (ingress, from the pod), in order:
 //   VLAN tag (802.1Q or 802.1ad) drop  (meta protocol is then the inner one)
+//   ip saddr <own> accept; ip6 saddr <own> meta l4proto != ipv6-icmp accept
+//                                     (the common case, before the checks)
 //   meta protocol != { ip, ip6, arp } drop           (raw Ethernet)
 //   arp: not Ethernet/IPv4 drop; sender != own addresses and 0.0.0.0 drop
 //   ip saddr != own addresses drop
@@ -17,9 +19,9 @@
 //   ip6 saddr fe80::/10 or ::, unless ND (133, 135, 136) or MLD: drop
 //   ip6 saddr != own addresses, fe80::/10, :: drop
 // deliver_<device> (egress, towards an ingress-isolated pod):
-//   VLAN tag drop; arp accept; icmpv6 type { 135, 136, 134, 137 } accept
+//   VLAN tag drop; ip[6] daddr <each own address> accept; arp accept;
+//   icmpv6 type { 135, 136, 134, 137 } accept
 //   (RA and redirects reach a pod only from the node: guards drop pods')
-//   ip[6] daddr <each own address> accept
 //   counter drop
 
 #include <cstdint>
