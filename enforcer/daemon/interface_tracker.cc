@@ -92,10 +92,24 @@ void InterfaceTracker::Refresh() {
     return;
   }
   // podwall-cni's reports: the runtime said which veth it made for the
-  // pod; that beats whatever discovery can see or guess.
+  // pod; that beats whatever discovery can see or guess. A reported name
+  // that is no pod device (none has it, or an IFB) is not taken.
+  std::set<std::string> refused;
   for (const auto& [address, device] : reported) {
-    (*found)[address] = device;
+    if (discovery_.IsPodDevice(device)) {
+      (*found)[address] = device;
+    } else {
+      refused.insert(device);
+    }
   }
+  for (const std::string& device : refused) {
+    if (refused_.contains(device)) continue;
+    log_.Warn(
+        "podwall-cni reported a device that is not a pod's veth; "
+        "discovery decides",
+        {{"device", device}});
+  }
+  refused_ = std::move(refused);
   // Local pods' addresses only, and who claims each device.
   std::vector<Claim> claims;
   std::map<std::string, std::set<std::string>> claimants;  // Device -> pods.

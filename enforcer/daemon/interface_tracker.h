@@ -92,6 +92,7 @@ class InterfaceTracker {
   std::string bridge_problem_;
   std::set<std::string> contested_;  // Devices two pods claim (logged).
   std::set<std::string> bypassable_;
+  std::set<std::string> refused_;  // Reported devices not taken (logged).
   Timers::TimerId timer_ = 0;
 };
 

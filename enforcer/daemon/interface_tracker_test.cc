@@ -127,6 +127,23 @@ TEST_F(InterfaceTrackerTest, CniReport_BeatsDiscovery) {
                           Pair(Ip("10.0.0.2"), "veth-b")));
 }
 
+// A report naming a device that is no pod's veth (an IFB device, a name no
+// device has) is not taken: discovery's veth keeps the guard, and the
+// kernel is never asked for a guard on a missing device.
+TEST_F(InterfaceTrackerTest, CniReport_NotAPodDevice_DiscoveryDecides) {
+  discovery_.links() = {{Ip("10.0.0.1"), "veth-a"}};
+  discovery_.not_pod_devices() = {"bwp0"};
+  CniEndpoints::Endpoint e;
+  e.key = "x/a";
+  e.container_id = "c1";
+  e.interface = "bwp0";
+  e.ips = {"10.0.0.1"};
+  input_.CniAdd(e);
+  tracker_.Refresh();
+  EXPECT_THAT(tracker_.interfaces(),
+              ElementsAre(Pair(Ip("10.0.0.1"), "veth-a")));
+}
+
 TEST_F(InterfaceTrackerTest, PodNotYetPlaced_RetriedEverySecond) {
   discovery_.links() = {{Ip("10.0.0.1"), "veth-a"}};
   tracker_.Refresh();

@@ -7,17 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "enforcer/links/sysfs_devices.h"
 
 namespace podwall::links {
 namespace {
-
-// An interface name as the kernel allows it (dev_valid_name): a path
-// component, never "." or "..", at most 15 bytes.
-bool ValidName(const std::string& name) {
-  return !name.empty() && name.size() < 16 && name != "." && name != ".." &&
-         name.find('/') == std::string::npos &&
-         name.find('\0') == std::string::npos;
-}
 
 // "" when the knob is (now) 1, else the problem.
 std::string EnsureOne(const std::string& dir, const std::string& knob) {
@@ -57,7 +50,7 @@ std::string EnsureBridgeFiltering(const std::set<std::string>& devices,
   bool bridged = false;
   for (const std::string& dev : devices) {
     std::error_code ec;
-    if (ValidName(dev) &&
+    if (ValidInterfaceName(dev) &&
         std::filesystem::exists(paths.sys_class_net + "/" + dev + "/brport",
                                 ec)) {
       bridged = true;

@@ -34,6 +34,10 @@ class FakeInterfaceDiscovery : public InterfaceDiscovery {
     return out;
   }
 
+  bool IsPodDevice(const std::string& name) override {
+    return !not_pod_devices_.contains(name);
+  }
+
   // What the kernel shows, address -> interface.
   std::map<schema::IpAddress, std::string>& links() { return links_; }
   void set_error(std::optional<absl::Status> error) {
@@ -48,6 +52,8 @@ class FakeInterfaceDiscovery : public InterfaceDiscovery {
   const std::set<std::string>& last_devices() const { return last_devices_; }
   // Devices with an ingress qdisc.
   std::set<std::string>& ingress_qdiscs() { return ingress_qdiscs_; }
+  // Names IsPodDevice refuses (every other name is a pod device).
+  std::set<std::string>& not_pod_devices() { return not_pod_devices_; }
   const std::set<schema::IpAddress>& last_wanted() const {
     return last_wanted_;
   }
@@ -60,6 +66,7 @@ class FakeInterfaceDiscovery : public InterfaceDiscovery {
   std::string bridge_problem_;
   std::set<std::string> last_devices_;
   std::set<std::string> ingress_qdiscs_;
+  std::set<std::string> not_pod_devices_;
 };
 
 }  // namespace podwall::links

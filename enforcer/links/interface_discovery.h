@@ -39,6 +39,13 @@ class InterfaceDiscovery {
   // bypassed. Internal error when the kernel cannot be read.
   virtual absl::StatusOr<std::set<std::string>> DevicesWithIngressQdisc(
       const std::set<std::string>& devices) = 0;
+
+  // Whether `name` is a device that can be a pod's host side: it exists
+  // and is one end of a pair (a veth: its peer is another device). A
+  // reported name that is not (a typo, an IFB device, a name no device
+  // has) must not get a guard: the kernel would refuse the whole batch,
+  // or the pod's real veth would go unguarded.
+  virtual bool IsPodDevice(const std::string& name) = 0;
 };
 
 }  // namespace podwall::links

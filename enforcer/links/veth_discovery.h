@@ -25,6 +25,7 @@
 #include "enforcer/links/bridge_filtering.h"
 #include "enforcer/links/ingress_qdiscs.h"
 #include "enforcer/links/interface_discovery.h"
+#include "enforcer/links/sysfs_devices.h"
 #include "policy-schema/ip_prefix.h"
 
 namespace podwall::links {
@@ -51,6 +52,9 @@ class RtnetlinkInterfaceDiscovery : public InterfaceDiscovery {
   absl::StatusOr<std::set<std::string>> DevicesWithIngressQdisc(
       const std::set<std::string>& devices) override {
     return links::DevicesWithIngressQdisc(devices);
+  }
+  bool IsPodDevice(const std::string& name) override {
+    return links::IsPairedDevice(name);
   }
 };
 
