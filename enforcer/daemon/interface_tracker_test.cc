@@ -48,6 +48,16 @@ class InterfaceTrackerTest : public ::testing::Test {
     }
     input_.FinishStart();
   }
+  // podwall-cni reports pod `key` behind `device` with `ip`.
+  void Report(const std::string& key, const std::string& device,
+              const std::string& ip) {
+    CniEndpoints::Endpoint e;
+    e.key = key;
+    e.container_id = "c1";
+    e.interface = device;
+    e.ips = {ip};
+    input_.CniAdd(e);
+  }
   const ir::Endpoint& Endpoint(const std::string& id) {
     return *input_.compiler().FindEndpoint(id);
   }
@@ -115,12 +125,7 @@ TEST_F(InterfaceTrackerTest, ContestedLater_TheOwnerItHadKeepsIt) {
 // poisoned, say).
 TEST_F(InterfaceTrackerTest, CniReport_BeatsDiscovery) {
   discovery_.links() = {{Ip("10.0.0.1"), "veth-b"}, {Ip("10.0.0.2"), "veth-b"}};
-  CniEndpoints::Endpoint e;
-  e.key = "x/a";
-  e.container_id = "c1";
-  e.interface = "veth-a";
-  e.ips = {"10.0.0.1"};
-  input_.CniAdd(e);
+  Report("x/a", "veth-a", "10.0.0.1");
   tracker_.Refresh();
   EXPECT_THAT(tracker_.interfaces(),
               ElementsAre(Pair(Ip("10.0.0.1"), "veth-a"),
@@ -133,12 +138,7 @@ TEST_F(InterfaceTrackerTest, CniReport_BeatsDiscovery) {
 TEST_F(InterfaceTrackerTest, CniReport_NotAPodDevice_DiscoveryDecides) {
   discovery_.links() = {{Ip("10.0.0.1"), "veth-a"}};
   discovery_.not_pod_devices() = {"bwp0"};
-  CniEndpoints::Endpoint e;
-  e.key = "x/a";
-  e.container_id = "c1";
-  e.interface = "bwp0";
-  e.ips = {"10.0.0.1"};
-  input_.CniAdd(e);
+  Report("x/a", "bwp0", "10.0.0.1");
   tracker_.Refresh();
   EXPECT_THAT(tracker_.interfaces(),
               ElementsAre(Pair(Ip("10.0.0.1"), "veth-a")));
@@ -165,11 +165,7 @@ TEST_F(InterfaceTrackerTest, RefreshSoon_DebouncesABurst) {
 }
 
 TEST_F(InterfaceTrackerTest, CniReport_PlacesAPodTheKernelDoesNotShowYet) {
-  CniEndpoints::Endpoint e;
-  e.key = "x/b";
-  e.interface = "veth-cni";
-  e.ips = {"10.0.0.2"};
-  input_.CniAdd(e);
+  Report("x/b", "veth-cni", "10.0.0.2");
   discovery_.links() = {{Ip("10.0.0.1"), "veth-a"}};
   tracker_.Refresh();
   EXPECT_THAT(discovery_.last_wanted(), ElementsAre(Ip("10.0.0.1")))
