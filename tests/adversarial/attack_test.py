@@ -209,6 +209,7 @@ def main():
             fr.neighbor_advert_frame(a.mac, a.ll, b.v6, a.mac),
             fr.neighbor_advert_frame(a.mac, a.v6, b.v6, a.mac),
             fr.router_advert_frame(a.mac, a.ll, "2001:db8:66::"),
+            fr.router_advert_frame(a.mac, a.ll, "2001:db8:67::", hop_by_hop=True),
             fr.redirect_frame(o.mac if bridged else to_b, a.mac, a.ll, o.ll, a.ll, c.v6),
         ]
         got = capture([o], 1.5, lambda: send_frames(a, poison))
@@ -226,8 +227,10 @@ def main():
         check(134 not in types, f"[{topology}] router advertisement from x/a not received")
         check(137 not in types, f"[{topology}] redirect from x/a not received")
         routes = e2e.run(e2e.in_ns(o.ns, "ip", "-6", "route")).stdout
-        check("2001:db8:66" not in routes and "default" not in routes,
-              f"[{topology}] y/a took no route from x/a's advertisement")
+        check("2001:db8:66" not in routes and "2001:db8:67" not in routes
+              and "default" not in routes,
+              f"[{topology}] y/a took no route from x/a's advertisements "
+              f"(plain, and behind a hop-by-hop header)")
         drops = e2e.run(e2e.in_ns(cluster.node, "nft", "list", "table", "netdev",
                                   "podwall")).stdout
         def dropped(comment):

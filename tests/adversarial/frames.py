@@ -92,15 +92,22 @@ def neighbor_advert_frame(src_mac, src, target, link_mac):
                ipv6(src, dst, 58, icmpv6(src, dst, 136, 0, body), hop_limit=255))
 
 
-def router_advert_frame(src_mac, src, prefix):
+def router_advert_frame(src_mac, src, prefix, hop_by_hop=False):
     """A router advertisement to all nodes: default router for 30 min, with
-    an autoconfiguration prefix /64."""
+    an autoconfiguration prefix /64; with `hop_by_hop`, behind a hop-by-hop
+    options header (so the ICMPv6 header is not right after the IPv6 one)."""
     dst = "ff02::1"
     body = struct.pack("!BBHII", 64, 0, 1800, 0, 0)
     body += bytes([3, 4, 64, 0xc0]) + struct.pack("!III", 86400, 14400, 0) + ip(prefix)
     body += bytes([1, 1]) + mac(src_mac)
+    msg = icmpv6(src, dst, 134, 0, body)
+    if hop_by_hop:
+        # Next header ICMPv6, length 0 (8 bytes), PadN of 4 bytes.
+        ext = bytes([58, 0, 1, 4, 0, 0, 0, 0])
+        return eth("33:33:00:00:00:01", src_mac, 0x86dd,
+                   ipv6(src, dst, 0, ext + msg, hop_limit=255))
     return eth("33:33:00:00:00:01", src_mac, 0x86dd,
-               ipv6(src, dst, 58, icmpv6(src, dst, 134, 0, body), hop_limit=255))
+               ipv6(src, dst, 58, msg, hop_limit=255))
 
 
 def redirect_frame(dst_mac, src_mac, src, dst, target, destination):
