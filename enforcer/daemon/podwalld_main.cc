@@ -1,5 +1,6 @@
 // podwalld: the node daemon. See enforcer/daemon/daemon.h and README.md.
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -7,6 +8,7 @@
 #include <iostream>
 
 #include "enforcer/daemon/daemon.h"
+#include "enforcer/daemon/signal_fd.h"
 
 namespace {
 
@@ -19,6 +21,15 @@ std::string Hostname() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any thread exists (the flow-log writer, the sources' threads):
+  // the daemon loop reads these from a signalfd, and a thread that had
+  // them unblocked would die of them instead.
+  if (absl::Status st =
+          podwall::daemon::BlockSignals({SIGTERM, SIGINT, SIGHUP});
+      !st.ok()) {
+    std::cerr << "podwalld: " << st.message() << "\n";
+    return 1;
+  }
   using namespace podwall::daemon;
   CLI::App app{
       "podwalld: enforces Kubernetes NetworkPolicy on this node's pods with "

@@ -9,9 +9,15 @@
 #include <memory>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace podwall::daemon {
+
+// Blocks `signals` in the calling thread, and so in every thread it starts
+// afterwards. podwalld's main calls it before anything else: a thread
+// started before would take them with their default action (death).
+absl::Status BlockSignals(std::initializer_list<int> signals);
 
 class SignalFd {
  public:

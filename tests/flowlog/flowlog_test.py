@@ -171,7 +171,14 @@ for i in range(100000):
         denied_metric = re.search(r'podwall_denied_packets_total\{namespace="x"\} (\S+)', metrics)
         check(denied_metric is not None and float(denied_metric.group(1)) >= total,
               "denied packets counted per namespace in metrics")
+        # With --flow-log (its writer is a thread of its own): SIGHUP re-reads
+        # the sources and the daemon lives on; SIGTERM ends it cleanly.
+        daemon.proc.send_signal(1)
+        time.sleep(0.5)
+        check(daemon.proc.poll() is None, "with --flow-log, SIGHUP does not end podwalld")
         daemon.signal(15)
+        check(daemon.proc.returncode == 0,
+              f"SIGTERM ends podwalld with exit 0 ({daemon.proc.returncode})")
         daemon = None
     except Exception as ex:
         failures.append(f"error: {ex!r}")
