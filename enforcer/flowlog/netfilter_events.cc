@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -17,6 +18,8 @@ namespace podwall::flowlog {
 namespace {
 
 constexpr int kRcvBuf = 16 << 20;  // Room for bursts between loop turns.
+// The largest datagram read: NFLOG's 64 KiB batches, with room to spare.
+constexpr std::size_t kDatagramMax = 96 << 10;
 
 absl::Status Errno(const std::string& what) {
   return absl::InternalError(absl::StrCat(what, ": ", strerror(errno)));
@@ -35,9 +38,8 @@ absl::StatusOr<netlink::MnlSocket> OpenSocket(unsigned groups) {
       0) {
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kRcvBuf, sizeof(kRcvBuf));
   }
-  // Overruns are reported (ENOBUFS) rather than silently lost.
-  const int one = 1;
-  setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, 0);
+  // Overruns are reported (recv fails with ENOBUFS) and counted: that is
+  // netlink's default, which NETLINK_NO_ENOBUFS would turn off.
   return nl;
 }
 
@@ -45,11 +47,16 @@ absl::StatusOr<netlink::MnlSocket> OpenSocket(unsigned groups) {
 // counted. Returns when the socket would block.
 template <typename Fn>
 void DrainSocket(mnl_socket* nl, uint64_t& overruns, Fn&& cb) {
-  alignas(nlmsghdr) char buf[MNL_SOCKET_BUFFER_SIZE * 4];
+  // One datagram whole: NFLOG batches up to NFULA_CFG_NLBUFSIZ (64 KiB)
+  // into one. (Under glibc's mmap threshold, so cheap to allocate.)
+  std::vector<char> storage(kDatagramMax);
+  char* buf = storage.data();
   while (true) {
-    const ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+    const ssize_t n = mnl_socket_recvfrom(nl, buf, storage.size());
     if (n < 0) {
-      if (errno == ENOBUFS) {
+      // ENOBUFS: the kernel dropped messages; ENOSPC: libmnl's word for a
+      // datagram cut short (MSG_TRUNC). Both lose events: count them.
+      if (errno == ENOBUFS || errno == ENOSPC) {
         ++overruns;
         continue;
       }

@@ -32,6 +32,8 @@ class NetlinkBatch {
   // kernel answers it (every message but BEGIN and END).
   void Commit(const nlmsghdr* nlh, std::string what, bool acked = true);
   uint32_t NextSeq() const { return seq_; }
+  // The first message's sequence number; the batch's run to NextSeq().
+  uint32_t first_seq() const { return first_seq_; }
 
   // Adds BEGIN / END.
   void Begin();

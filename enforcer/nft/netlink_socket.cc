@@ -57,6 +57,9 @@ absl::StatusOr<std::unique_ptr<NetlinkSocket>> NetlinkSocket::Create() {
   int on = 1;
   // Best effort: older kernels without extended acks still work.
   (void)mnl_socket_setsockopt(s.get(), NETLINK_EXT_ACK, &on, sizeof(on));
+  // Error acks without the failed message echoed back: small, so that the
+  // receive buffer below holds each whole.
+  (void)mnl_socket_setsockopt(s.get(), NETLINK_CAP_ACK, &on, sizeof(on));
   return std::unique_ptr<NetlinkSocket>(new NetlinkSocket(std::move(s)));
 }
 
@@ -105,6 +108,14 @@ absl::Status NetlinkSocket::Dump(
   }
 }
 
+absl::Status NetlinkSocket::SendWithoutAcks(const NetlinkBatch& batch) {
+  seq_ += static_cast<uint32_t>(batch.messages());
+  if (mnl_socket_sendto(socket_.get(), batch.data(), batch.size()) < 0) {
+    return Errno("send nftables batch", errno);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status NetlinkSocket::Commit(const NetlinkBatch& batch) {
   const int fd = mnl_socket_get_fd(socket_.get());
   // A batch is one datagram: the send buffer must hold it whole, and the
@@ -114,13 +125,22 @@ absl::Status NetlinkSocket::Commit(const NetlinkBatch& batch) {
   const int rcvbuf = static_cast<int>(
       std::max<std::size_t>(1 << 20, batch.acked_messages() * 1024));
   (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+  // The batch's messages carry the sequence numbers [first, end): only
+  // their acks count. Acks an earlier commit left behind (it returned
+  // early) are read and dropped first, and ignored if they come later.
+  const uint32_t first = batch.first_seq();
+  const uint32_t end = batch.NextSeq();
   seq_ += static_cast<uint32_t>(batch.messages());
+  auto ours = [&](uint32_t seq) { return seq - first < end - first; };
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
+  while (recv(fd, buf.data(), buf.size(), MSG_DONTWAIT) >= 0 ||
+         errno == ENOBUFS) {
+  }
 
   if (mnl_socket_sendto(socket_.get(), batch.data(), batch.size()) < 0) {
     return Errno("send nftables batch", errno);
   }
   const unsigned portid = mnl_socket_get_portid(socket_.get());
-  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
   std::size_t acks = 0;
   absl::Status first_error;
   while (acks < batch.acked_messages()) {
@@ -149,7 +169,7 @@ absl::Status NetlinkSocket::Commit(const NetlinkBatch& batch) {
     for (const nlmsghdr* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
          mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
       if (nlh->nlmsg_pid != portid) continue;
-      if (nlh->nlmsg_type != NLMSG_ERROR) continue;
+      if (nlh->nlmsg_type != NLMSG_ERROR || !ours(nlh->nlmsg_seq)) continue;
       ++acks;
       const auto* err =
           static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));

@@ -29,7 +29,13 @@ class NetlinkSocket {
   // kernel has applied none of it. The status names the failing operation
   // and errno, e.g. "add rule 3 to chain in_x/a: No such file or directory
   // (set pods_0_v4 not found)".
+  // Only the acks of this batch count: acks an earlier commit left unread
+  // (it returned early: ENOBUFS, a timeout) are dropped.
   absl::Status Commit(const NetlinkBatch& batch);
+
+  // For tests: sends the batch and leaves its acks unread, as a commit
+  // that returned early would.
+  absl::Status SendWithoutAcks(const NetlinkBatch& batch);
 
   // A sequence number for the next batch.
   uint32_t NextSeq();
