@@ -183,6 +183,15 @@ absl::StatusOr<KubeClientConfig> LoadKubeconfig(const std::string& path,
                        "supported; use a token, tokenFile or client "
                        "certificate");
       }
+      // A bearer token over plain HTTP is anyone's on the path.
+      if ((!out.token.empty() || !out.token_file.empty()) &&
+          out.server.starts_with("http://") && !out.insecure_skip_tls_verify) {
+        return r.Error(u,
+                       u_path + (out.token.empty() ? ".tokenFile" : ".token"),
+                       "a bearer token is not sent to an http:// server; use "
+                       "https://, or say insecure-skip-tls-verify: true on "
+                       "the cluster to allow it");
+      }
     }
   }
   return out;

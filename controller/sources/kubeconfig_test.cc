@@ -102,6 +102,23 @@ TEST_F(KubeconfigTest, Errors_NameFileLineAndField) {
       << no_ca.status();
 }
 
+TEST_F(KubeconfigTest, TokenOverPlainHttp_RefusedUnlessSaidInsecure) {
+  Write("token", "secret\n");
+  std::string plain = kConfig;
+  plain.replace(plain.find("https://10.0.0.9:6443"), 21,
+                "http://10.0.0.9:6443");
+  auto c = LoadKubeconfig(Write("config", plain), "ops");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(),
+              HasSubstr("users[1].user.tokenFile: a bearer token is not sent "
+                        "to an http:// server"));
+  std::string allowed = plain;
+  allowed.replace(allowed.find("{server: \"http://10.0.0.9:6443\"}"), 32,
+                  "{server: \"http://10.0.0.9:6443\", "
+                  "insecure-skip-tls-verify: true}");
+  EXPECT_TRUE(LoadKubeconfig(Write("config2", allowed), "ops").ok());
+}
+
 TEST_F(KubeconfigTest, InCluster_EnvAndServiceAccountFiles) {
   Write("token", "sa-token\n");
   Write("ca.crt", "CLUSTER CA");
