@@ -104,6 +104,7 @@ void KubernetesSource::Run(const Resource& r) {
         r.path, "?watch=1&allowWatchBookmarks=true&resourceVersion=", version,
         "&timeoutSeconds=", options_.watch_idle_seconds);
     bool gone = false;
+    std::string error_event;  // An ERROR event other than 410.
     absl::StatusOr<long> status = client.Stream(
         path, options_.watch_idle_seconds + options_.watch_grace_seconds,
         [&](std::string_view line) {
@@ -115,7 +116,11 @@ void KubernetesSource::Run(const Resource& r) {
             return true;
           }
           if (ev->type == "ERROR") {
-            if (ev->status_code == 410) gone = true;
+            if (ev->status_code == 410) {
+              gone = true;
+            } else {
+              error_event = absl::StrCat("code ", ev->status_code);
+            }
             return false;
           }
           if (!ev->resource_version.empty()) version = ev->resource_version;
@@ -150,6 +155,15 @@ void KubernetesSource::Run(const Resource& r) {
            absl::StrCat("watch ", r.name,
                         ": resourceVersion expired (410); listing again"));
       relist = true;
+      continue;
+    }
+    if (!error_event.empty()) {
+      // The server refused the watch in its body (etcd trouble, say):
+      // watching again at once would hammer it.
+      Note(ChangeSink::Severity::kWarning,
+           absl::StrCat("watch ", r.name, ": ERROR event (", error_event,
+                        "); watching again after a pause"));
+      Backoff(failures);
       continue;
     }
     if (*status != 200) {

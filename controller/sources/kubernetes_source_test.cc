@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <thread>
 
 #include "controller/sources/kubeconfig.h"
 #include "controller/sources/recording_sink.h"
@@ -207,6 +208,28 @@ TEST_F(KubernetesSourceTest, Source_RestartsAWatchThatFallsSilent) {
     return std::find(sink.keys.begin(), sink.keys.end(),
                      "+Namespace//during-silence") != sink.keys.end();
   }));
+}
+
+// Watches answered with an ERROR event other than 410 (the API server's
+// storage failing): the source waits before each new watch instead of
+// re-watching at once in a loop.
+TEST_F(KubernetesSourceTest, Source_WatchErrorEvents_BackOff) {
+  KubernetesSource::Options options;
+  options.min_backoff = std::chrono::milliseconds(200);
+  KubernetesSource source(config_, options);
+  Recorder sink;
+  ASSERT_TRUE(source.Start(sink).ok());
+  ASSERT_TRUE(Pump(source, sink, [&] { return source.synced(); }));
+  Post("/test/watch-error", R"({"code": 500})");
+  Post("/test/drop", "{}");  // The open watches end; new ones get ERROR.
+  const int before = Watches();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const int during = Watches() - before;
+  Post("/test/watch-error", R"({"code": 0})");
+  // 200 ms, then 400, 800...: a handful of namespace watches, not the
+  // hundreds of a loop without a pause.
+  EXPECT_LE(during, 8) << during << " watches in 1.5 s";
+  EXPECT_GE(during, 1);
 }
 
 }  // namespace

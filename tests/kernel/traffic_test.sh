@@ -154,6 +154,10 @@ fi
 dropped=$(ip netns exec "$node" nft list table netdev podwall |
   grep 'spoofed source from x/c' | grep -o 'packets [0-9]*' | awk '{s+=$2} END {print s+0}')
 [[ $dropped -gt 0 ]] || { echo "FAIL [$topology]: guard on c counted no drop"; fail=1; }
+# An ARP resolution the spoofed attempt started sends the spoofed sender,
+# which the guard drops as well: start afresh before c's own traffic.
+ip netns exec "$tag-c" ip addr del "$spoof/32" dev eth0
+ip netns exec "$tag-c" ip neigh flush all
 check allow c tcp b 80
 
 # The guards as the netlink batch wrote them must list exactly as nft(8)

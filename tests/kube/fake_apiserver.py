@@ -21,6 +21,8 @@ for the three resources podwall reads.
   410), POST /test/drop (closes every open watch stream; with
   {"hold": true} new watches get 503 until POST /test/resume),
   POST /test/down (every GET gets 503 until POST /test/resume),
+  POST /test/watch-error {"code": C} (every watch answers one ERROR event
+  with that code and ends; 0 turns it off),
   POST /test/slow {"seconds": S} (each GET waits S seconds before it
   answers), POST /test/silence {"on": bool} (watches send nothing at all,
   neither events nor bookmarks, and never end: a hung server),
@@ -61,6 +63,7 @@ class Store:
         self.down = False
         self.slow = 0.0
         self.silent = False
+        self.watch_error = 0  # Non-zero: every watch answers ERROR <code>.
         self.stats = {}  # "lists_Pod", "watches_Pod" -> count
 
     def apply(self, obj):
@@ -159,6 +162,9 @@ class Handler(BaseHTTPRequestHandler):
             with STORE.lock:
                 STORE.silent = bool(json.loads(body)["on"])
                 STORE.lock.notify_all()
+        elif path == "/test/watch-error":
+            with STORE.lock:
+                STORE.watch_error = int(json.loads(body)["code"])
         else:
             return self.status(404, "NotFound", path)
         self.send_json(200, {"version": STORE.version})
@@ -224,6 +230,13 @@ class Handler(BaseHTTPRequestHandler):
 
         try:
             with STORE.lock:
+                if STORE.watch_error:
+                    chunk({"type": "ERROR", "object": {
+                        "kind": "Status", "apiVersion": "v1", "status": "Failure",
+                        "reason": "InternalError", "code": STORE.watch_error,
+                        "message": "etcd is unhappy"}})
+                    self.wfile.write(b"0\r\n\r\n")
+                    return
                 if since < STORE.compacted:
                     chunk({"type": "ERROR", "object": {
                         "kind": "Status", "apiVersion": "v1", "status": "Failure",
