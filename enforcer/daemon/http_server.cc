@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -259,34 +260,47 @@ HttpServer::~HttpServer() {
   if (!unix_path_.empty()) unlink(unix_path_.c_str());
 }
 
+int HttpServer::NextId() {
+  while (true) {
+    const int id = next_id_;
+    next_id_ = next_id_ == std::numeric_limits<int>::max() ? 1 : next_id_ + 1;
+    if (!connections_.contains(id)) return id;
+  }
+}
+
 void HttpServer::OnAccept() {
   while (true) {
     const int c = accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (c < 0) return;  // EAGAIN, or a transient error: try next time.
-    Connection& conn = connections_[c];
-    conn.timeout = loop_.After(kIdleTimeout, [this, c] {
-      connections_[c].timeout = 0;
-      Close(c);
+    const int id = NextId();
+    Connection& conn = connections_[id];
+    conn.fd = c;
+    conn.timeout = loop_.After(kIdleTimeout, [this, id] {
+      connections_[id].timeout = 0;
+      Close(id);
     });
-    if (!loop_.Watch(c, [this, c] { OnReadable(c); }).ok()) Close(c);
+    if (!loop_.Watch(c, [this, id] { OnReadable(id); }).ok()) Close(id);
   }
 }
 
-void HttpServer::Close(int fd) {
-  auto it = connections_.find(fd);
+void HttpServer::Close(int id) {
+  auto it = connections_.find(id);
   if (it == connections_.end()) return;
   if (it->second.timeout != 0) loop_.Cancel(it->second.timeout);
-  const bool streaming = it->second.streaming;
+  const bool announced = it->second.announced;
+  const int fd = it->second.fd;
   connections_.erase(it);
   loop_.Unwatch(fd);
   close(fd);
-  if (streaming && on_stream_closed_) on_stream_closed_(fd);
+  // Every close of a connection the handler knows as a stream is
+  // announced, whichever path closes it.
+  if (announced && on_stream_closed_) on_stream_closed_(id);
 }
 
-bool HttpServer::Flush(int fd, Connection& conn) {
+bool HttpServer::Flush(Connection& conn) {
   while (!conn.out.empty()) {
-    const ssize_t n =
-        send(fd, conn.out.data(), conn.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n = send(conn.fd, conn.out.data(), conn.out.size(),
+                           MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       conn.out.erase(0, static_cast<std::size_t>(n));
       continue;
@@ -299,14 +313,14 @@ bool HttpServer::Flush(int fd, Connection& conn) {
 
 void HttpServer::FlushStreams() {
   std::vector<int> broken;
-  for (auto& [fd, conn] : connections_) {
-    if (conn.streaming && !conn.out.empty() && !Flush(fd, conn)) {
-      broken.push_back(fd);
+  for (auto& [id, conn] : connections_) {
+    if (conn.streaming && !conn.out.empty() && !Flush(conn)) {
+      broken.push_back(id);
     } else if (conn.finishing && conn.out.empty()) {
-      broken.push_back(fd);  // Done.
+      broken.push_back(id);  // Done.
     }
   }
-  for (int fd : broken) Close(fd);
+  for (int id : broken) Close(id);
 }
 
 void HttpServer::Finish(int connection, std::string_view data) {
@@ -321,15 +335,18 @@ bool HttpServer::Send(int connection, std::string_view data) {
   auto it = connections_.find(connection);
   if (it == connections_.end() || !it->second.streaming) return false;
   it->second.out.append(data);
-  if (!Flush(connection, it->second)) {
+  if (!Flush(it->second)) {
     Close(connection);
     return false;
   }
   return true;
 }
 
-void HttpServer::OnReadable(int fd) {
-  Connection& conn = connections_[fd];
+void HttpServer::OnReadable(int id) {
+  auto found = connections_.find(id);
+  if (found == connections_.end()) return;
+  Connection& conn = found->second;
+  const int fd = conn.fd;
   char buf[4096];
   bool eof = false;
   while (true) {
@@ -344,7 +361,7 @@ void HttpServer::OnReadable(int fd) {
   }
   if (conn.streaming) {
     // A streaming client only ever hangs up.
-    if (eof) Close(fd);
+    if (eof) Close(id);
     return;
   }
   absl::StatusOr<std::optional<HttpRequest>> req = ParseHttpRequest(conn.in);
@@ -352,14 +369,20 @@ void HttpServer::OnReadable(int fd) {
   if (!req.ok()) {
     resp = {400, "text/plain", std::string(req.status().message()) + "\n"};
   } else if (!req->has_value()) {
-    if (eof) Close(fd);
+    if (eof) Close(id);
     return;  // Wait for the rest.
   } else {
-    (*req)->connection = fd;
+    (*req)->connection = id;
     resp = handler_(**req);
   }
+  // The handler may have closed connections (answers to other streams).
+  auto again = connections_.find(id);
+  if (again == connections_.end()) return;
+  Connection& c = again->second;
+  // A stream the handler registered is announced when it closes, even
+  // when the client already hung up (request and EOF in one read).
+  c.announced = resp.stream;
   if (resp.stream && !eof) {
-    Connection& c = connections_[fd];
     c.streaming = true;
     c.in.clear();
     if (c.timeout != 0) {
@@ -367,7 +390,7 @@ void HttpServer::OnReadable(int fd) {
       c.timeout = 0;
     }
     c.out = SerializeHttpResponse(resp);
-    if (!Flush(fd, c)) Close(fd);
+    if (!Flush(c)) Close(id);
     return;
   }
   resp.stream = false;
@@ -383,7 +406,7 @@ void HttpServer::OnReadable(int fd) {
     if (n <= 0) break;
     off += n;
   }
-  Close(fd);
+  Close(id);
 }
 
 }  // namespace podwall::daemon

@@ -23,7 +23,7 @@
 namespace podwall::daemon {
 
 struct HttpRequest {
-  int connection = -1;  // Identifies the connection for Send().
+  int connection = -1;  // Identifies the connection for Send() (an id).
   std::string method;
   std::string path;                          // Without the query.
   std::map<std::string, std::string> query;  // Decoded.
@@ -87,24 +87,31 @@ class HttpServer : public StreamWriter {
         handler_(std::move(handler)) {}
   absl::Status Start();
   void OnAccept();
-  void OnReadable(int fd);
-  void Close(int fd);
+  void OnReadable(int id);
+  void Close(int id);
 
   struct Connection {
+    int fd = -1;
     std::string in;
     EventLoop::TimerId timeout = 0;
     bool streaming = false;
     bool finishing = false;  // Close once `out` is sent.
     std::string out;         // Stream bytes the socket did not take yet.
+    // The handler was told of a stream on it: its close is announced.
+    bool announced = false;
   };
-  bool Flush(int fd, Connection& conn);
+  bool Flush(Connection& conn);
+  // A connection id not in use: ids, unlike fds, are not reused at once,
+  // so a late Send() for a closed stream never reaches a new connection.
+  int NextId();
 
   EventLoop& loop_;
   int fd_;
   std::string address_;
   std::string unix_path_;
   Handler handler_;
-  std::map<int, Connection> connections_;
+  std::map<int, Connection> connections_;  // By connection id.
+  int next_id_ = 1;
   std::function<void(int)> on_stream_closed_;
 };
 

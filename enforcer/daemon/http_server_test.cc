@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -207,6 +208,49 @@ TEST(HttpServerTest, Stream_SendsUntilClientHangsUpThenReportsClose) {
   (*loop)->Unwatch(to_server[0]);
   close(to_server[0]);
   close(to_server[1]);
+}
+
+// A client that sends a stream request and hangs up at once (request and
+// EOF in one read): the handler registered a stream, so its close is
+// announced; and the next connection, which may reuse the fd, gets
+// another id, so nothing meant for the first reaches it.
+TEST(HttpServerTest, StreamRequestThenHangUp_CloseAnnounced_IdNotReused) {
+  auto loop = EventLoop::Create();
+  ASSERT_TRUE(loop.ok());
+  std::vector<int> streams;
+  auto server =
+      HttpServer::ListenTcp(**loop, "127.0.0.1:0", [&](const HttpRequest& r) {
+        streams.push_back(r.connection);
+        return HttpResponse{200, "application/x-ndjson", "", true};
+      });
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::vector<int> closed;
+  (*server)->set_on_stream_closed([&](int c) { closed.push_back(c); });
+  const std::string address = (*server)->address();
+  const int port = std::stoi(address.substr(address.rfind(':') + 1));
+  auto hang_up_client = [&] {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    const std::string req = "GET /v1/flows?follow=1 HTTP/1.1\r\n\r\n";
+    send(fd, req.data(), req.size(), 0);
+    shutdown(fd, SHUT_WR);
+    char buf[256];
+    while (recv(fd, buf, sizeof(buf), 0) > 0) {
+    }
+    close(fd);
+  };
+  Serve(**loop, [&] {
+    hang_up_client();
+    hang_up_client();
+  });
+  ASSERT_EQ(streams.size(), 2u);
+  EXPECT_NE(streams[0], streams[1]);
+  EXPECT_THAT(closed, ::testing::ElementsAre(streams[0], streams[1]));
+  EXPECT_FALSE((*server)->Send(streams[0], "late\n"));
 }
 
 TEST(HttpServerTest, Tcp_BadAddress_IsInvalidArgument) {
