@@ -72,17 +72,32 @@ void InterfaceTracker::Arm(Timers::Clock::duration delay) {
 
 void InterfaceTracker::RefreshSoon() { Arm(kDebounce); }
 
+namespace {
+
+std::set<schema::IpAddress> LocalAddresses(const controller::Compiler& c) {
+  std::set<schema::IpAddress> out;
+  for (const ir::Endpoint* ep : c.Endpoints()) {
+    out.insert(ep->addresses.begin(), ep->addresses.end());
+  }
+  return out;
+}
+
+}  // namespace
+
+void InterfaceTracker::RefreshIfLocalPodsChanged() {
+  if (LocalAddresses(input_.compiler()) != local_addresses_) RefreshSoon();
+}
+
 void InterfaceTracker::Refresh() {
   const controller::Compiler& compiler = input_.compiler();
   // What discovery must find: the local pods' addresses podwall-cni has
   // not already reported a device for.
   const std::map<schema::IpAddress, std::string> reported =
       input_.cni().Interfaces();
+  local_addresses_ = LocalAddresses(compiler);
   std::set<schema::IpAddress> wanted;
-  for (const ir::Endpoint* ep : compiler.Endpoints()) {
-    for (const schema::IpAddress& a : ep->addresses) {
-      if (!reported.contains(a)) wanted.insert(a);
-    }
+  for (const schema::IpAddress& a : local_addresses_) {
+    if (!reported.contains(a)) wanted.insert(a);
   }
   absl::StatusOr<std::map<schema::IpAddress, std::string>> found =
       discovery_.Discover(wanted);

@@ -56,6 +56,10 @@ class InterfaceTracker {
   void Refresh();
   // Discovers shortly, once a burst of link events is over.
   void RefreshSoon();
+  // After a cluster change: discovers shortly if the local pods' addresses
+  // differ from those the last discovery placed (a change elsewhere in the
+  // cluster costs a walk over the local endpoints, not a discovery).
+  void RefreshIfLocalPodsChanged();
 
   // The networks the sources guard now (any order, duplicates allowed).
   void SetGuardedNetworks(std::vector<schema::IpPrefix> networks);
@@ -88,6 +92,7 @@ class InterfaceTracker {
   Logger log_;
   Hooks hooks_;
   std::map<schema::IpAddress, std::string> interfaces_;
+  std::set<schema::IpAddress> local_addresses_;  // At the last discovery.
   std::vector<schema::IpPrefix> networks_;
   std::string bridge_problem_;
   std::set<std::string> contested_;  // Devices two pods claim (logged).

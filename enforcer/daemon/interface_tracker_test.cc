@@ -158,6 +158,25 @@ TEST_F(InterfaceTrackerTest, PodNotYetPlaced_RetriedEverySecond) {
   EXPECT_EQ(discovery_.calls(), 2) << "all placed: no more retries";
 }
 
+// Only a change to the local pods' addresses starts a discovery.
+TEST_F(InterfaceTrackerTest, ClusterChange_RefreshesOnlyForLocalPods) {
+  tracker_.Refresh();
+  ASSERT_EQ(discovery_.calls(), 1);
+  tracker_.RefreshIfLocalPodsChanged();
+  timers_.Advance(std::chrono::milliseconds(100));
+  EXPECT_EQ(discovery_.calls(), 1) << "nothing local changed";
+  auto set = schema::ParseManifests(
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: d, namespace: x}\n"
+      "spec: {nodeName: node-1}\nstatus: {podIP: 10.0.0.9}\n",
+      "pods.yaml");
+  ASSERT_TRUE(set.ok()) << set.status();
+  input_.Apply(
+      {controller::ObjectChange::Type::kUpsert, set->objects[0].object});
+  tracker_.RefreshIfLocalPodsChanged();
+  timers_.Advance(std::chrono::milliseconds(100));
+  EXPECT_EQ(discovery_.calls(), 2);
+}
+
 TEST_F(InterfaceTrackerTest, RefreshSoon_DebouncesABurst) {
   for (int i = 0; i < 5; ++i) tracker_.RefreshSoon();
   timers_.Advance(std::chrono::milliseconds(20));

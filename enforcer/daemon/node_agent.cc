@@ -37,12 +37,12 @@ NodeAgent::NodeAgent(NodeAgentOptions options, Timers& timers,
       rule_numbers_(options_.rule_number_capacity) {
   // A cluster change may bring a local pod (or an address) whose device is
   // not known yet: look for it now, not at the next link event, so that no
-  // pod runs unguarded until then.
-  input_ = std::make_unique<ClusterInput>(options_.node_name, log_, metrics_,
-                                          [this] {
-                                            scheduler_->Request();
-                                            tracker_->RefreshSoon();
-                                          });
+  // pod runs unguarded until then. Changes to other nodes' pods do not.
+  input_ = std::make_unique<ClusterInput>(
+      options_.node_name, log_, metrics_, [this] {
+        scheduler_->Request();
+        tracker_->RefreshIfLocalPodsChanged();
+      });
   syncer_ = std::make_unique<sync::NodeSyncer>(
       backend, RenderOptionsFor(options_), &rule_numbers_);
   SyncScheduler::Hooks hooks;
