@@ -64,6 +64,23 @@ std::string Exchange(int fd, const std::string& request) {
   return out;
 }
 
+// Connects to 127.0.0.1:`port` and sends a flow-follow request; the
+// socket, or -1.
+int SendFollowRequest(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  const std::string req = "GET /v1/flows?follow=1 HTTP/1.1\r\n\r\n";
+  send(fd, req.data(), req.size(), 0);
+  return fd;
+}
+
 // Runs the loop on this thread until `client` (on another) finishes and
 // says so through a pipe (the loop is not thread-safe).
 void Serve(EventLoop& loop, const std::function<void()>& client) {
@@ -174,14 +191,8 @@ TEST(HttpServerTest, Stream_SendsUntilClientHangsUpThenReportsClose) {
                   .ok());
   std::string got;
   std::thread client([&] {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    const std::string req = "GET /v1/flows?follow=1 HTTP/1.1\r\n\r\n";
-    send(fd, req.data(), req.size(), 0);
+    const int fd = SendFollowRequest(port);
+    ASSERT_GE(fd, 0);
     char buf[256];
     while (got.find("first\n") == std::string::npos) {
       const ssize_t n = recv(fd, buf, sizeof(buf), 0);
@@ -229,14 +240,8 @@ TEST(HttpServerTest, StreamRequestThenHangUp_CloseAnnounced_IdNotReused) {
   const std::string address = (*server)->address();
   const int port = std::stoi(address.substr(address.rfind(':') + 1));
   auto hang_up_client = [&] {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    const std::string req = "GET /v1/flows?follow=1 HTTP/1.1\r\n\r\n";
-    send(fd, req.data(), req.size(), 0);
+    const int fd = SendFollowRequest(port);
+    ASSERT_GE(fd, 0);
     shutdown(fd, SHUT_WR);
     char buf[256];
     while (recv(fd, buf, sizeof(buf), 0) > 0) {

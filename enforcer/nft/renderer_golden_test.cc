@@ -21,6 +21,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Compares `got` with the file `golden`, or rewrites the file when
+// PODWALL_UPDATE_GOLDEN is set.
+void ExpectGolden(const fs::path& golden, const std::string& got) {
+  if (std::getenv("PODWALL_UPDATE_GOLDEN")) {
+    std::ofstream(golden) << got;
+    return;
+  }
+  std::ifstream in(golden);
+  ASSERT_TRUE(in) << golden << " missing; run with PODWALL_UPDATE_GOLDEN=1";
+  std::stringstream want;
+  want << in.rdbuf();
+  EXPECT_EQ(got, want.str()) << "regenerate with PODWALL_UPDATE_GOLDEN=1";
+}
+
 class RendererGoldenTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RendererGoldenTest, Render_Case_MatchesGolden) {
@@ -31,15 +45,7 @@ TEST_P(RendererGoldenTest, Render_Case_MatchesGolden) {
   compiler.Rebuild(state);
   const std::string got = ToNftText(RenderRuleset(compiler.Snapshot()));
   const fs::path golden = dir / "expected.nft";
-  if (std::getenv("PODWALL_UPDATE_GOLDEN")) {
-    std::ofstream(golden) << got;
-    return;
-  }
-  std::ifstream in(golden);
-  ASSERT_TRUE(in) << golden << " missing; run with PODWALL_UPDATE_GOLDEN=1";
-  std::stringstream want;
-  want << in.rdbuf();
-  EXPECT_EQ(got, want.str()) << "regenerate with PODWALL_UPDATE_GOLDEN=1";
+  ExpectGolden(golden, got);
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, RendererGoldenTest,
@@ -69,15 +75,7 @@ TEST(RendererGoldenTest, DeviceChains_MatchGolden) {
           .parent_path()
           .parent_path() /
       "device-chains.nft";
-  if (std::getenv("PODWALL_UPDATE_GOLDEN")) {
-    std::ofstream(golden) << got;
-    return;
-  }
-  std::ifstream in(golden);
-  ASSERT_TRUE(in) << golden << " missing; run with PODWALL_UPDATE_GOLDEN=1";
-  std::stringstream want;
-  want << in.rdbuf();
-  EXPECT_EQ(got, want.str()) << "regenerate with PODWALL_UPDATE_GOLDEN=1";
+  ExpectGolden(golden, got);
 }
 
 TEST(RendererTest, ChainNames_AreStableAndValid) {
