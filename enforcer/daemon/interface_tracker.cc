@@ -178,7 +178,6 @@ void InterfaceTracker::CheckBridgeFiltering(
     const std::map<schema::IpAddress, std::string>& local) {
   std::set<std::string> devices;
   for (const auto& [address, device] : local) devices.insert(device);
-  CheckIngressQdiscs(devices);
   std::string problem = discovery_.EnsureBridgeFiltering(devices);
   if (problem == bridge_problem_) return;
   if (problem.empty()) {
@@ -190,33 +189,9 @@ void InterfaceTracker::CheckBridgeFiltering(
   bridge_problem_ = std::move(problem);
 }
 
-void InterfaceTracker::CheckIngressQdiscs(
-    const std::set<std::string>& devices) {
-  absl::StatusOr<std::set<std::string>> found =
-      discovery_.DevicesWithIngressQdisc(devices);
-  if (!found.ok()) {
-    log_.Warn("cannot list ingress qdiscs",
-              {{"error", std::string(found.status().message())}});
-    return;
-  }
-  for (const std::string& device : *found) {
-    if (bypassable_.contains(device)) continue;
-    log_.Warn(
-        "an ingress qdisc on a pod's device can redirect its frames past the "
-        "anti-spoofing guard (CNI bandwidth plugin?)",
-        {{"device", device}});
-  }
-  bypassable_ = *std::move(found);
-}
-
 std::vector<std::string> InterfaceTracker::problems() const {
   std::vector<std::string> out;
   if (!bridge_problem_.empty()) out.push_back(bridge_problem_);
-  for (const std::string& device : bypassable_) {
-    out.push_back("anti-spoofing on " + device +
-                  " can be bypassed: an ingress qdisc there can redirect "
-                  "frames before the guard (CNI bandwidth plugin?)");
-  }
   return out;
 }
 

@@ -18,8 +18,6 @@
 // It also checks, on each discovery, that bridged pods are filtered at
 // all (br_netfilter, links::InterfaceDiscovery::EnsureBridgeFiltering),
 // turning it on where it can; while they are not, the daemon is not ready.
-// And it notes devices with an ingress qdisc, whose guard a tc redirect
-// can bypass (reported, not fatal: the policy chains still hold).
 //
 // Guarded networks (a Docker host's bridge subnets, from the sources) are
 // kept sorted and de-duplicated; a change goes to `networks_changed`.
@@ -75,8 +73,6 @@ class InterfaceTracker {
   const std::string& bridge_filtering_problem() const {
     return bridge_problem_;
   }
-  // Local pods' devices whose guard a tc ingress redirect can bypass.
-  const std::set<std::string>& bypassable_guards() const { return bypassable_; }
   // Everything that keeps the node from enforcing fully, one line each.
   std::vector<std::string> problems() const;
 
@@ -84,7 +80,6 @@ class InterfaceTracker {
   void Arm(Timers::Clock::duration delay);
   void CheckBridgeFiltering(
       const std::map<schema::IpAddress, std::string>& local);
-  void CheckIngressQdiscs(const std::set<std::string>& devices);
 
   Timers& timers_;
   links::InterfaceDiscovery& discovery_;
@@ -96,8 +91,7 @@ class InterfaceTracker {
   std::vector<schema::IpPrefix> networks_;
   std::string bridge_problem_;
   std::set<std::string> contested_;  // Devices two pods claim (logged).
-  std::set<std::string> bypassable_;
-  std::set<std::string> refused_;  // Reported devices not taken (logged).
+  std::set<std::string> refused_;    // Reported devices not taken (logged).
   Timers::TimerId timer_ = 0;
 };
 

@@ -207,11 +207,6 @@ void NodeAgent::UpdateGauges() {
                 "(br_netfilter off and not settable); /readyz fails then.")
       .Set(tracker_->bridge_filtering_problem().empty() ? 0 : 1);
   metrics_
-      .GetGauge("podwall_bypassable_guards",
-                "Local pods' devices with an ingress qdisc, whose "
-                "anti-spoofing guard a tc redirect can bypass.")
-      .Set(static_cast<double>(tracker_->bypassable_guards().size()));
-  metrics_
       .GetGauge("podwall_unnumbered_rules",
                 "Rules without a connection-mark number (all in use): their "
                 "flows are logged without the rule's name.")

@@ -458,24 +458,6 @@ TEST_F(ControlApiTest, BridgedPodsUnfiltered_ReadyzAndStatusSayWhy) {
               HasSubstr("podwall_bridge_filtering_problem 1"));
 }
 
-// The bandwidth plugin's ingress qdisc on a pod's veth: its guard can be
-// bypassed by a tc redirect. Said in status and metrics; the node still
-// enforces policy, so it stays ready.
-TEST_F(ControlApiTest, IngressQdiscOnAPodsDevice_Reported_StillReady) {
-  discovery_.ingress_qdiscs() = {"veth-b"};
-  StartWithCluster();
-  MakeApi();
-  timers_.Advance(milliseconds(10));
-  EXPECT_EQ(Get("/readyz").status, 200);
-  EXPECT_THAT(Get("/v1/status").body,
-              HasSubstr("anti-spoofing on veth-b can be bypassed"));
-  EXPECT_THAT(Get("/metrics").body, HasSubstr("podwall_bypassable_guards 1"));
-  discovery_.ingress_qdiscs().clear();
-  agent_->RefreshInterfacesSoon();
-  timers_.Advance(milliseconds(100));
-  EXPECT_THAT(Get("/v1/status").body, HasSubstr("\"enforcement_problems\":[]"));
-}
-
 TEST_F(ControlApiTest, CniAddOverHttp_IsAStreamAnsweredLater) {
   StartWithCluster();
   MakeApi();

@@ -25,15 +25,6 @@ class FakeInterfaceDiscovery : public InterfaceDiscovery {
     return bridge_problem_;
   }
 
-  absl::StatusOr<std::set<std::string>> DevicesWithIngressQdisc(
-      const std::set<std::string>& devices) override {
-    std::set<std::string> out;
-    for (const std::string& d : devices) {
-      if (ingress_qdiscs_.contains(d)) out.insert(d);
-    }
-    return out;
-  }
-
   bool IsPodDevice(const std::string& name) override {
     return !not_pod_devices_.contains(name);
   }
@@ -50,8 +41,6 @@ class FakeInterfaceDiscovery : public InterfaceDiscovery {
     bridge_problem_ = std::move(problem);
   }
   const std::set<std::string>& last_devices() const { return last_devices_; }
-  // Devices with an ingress qdisc.
-  std::set<std::string>& ingress_qdiscs() { return ingress_qdiscs_; }
   // Names IsPodDevice refuses (every other name is a pod device).
   std::set<std::string>& not_pod_devices() { return not_pod_devices_; }
   const std::set<schema::IpAddress>& last_wanted() const {
@@ -65,7 +54,6 @@ class FakeInterfaceDiscovery : public InterfaceDiscovery {
   std::set<schema::IpAddress> last_wanted_;
   std::string bridge_problem_;
   std::set<std::string> last_devices_;
-  std::set<std::string> ingress_qdiscs_;
   std::set<std::string> not_pod_devices_;
 };
 

@@ -34,12 +34,6 @@ class InterfaceDiscovery {
   virtual std::string EnsureBridgeFiltering(
       const std::set<std::string>& devices) = 0;
 
-  // Of `devices`, those whose ingress a tc qdisc can redirect before the
-  // netdev hook (ingress_qdiscs.h): their anti-spoofing guard may be
-  // bypassed. Internal error when the kernel cannot be read.
-  virtual absl::StatusOr<std::set<std::string>> DevicesWithIngressQdisc(
-      const std::set<std::string>& devices) = 0;
-
   // Whether `name` is a device that can be a pod's host side: it exists
   // and is one end of a pair (a veth: its peer is another device). A
   // reported name that is not (a typo, an IFB device, a name no device

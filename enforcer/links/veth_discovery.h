@@ -23,7 +23,6 @@
 
 #include "absl/status/statusor.h"
 #include "enforcer/links/bridge_filtering.h"
-#include "enforcer/links/ingress_qdiscs.h"
 #include "enforcer/links/interface_discovery.h"
 #include "enforcer/links/sysfs_devices.h"
 #include "policy-schema/ip_prefix.h"
@@ -48,10 +47,6 @@ class RtnetlinkInterfaceDiscovery : public InterfaceDiscovery {
   std::string EnsureBridgeFiltering(
       const std::set<std::string>& devices) override {
     return links::EnsureBridgeFiltering(devices);
-  }
-  absl::StatusOr<std::set<std::string>> DevicesWithIngressQdisc(
-      const std::set<std::string>& devices) override {
-    return links::DevicesWithIngressQdisc(devices);
   }
   bool IsPodDevice(const std::string& name) override {
     return links::IsPairedDevice(name);

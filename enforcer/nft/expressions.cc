@@ -65,10 +65,8 @@ void SetRuleComment(nftnl_rule* r, const std::string& comment) {
                       nftnl_udata_buf_len(udata.get()));
 }
 
-namespace {
-
-void Lookup(nftnl_rule* r, const std::string& set, bool verdict_map,
-            bool inverted = false) {
+void AddLookup(nftnl_rule* r, const std::string& set, bool verdict_map,
+               bool inverted) {
   nftnl_expr* e = nftnl_expr_alloc("lookup");
   nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
   nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set.c_str());
@@ -81,6 +79,8 @@ void Lookup(nftnl_rule* r, const std::string& set, bool verdict_map,
   }
   nftnl_rule_add_expr(r, e);
 }
+
+namespace {
 
 // ct state & mask != 0.
 void CtStateAny(nftnl_rule* r, uint32_t mask) {
@@ -176,7 +176,7 @@ void EncodeRuleExprs(const Rule& rule, nftnl_rule* r) {
     }
     case Rule::Kind::kVmap:
       LoadAddress(r, rule.family, rule.field, NFT_REG_1);
-      Lookup(r, rule.set, /*verdict_map=*/true);
+      AddLookup(r, rule.set, /*verdict_map=*/true);
       return;
     case Rule::Kind::kMatch:
       break;
@@ -191,10 +191,10 @@ void EncodeRuleExprs(const Rule& rule, nftnl_rule* r) {
       AddPayload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
                  v4 ? NFT_REG32_02 : NFT_REG32_05);
     }
-    Lookup(r, rule.set, /*verdict_map=*/false);
+    AddLookup(r, rule.set, /*verdict_map=*/false);
     if (!rule.unless_set.empty()) {
       LoadField(r, rule.family, rule.field, NFT_REG_1);
-      Lookup(r, rule.unless_set, /*verdict_map=*/false, /*inverted=*/true);
+      AddLookup(r, rule.unless_set, /*verdict_map=*/false, /*inverted=*/true);
     }
   }
   if (rule.protocol) {

@@ -26,6 +26,10 @@ void AddBitwise(nftnl_rule* r, uint32_t len, const void* mask,
 void AddCounter(nftnl_rule* r);
 // An immediate verdict (NF_ACCEPT, NF_DROP, NFT_RETURN, ...).
 void AddVerdict(nftnl_rule* r, int verdict);
+// Looks register 1 up in set `set` (a verdict map: its verdict applies;
+// otherwise a match, `inverted` for !=).
+void AddLookup(nftnl_rule* r, const std::string& set, bool verdict_map,
+               bool inverted = false);
 // The rule's comment, as nft stores it (user data).
 void SetRuleComment(nftnl_rule* r, const std::string& comment);
 

@@ -57,21 +57,25 @@ absl::Status FakeBackend::Apply(const Op& op, Tables& t) const {
       op.kind != Op::Kind::kAddGuard && op.kind != Op::Kind::kAddGuardRules &&
       op.kind != Op::Kind::kFlushGuard && op.kind != Op::Kind::kDeleteGuard;
   if (inet_op && !t.inet) return Refused(op, kNoEntry);
+  bool* table = op.family == TableFamily::kInet     ? &t.inet
+                : op.family == TableFamily::kNetdev ? &t.netdev
+                                                    : &t.bridge;
   switch (op.kind) {
     case Op::Kind::kAddTable:
-      (op.family == TableFamily::kInet ? t.inet : t.netdev) = true;
+      *table = true;
       return absl::OkStatus();
     case Op::Kind::kDeleteTable:
+      if (!*table) return Refused(op, kNoEntry);
+      *table = false;
       if (op.family == TableFamily::kInet) {
-        if (!t.inet) return Refused(op, kNoEntry);
-        t.inet = false;
         t.sets.clear();
         t.chains.clear();
-      } else {
-        if (!t.netdev) return Refused(op, kNoEntry);
-        t.netdev = false;
-        t.guards.clear();
       }
+      if (op.family != TableFamily::kNetdev) t.guard_base = false;
+      t.guards.clear();
+      return absl::OkStatus();
+    case Op::Kind::kAddGuardBase:
+      t.netdev = t.bridge = t.guard_base = true;
       return absl::OkStatus();
     case Op::Kind::kAddSet: {
       auto it = t.sets.find(op.set->name);
@@ -181,7 +185,7 @@ absl::Status FakeBackend::Apply(const Op& op, Tables& t) const {
       return absl::OkStatus();
     }
     case Op::Kind::kAddGuard: {
-      if (!t.netdev) return Refused(op, kNoEntry);
+      if (!t.guard_base) return Refused(op, kNoEntry);
       if (devices_ && !devices_->contains(op.guard->device)) {
         return Refused(op, kNoEntry);
       }
@@ -190,19 +194,19 @@ absl::Status FakeBackend::Apply(const Op& op, Tables& t) const {
     }
     case Op::Kind::kAddGuardRules: {
       auto it = t.guards.find(op.guard->device);
-      if (!t.netdev || it == t.guards.end()) return Refused(op, kNoEntry);
+      if (!t.guard_base || it == t.guards.end()) return Refused(op, kNoEntry);
       it->second.push_back(*op.guard);
       return absl::OkStatus();
     }
     case Op::Kind::kFlushGuard: {
       auto it = t.guards.find(op.name);
-      if (!t.netdev || it == t.guards.end()) return Refused(op, kNoEntry);
+      if (!t.guard_base || it == t.guards.end()) return Refused(op, kNoEntry);
       it->second.clear();
       return absl::OkStatus();
     }
     case Op::Kind::kDeleteGuard: {
       auto it = t.guards.find(op.name);
-      if (!t.netdev || it == t.guards.end()) return Refused(op, kNoEntry);
+      if (!t.guard_base || it == t.guards.end()) return Refused(op, kNoEntry);
       t.guards.erase(it);
       return absl::OkStatus();
     }

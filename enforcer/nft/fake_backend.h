@@ -35,9 +35,13 @@ class FakeBackend : public NftBackend {
   struct Tables {
     bool inet = false;
     bool netdev = false;
+    bool bridge = false;
+    // Chain prerouting and map guard_devices in tables inet and bridge.
+    bool guard_base = false;
     std::map<std::string, Set> sets;      // With their elements, sorted.
     std::map<std::string, Chain> chains;  // With the rules appended.
-    // Guard chains by device: each append of a guard's rules.
+    // Guard chains by device (in netdev, bridge and inet: deleting any of
+    // the tables deletes them): each append of a guard's rules.
     std::map<std::string, std::vector<SpoofGuard>> guards;
   };
 

@@ -149,7 +149,8 @@ TEST_F(FakeBackendTest, InjectedFailures_AndTheLastTransaction) {
   EXPECT_THAT(
       kernel_.last_transaction(),
       ElementsAre("add table inet podwall", "delete table inet podwall",
-                  "add table netdev podwall", "delete table netdev podwall"));
+                  "add table netdev podwall", "delete table netdev podwall",
+                  "add table bridge podwall", "delete table bridge podwall"));
   EXPECT_EQ(kernel_.Dump(), Canonical(ruleset_));
   kernel_.FailOperations(
       [](const Op& op) { return op.kind == Op::Kind::kDeleteTable; });

@@ -13,6 +13,10 @@ using Load = GuardMatch::Load;
 constexpr uint16_t kEthIp = 0x0800;
 constexpr uint16_t kEthArp = 0x0806;
 constexpr uint16_t kEthIp6 = 0x86dd;
+// NFPROTO_IPV4 and NFPROTO_IPV6 (linux/netfilter.h clashes with
+// netinet/in.h).
+constexpr uint8_t kNfprotoIpv4 = 2;
+constexpr uint8_t kNfprotoIpv6 = 10;
 
 // ICMPv6 types (RFC 4443, 4861, 2710, 3810).
 constexpr uint8_t kMldQuery = 130;
@@ -295,6 +299,30 @@ std::vector<GuardStatement> DeliverStatements(const SpoofGuard& g) {
   }
   out.push_back(
       Drop({}, "broadcast, multicast or link-local to isolated " + g.endpoint));
+  return out;
+}
+
+std::vector<GuardStatement> IpGuardStatements(const SpoofGuard& g) {
+  std::vector<GuardStatement> out;
+  for (GuardStatement& s : GuardStatements(g)) {
+    if (s.matches.empty()) continue;
+    GuardMatch& first = s.matches.front();
+    if (first.load != Load::kProtocol || first.negate) continue;
+    const Bytes& ethertype = first.values.front();
+    uint8_t nfproto = 0;
+    if (ethertype == Be16(kEthIp)) nfproto = kNfprotoIpv4;
+    if (ethertype == Be16(kEthIp6)) nfproto = kNfprotoIpv6;
+    if (nfproto == 0) continue;  // ARP.
+    first = {Load::kNfproto,
+             0,
+             1,
+             {},
+             false,
+             {{nfproto}},
+             "meta nfproto",
+             {nfproto == kNfprotoIpv4 ? "ipv4" : "ipv6"}};
+    out.push_back(std::move(s));
+  }
   return out;
 }
 

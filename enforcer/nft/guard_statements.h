@@ -35,6 +35,7 @@ namespace podwall::nft {
 struct GuardMatch {
   enum class Load : uint8_t {
     kProtocol,   // meta protocol (2 bytes, network order)
+    kNfproto,    // meta nfproto (1 byte: NFPROTO_IPV4 or NFPROTO_IPV6)
     kLinkLayer,  // payload at link-layer header + offset (VLAN tags rebuilt)
     kL4Proto,    // meta l4proto (1 byte)
     kNetwork,    // payload at network header + offset
@@ -62,6 +63,13 @@ struct GuardStatement {
 
 std::vector<GuardStatement> GuardStatements(const SpoofGuard& guard);
 std::vector<GuardStatement> DeliverStatements(const SpoofGuard& guard);
+
+// The statements of GuardStatements about IPv4 and IPv6 packets, for a
+// hook that sees nothing else (inet prerouting), with their `meta protocol`
+// written as `meta nfproto`: nft(8) takes that as table inet's family check
+// and adds none of its own, so the kernel's rules and `nft -f` of the text
+// stay the same.
+std::vector<GuardStatement> IpGuardStatements(const SpoofGuard& guard);
 
 // The statement in nft syntax, written as nft(8) lists what the kernel
 // holds: "<field> [!=] <value>... [counter] accept|drop [comment "..."]".

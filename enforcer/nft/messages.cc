@@ -80,7 +80,15 @@ std::vector<uint8_t> KeyBytes(const Set& set, const schema::IpAddress& a,
 }
 
 uint16_t NfProto(TableFamily f) {
-  return f == TableFamily::kInet ? NFPROTO_INET : NFPROTO_NETDEV;
+  switch (f) {
+    case TableFamily::kInet:
+      return NFPROTO_INET;
+    case TableFamily::kNetdev:
+      return NFPROTO_NETDEV;
+    case TableFamily::kBridge:
+      return NFPROTO_BRIDGE;
+  }
+  return NFPROTO_INET;
 }
 
 void AddTableMsg(NetlinkBatch& batch, uint16_t type, TableFamily family,
@@ -174,6 +182,19 @@ void ChainMsg(NetlinkBatch& batch, uint16_t type, nftnl_chain* c,
   nlmsghdr* nlh = nftnl_nlmsg_build_hdr(batch.Reserve(), type, family,
                                         flags | NLM_F_ACK, batch.NextSeq());
   nftnl_chain_nlmsg_build_payload(nlh, c);
+  batch.Commit(nlh, what);
+}
+
+// A set definition (NEWSET) or its elements (NEWSETELEM, DELSETELEM).
+void SetObjectMsg(NetlinkBatch& batch, uint16_t type, nftnl_set* s,
+                  uint16_t family, uint16_t flags, const std::string& what) {
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(batch.Reserve(), type, family,
+                                        flags | NLM_F_ACK, batch.NextSeq());
+  if (type == NFT_MSG_NEWSET) {
+    nftnl_set_nlmsg_build_payload(nlh, s);
+  } else {
+    nftnl_set_elems_nlmsg_build_payload(nlh, s);
+  }
   batch.Commit(nlh, what);
 }
 
@@ -298,12 +319,41 @@ void EncodeTransaction(const Transaction& tx, NetlinkBatch& batch) {
         ChainMsg(batch, NFT_MSG_DELCHAIN, c.get(), NFPROTO_INET, what);
         break;
       }
+      case Op::Kind::kAddGuardBase:
+        AddTableMsg(batch, NFT_MSG_NEWTABLE, TableFamily::kNetdev, what);
+        AddTableMsg(batch, NFT_MSG_NEWTABLE, TableFamily::kBridge, what);
+        for (uint16_t family : kAfterTcFamilies) {
+          const std::string table =
+              family == NFPROTO_BRIDGE ? " (bridge)" : " (inet)";
+          netlink::NftSet map = BuildGuardMap(family);
+          nftnl_set_set_u32(map.get(), NFTNL_SET_ID, set_id++);
+          SetObjectMsg(batch, NFT_MSG_NEWSET, map.get(), family, NLM_F_CREATE,
+                       "add map guard_devices" + table);
+          netlink::NftChain base = BuildGuardBaseChain(family, true);
+          ChainMsg(batch, NFT_MSG_NEWCHAIN, base.get(), family,
+                   "add chain prerouting" + table);
+          FlushChainMsg(batch, kGuardBaseChain, family,
+                        "flush chain prerouting" + table);
+          netlink::NftRule dispatch = BuildGuardDispatchRule(family);
+          RuleMsg(batch, dispatch.get(), family,
+                  "add the rule of chain prerouting" + table);
+        }
+        break;
       case Op::Kind::kAddGuard: {
-        netlink::NftChain guard = BuildGuardChain(op.guard->device, true);
+        const std::string& device = op.guard->device;
+        netlink::NftChain guard = BuildGuardChain(device, true);
         ChainMsg(batch, NFT_MSG_NEWCHAIN, guard.get(), NFPROTO_NETDEV, what);
-        netlink::NftChain deliver = BuildDeliverChain(op.guard->device, true);
+        netlink::NftChain deliver = BuildDeliverChain(device, true);
         ChainMsg(batch, NFT_MSG_NEWCHAIN, deliver.get(), NFPROTO_NETDEV,
-                 "add delivery chain on " + op.guard->device);
+                 "add delivery chain on " + device);
+        for (uint16_t family : kAfterTcFamilies) {
+          netlink::NftChain late = BuildAfterTcGuardChain(family, device);
+          ChainMsg(batch, NFT_MSG_NEWCHAIN, late.get(), family,
+                   "add anti-spoofing chain after tc on " + device);
+          netlink::NftSet entry = BuildGuardMapElement(family, device, true);
+          SetObjectMsg(batch, NFT_MSG_NEWSETELEM, entry.get(), family,
+                       NLM_F_CREATE, "add the map entry of " + device);
+        }
         break;
       }
       case Op::Kind::kAddGuardRules:
@@ -315,16 +365,32 @@ void EncodeTransaction(const Transaction& tx, NetlinkBatch& batch) {
           RuleMsg(batch, r.get(), NFPROTO_NETDEV,
                   "add delivery rule on " + op.guard->device);
         }
+        for (uint16_t family : kAfterTcFamilies) {
+          for (netlink::NftRule& r :
+               BuildAfterTcGuardRules(family, *op.guard)) {
+            RuleMsg(batch, r.get(), family,
+                    "add anti-spoofing rule after tc on " + op.guard->device);
+          }
+        }
         break;
       case Op::Kind::kFlushGuard:
         FlushChainMsg(batch, GuardChainName(op.name), NFPROTO_NETDEV, what);
         FlushChainMsg(batch, DeliverChainName(op.name), NFPROTO_NETDEV, what);
+        for (uint16_t family : kAfterTcFamilies) {
+          FlushChainMsg(batch, GuardChainName(op.name), family, what);
+        }
         break;
       case Op::Kind::kDeleteGuard: {
         netlink::NftChain guard = BuildGuardChain(op.name, false);
         ChainMsg(batch, NFT_MSG_DELCHAIN, guard.get(), NFPROTO_NETDEV, what);
         netlink::NftChain deliver = BuildDeliverChain(op.name, false);
         ChainMsg(batch, NFT_MSG_DELCHAIN, deliver.get(), NFPROTO_NETDEV, what);
+        for (uint16_t family : kAfterTcFamilies) {
+          netlink::NftSet entry = BuildGuardMapElement(family, op.name, false);
+          SetObjectMsg(batch, NFT_MSG_DELSETELEM, entry.get(), family, 0, what);
+          netlink::NftChain late = BuildAfterTcGuardChain(family, op.name);
+          ChainMsg(batch, NFT_MSG_DELCHAIN, late.get(), family, what);
+        }
         break;
       }
     }

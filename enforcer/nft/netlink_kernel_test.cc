@@ -386,7 +386,8 @@ TEST_F(NetlinkKernelTest, NodeSyncer_VethPassesToAnotherPod_GuardStays) {
       {*schema::IpAddress::Parse("10.0.1.1"), "veth-moving"}};
   compiler.SetInterfaces(state, veth);
   sync::NodeSyncer syncer(*backend_);
-  ASSERT_TRUE(syncer.Sync(compiler).ok());
+  absl::Status synced = syncer.Sync(compiler);
+  ASSERT_TRUE(synced.ok()) << synced;
   EXPECT_THAT(Shell("nft list table netdev podwall"),
               HasSubstr("spoofed source from x/a"));
   // x/a is renamed x/renamed: same address, same veth.
@@ -494,7 +495,8 @@ TEST_F(NetlinkKernelTest, RepairDrift_EditsByHand_AreUndone) {
   Ruleset r = SmallRuleset();
   r.guards.push_back(
       {"pwdummy0", "x/a", {*schema::IpAddress::Parse("10.0.0.1")}});
-  ASSERT_TRUE(mirror_->Sync(r).ok());
+  absl::Status synced = mirror_->Sync(r);
+  ASSERT_TRUE(synced.ok()) << synced;
   const std::string clean = Canonical(ListTable());
   const std::string clean_guards = Shell("nft list table netdev podwall");
   auto repaired = mirror_->RepairDrift();

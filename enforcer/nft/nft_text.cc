@@ -112,11 +112,44 @@ std::string RuleText(const Rule& r) {
   return out;
 }
 
+// The map of guards after tc (ruleset.h, SpoofGuard).
+std::string GuardMapText(const std::vector<SpoofGuard>& guards) {
+  std::string out =
+      "\t# each guarded device's frames after tc: its guard\n"
+      "\tmap guard_devices {\n\t\ttype ifname : verdict\n\t\telements = { ";
+  for (std::size_t i = 0; i < guards.size(); ++i) {
+    if (i > 0) out += ",\n\t\t\t     ";
+    absl::StrAppend(&out, "\"", guards[i].device, "\" : jump ",
+                    kGuardChainPrefix, guards[i].device);
+  }
+  return out + " }\n\t}\n";
+}
+
+// Chain prerouting and the guards' chains after tc, in table inet (only
+// their IP rules) or bridge.
+std::string GuardsAfterTcText(const std::vector<SpoofGuard>& guards,
+                              bool ip_only) {
+  std::string out =
+      "\tchain prerouting {\n"
+      "\t\ttype filter hook prerouting priority -500; policy accept;\n"
+      "\t\tiifname vmap @guard_devices\n\t}\n";
+  for (const SpoofGuard& g : guards) {
+    absl::StrAppend(&out, "\t# anti-spoofing for ", g.endpoint,
+                    " after tc\n\tchain ", kGuardChainPrefix, g.device, " {\n");
+    for (const GuardStatement& s :
+         ip_only ? IpGuardStatements(g) : GuardStatements(g)) {
+      absl::StrAppend(&out, "\t\t", GuardStatementText(s), "\n");
+    }
+    out += "\t}\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string ToNftText(const Ruleset& ruleset) {
   std::string out =
-      "# podwall ruleset: replaces table inet podwall in one transaction.\n"
+      "# podwall ruleset: replaces podwall's tables in one transaction.\n"
       "table inet podwall\n"
       "delete table inet podwall\n"
       "table inet podwall {\n";
@@ -136,6 +169,7 @@ std::string ToNftText(const Ruleset& ruleset) {
     }
     out += "\t}\n";
   }
+  if (!ruleset.guards.empty()) out += GuardMapText(ruleset.guards);
   for (const Chain& c : ruleset.chains) {
     if (!c.comment.empty()) absl::StrAppend(&out, "\t# ", c.comment, "\n");
     absl::StrAppend(&out, "\tchain ", c.name, " {\n");
@@ -146,7 +180,17 @@ std::string ToNftText(const Ruleset& ruleset) {
       absl::StrAppend(&out, "\t\t", RuleText(r), "\n");
     out += "\t}\n";
   }
+  if (!ruleset.guards.empty()) {
+    out += GuardsAfterTcText(ruleset.guards, /*ip_only=*/true);
+  }
   out += "}\n";
+  out +=
+      "table bridge podwall\n"
+      "delete table bridge podwall\n";
+  if (!ruleset.guards.empty()) {
+    out += "table bridge podwall {\n" + GuardMapText(ruleset.guards) +
+           GuardsAfterTcText(ruleset.guards, /*ip_only=*/false) + "}\n";
+  }
   out +=
       "table netdev podwall\n"
       "delete table netdev podwall\n";

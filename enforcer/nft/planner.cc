@@ -321,9 +321,7 @@ Transaction ToTransaction(const SyncPlan& plan) {
   for (const std::string& name : plan.deleted_sets) {
     named(Op::Kind::kDeleteSet, name);
   }
-  if (!plan.new_guards.empty()) {
-    add({Op::Kind::kAddTable, TableFamily::kNetdev});
-  }
+  if (!plan.new_guards.empty()) add({Op::Kind::kAddGuardBase});
   for (const SpoofGuard* g : plan.new_guards) {
     guard_op(Op::Kind::kAddGuard, *g);
     guard_op(Op::Kind::kAddGuardRules, *g);

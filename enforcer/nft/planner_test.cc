@@ -163,13 +163,14 @@ TEST(PlannerTest, PlanReplace_OverAnything_HoldsOnlyTheNewRuleset) {
     SCOPED_TRACE(name);
     CommitAndCheck(kernel, cache, PlanReplace(ruleset), ruleset);
   }
-  // The replacement starts by deleting both tables whatever they hold.
+  // The replacement starts by deleting the tables whatever they hold.
   const std::vector<std::string>& ops = kernel.last_transaction();
-  ASSERT_GE(ops.size(), 5u);
-  EXPECT_THAT(std::vector<std::string>(ops.begin(), ops.begin() + 5),
+  ASSERT_GE(ops.size(), 7u);
+  EXPECT_THAT(std::vector<std::string>(ops.begin(), ops.begin() + 7),
               ::testing::ElementsAre(
                   "add table inet podwall", "delete table inet podwall",
                   "add table netdev podwall", "delete table netdev podwall",
+                  "add table bridge podwall", "delete table bridge podwall",
                   "add table inet podwall"));
 }
 

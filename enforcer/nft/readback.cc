@@ -22,11 +22,13 @@
 namespace podwall::nft {
 namespace {
 
-// Every rule of podwall's table of `family`, as chain -> fingerprints in
-// order. NotFound when the table is missing.
-absl::StatusOr<std::map<std::string, std::vector<std::string>>> DumpRules(
-    NetlinkSocket& socket, uint16_t family) {
-  std::map<std::string, std::vector<std::string>> rules;
+// Chain -> fingerprints of its rules, in order.
+using ChainRules = std::map<std::string, std::vector<std::string>>;
+
+// Every rule of podwall's table of `family`. NotFound when the table is
+// missing.
+absl::StatusOr<ChainRules> DumpRules(NetlinkSocket& socket, uint16_t family) {
+  ChainRules rules;
   absl::Status st = socket.Dump(
       NFT_MSG_GETRULE, family,
       [&](nlmsghdr* nlh) {
@@ -46,15 +48,16 @@ absl::StatusOr<std::map<std::string, std::vector<std::string>>> DumpRules(
   return rules;
 }
 
-// The names of the sets of table inet podwall.
-absl::StatusOr<std::set<std::string>> DumpSetNames(NetlinkSocket& socket) {
+// The names of the sets of podwall's table of `family`.
+absl::StatusOr<std::set<std::string>> DumpSetNames(NetlinkSocket& socket,
+                                                   uint16_t family) {
   std::set<std::string> names;
   RETURN_IF_ERROR(socket.Dump(
-      NFT_MSG_GETSET, NFPROTO_INET,
+      NFT_MSG_GETSET, family,
       [&](nlmsghdr* nlh) {
         netlink::NftSet s(nftnl_set_alloc());
         nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, kTableName);
-        nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
+        nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, family);
         nftnl_set_nlmsg_build_payload(nlh, s.get());
       },
       [&](const nlmsghdr* nlh) {
@@ -84,16 +87,17 @@ int CollectElement(nftnl_set_elem* e, void* data) {
 
 // Fingerprints of the elements of set `name`, sorted. NotFound when the
 // set is missing.
-absl::StatusOr<std::vector<std::string>> DumpElements(NetlinkSocket& socket,
-                                                      const std::string& name) {
+absl::StatusOr<std::vector<std::string>> DumpElements(
+    NetlinkSocket& socket, const std::string& name,
+    uint16_t family = NFPROTO_INET) {
   std::vector<std::string> got;
   RETURN_IF_ERROR(socket.Dump(
-      NFT_MSG_GETSETELEM, NFPROTO_INET,
+      NFT_MSG_GETSETELEM, family,
       [&](nlmsghdr* nlh) {
         netlink::NftSet s(nftnl_set_alloc());
         nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, kTableName);
         nftnl_set_set_str(s.get(), NFTNL_SET_NAME, name.c_str());
-        nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
+        nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, family);
         nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
       },
       [&](const nlmsghdr* nlh) {
@@ -110,42 +114,56 @@ absl::StatusOr<std::vector<std::string>> DumpElements(NetlinkSocket& socket,
 
 absl::StatusOr<bool> KernelHolds(NetlinkSocket& socket,
                                  const Ruleset& ruleset) {
-  // Rules, chain by chain.
+  // Rules, chain by chain (a chain without rules is not in a dump), table
+  // by table; a missing netdev or bridge table holds no rules.
   auto inet = DumpRules(socket, NFPROTO_INET);
   if (absl::IsNotFound(inet.status())) return false;
   if (!inet.ok()) return inet.status();
-  std::size_t expected_chains = 0;
+  ChainRules want_inet, want_netdev, want_bridge;
   for (const Chain& chain : ruleset.chains) {
-    const std::vector<std::string> want = RuleFingerprints(chain);
-    if (want.empty()) continue;
-    ++expected_chains;
-    auto it = inet->find(chain.name);
-    if (it == inet->end() || it->second != want) return false;
+    std::vector<std::string> want = RuleFingerprints(chain);
+    if (!want.empty()) want_inet[chain.name] = std::move(want);
   }
-  if (inet->size() != expected_chains) return false;
-  auto netdev = DumpRules(socket, NFPROTO_NETDEV);
-  if (!netdev.ok() && !absl::IsNotFound(netdev.status())) {
-    return netdev.status();
-  }
-  // Both chains of each guard; a chain without rules is not in the dump.
-  std::size_t expected_device_chains = 0;
   for (const SpoofGuard& g : ruleset.guards) {
     const std::pair<std::string, std::vector<std::string>> chains[] = {
         {GuardChainName(g.device), GuardFingerprints(g)},
         {DeliverChainName(g.device), DeliverFingerprints(g)}};
     for (const auto& [name, want] : chains) {
-      if (want.empty()) continue;
-      ++expected_device_chains;
-      if (!netdev.ok()) return false;
-      auto it = netdev->find(name);
-      if (it == netdev->end() || it->second != want) return false;
+      if (!want.empty()) want_netdev[name] = want;
     }
+    want_inet[GuardChainName(g.device)] =
+        AfterTcGuardFingerprints(NFPROTO_INET, g);
+    want_bridge[GuardChainName(g.device)] =
+        AfterTcGuardFingerprints(NFPROTO_BRIDGE, g);
   }
-  if ((netdev.ok() ? netdev->size() : 0) != expected_device_chains) {
-    return false;
+  const std::vector<std::string> dispatch = {
+      RuleFingerprint(BuildGuardDispatchRule(NFPROTO_INET).get())};
+  if (!ruleset.guards.empty()) {
+    want_inet[kGuardBaseChain] = dispatch;
+    want_bridge[kGuardBaseChain] = dispatch;
+  } else if (inet->contains(kGuardBaseChain) &&
+             inet->at(kGuardBaseChain) == dispatch) {
+    inet->erase(kGuardBaseChain);  // Left when the last guard went.
   }
-  // Sets by name, then their elements.
-  ASSIGN_OR_RETURN(std::set<std::string> names, DumpSetNames(socket));
+  if (*inet != want_inet) return false;
+  for (auto [family, want] : {std::pair{NFPROTO_NETDEV, &want_netdev},
+                              std::pair{NFPROTO_BRIDGE, &want_bridge}}) {
+    auto got = DumpRules(socket, family);
+    if (!got.ok() && !absl::IsNotFound(got.status())) return got.status();
+    ChainRules none;
+    ChainRules& have = got.ok() ? *got : none;
+    if (ruleset.guards.empty() && family == NFPROTO_BRIDGE &&
+        have.contains(kGuardBaseChain) &&
+        have.at(kGuardBaseChain) == dispatch) {
+      have.erase(kGuardBaseChain);
+    }
+    if (have != *want) return false;
+  }
+  // Sets by name, then their elements; the guards' maps by device.
+  ASSIGN_OR_RETURN(std::set<std::string> names,
+                   DumpSetNames(socket, NFPROTO_INET));
+  const bool guard_map = names.erase(kGuardMapName) > 0;
+  if (!ruleset.guards.empty() && !guard_map) return false;
   if (names.size() != ruleset.sets.size()) return false;
   for (const Set& set : ruleset.sets) {
     if (!names.contains(set.name)) return false;
@@ -154,6 +172,15 @@ absl::StatusOr<bool> KernelHolds(NetlinkSocket& socket,
     if (absl::IsNotFound(got.status())) return false;
     if (!got.ok()) return got.status();
     if (*got != ElementFingerprints(set)) return false;
+  }
+  if (ruleset.guards.empty()) return true;
+  const std::vector<std::string> entries = GuardMapFingerprints(ruleset.guards);
+  for (uint16_t family : kAfterTcFamilies) {
+    absl::StatusOr<std::vector<std::string>> got =
+        DumpElements(socket, kGuardMapName, family);
+    if (absl::IsNotFound(got.status())) return false;
+    if (!got.ok()) return got.status();
+    if (*got != entries) return false;
   }
   return true;
 }
@@ -202,6 +229,26 @@ std::vector<std::string> DeliverFingerprints(const SpoofGuard& guard) {
   for (netlink::NftRule& r : BuildDeliverRules(guard)) {
     out.push_back(RuleFingerprint(r.get()));
   }
+  return out;
+}
+
+std::vector<std::string> AfterTcGuardFingerprints(uint16_t family,
+                                                  const SpoofGuard& guard) {
+  std::vector<std::string> out;
+  for (netlink::NftRule& r : BuildAfterTcGuardRules(family, guard)) {
+    out.push_back(RuleFingerprint(r.get()));
+  }
+  return out;
+}
+
+std::vector<std::string> GuardMapFingerprints(
+    const std::vector<SpoofGuard>& guards) {
+  std::vector<std::string> out;
+  for (const SpoofGuard& g : guards) {
+    netlink::NftSet s = BuildGuardMapElement(NFPROTO_INET, g.device, true);
+    nftnl_set_elem_foreach(s.get(), CollectElement, &out);
+  }
+  std::sort(out.begin(), out.end());
   return out;
 }
 

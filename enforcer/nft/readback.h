@@ -31,6 +31,12 @@ std::string RuleFingerprint(const nftnl_rule* rule);
 std::vector<std::string> RuleFingerprints(const Chain& chain);
 std::vector<std::string> GuardFingerprints(const SpoofGuard& guard);
 std::vector<std::string> DeliverFingerprints(const SpoofGuard& guard);
+// Of the guard's chain after tc in the table of `family`.
+std::vector<std::string> AfterTcGuardFingerprints(uint16_t family,
+                                                  const SpoofGuard& guard);
+// Of the entries of map guard_devices, sorted.
+std::vector<std::string> GuardMapFingerprints(
+    const std::vector<SpoofGuard>& guards);
 std::string ElementFingerprint(const void* key, uint32_t key_len,
                                uint32_t flags, const std::string& jump);
 // Sorted.

@@ -119,6 +119,14 @@ struct Chain {
 //    own unicast addresses (which the forward chain
 //    then judges) reach it; broadcast, multicast, link-local and non-IP
 //    frames, which no policy can attribute, do not.
+// A tc filter on the device's ingress runs before the netdev hook, and a
+// frame it redirects (the CNI bandwidth plugin sends all to an IFB device)
+// comes back to the device with that hook skipped. So the guard is kept a
+// second time where such frames still pass: in tables bridge and inet
+// podwall, a prerouting chain (priority -500) looks the input device up in
+// map guard_devices and jumps to that table's guard_<device>, a copy of the
+// guard (in inet only its IPv4/IPv6 rules; bridged frames of every kind
+// meet the bridge table's). guard_rules.h builds them.
 struct SpoofGuard {
   std::string device;    // Host-side veth.
   std::string endpoint;  // "namespace/pod", for the comment.

@@ -6,7 +6,15 @@ namespace podwall::nft {
 namespace {
 
 const char* FamilyName(TableFamily f) {
-  return f == TableFamily::kInet ? "inet" : "netdev";
+  switch (f) {
+    case TableFamily::kInet:
+      return "inet";
+    case TableFamily::kNetdev:
+      return "netdev";
+    case TableFamily::kBridge:
+      return "bridge";
+  }
+  return "?";
 }
 
 }  // namespace
@@ -58,6 +66,8 @@ std::string Describe(const Op& op) {
       return absl::StrCat("flush chain ", op.name);
     case Op::Kind::kDeleteChain:
       return absl::StrCat("delete chain ", op.name);
+    case Op::Kind::kAddGuardBase:
+      return "add the tables and chains of guards after tc";
     case Op::Kind::kAddGuard:
       return absl::StrCat("add anti-spoofing chain on ", op.guard->device);
     case Op::Kind::kAddGuardRules:
@@ -73,7 +83,8 @@ std::string Describe(const Op& op) {
 Transaction DeleteTablesTransaction() {
   Transaction tx;
   // Creating first makes the delete succeed whether or not a table exists.
-  for (TableFamily f : {TableFamily::kInet, TableFamily::kNetdev}) {
+  for (TableFamily f :
+       {TableFamily::kInet, TableFamily::kNetdev, TableFamily::kBridge}) {
     tx.ops.push_back({Op::Kind::kAddTable, f});
     tx.ops.push_back({Op::Kind::kDeleteTable, f});
   }

@@ -18,7 +18,7 @@
 
 namespace podwall::nft {
 
-enum class TableFamily : uint8_t { kInet, kNetdev };
+enum class TableFamily : uint8_t { kInet, kNetdev, kBridge };
 
 struct Op {
   enum class Kind : uint8_t {
@@ -33,10 +33,16 @@ struct Op {
     kAddRules,        // Every rule of `chain`, appended in order.
     kFlushChain,      // Every rule of chain `name`.
     kDeleteChain,     // Chain `name`: empty, and no map entry jumps to it.
-    kAddGuard,        // The netdev chain of `guard`, hooked on its device.
-    kAddGuardRules,   // The rules of `guard`, appended.
-    kFlushGuard,      // Every rule of the guard chain on device `name`.
-    kDeleteGuard,     // The (empty) guard chain on device `name`.
+    // Tables netdev and bridge, and what guards after tc need in tables
+    // bridge and inet (ruleset.h, SpoofGuard): map guard_devices and chain
+    // prerouting with its one rule (rewritten). Table inet must exist.
+    kAddGuardBase,
+    kAddGuard,       // The device chains of `guard` (its netdev chains, hooked
+                     // on its device, and its chains after tc with their map
+                     // entries).
+    kAddGuardRules,  // The rules of `guard`, appended to each of them.
+    kFlushGuard,     // Every rule of the chains of the guard of device `name`.
+    kDeleteGuard,    // Those (empty) chains, and their map entries.
   };
   Kind kind = Kind::kAddTable;
   TableFamily family = TableFamily::kInet;
@@ -60,7 +66,7 @@ struct Transaction {
 // to set pods_..._v4", "delete anti-spoofing chain on veth1".
 std::string Describe(const Op& op);
 
-// The transaction that deletes podwall's tables (inet and netdev) whether
+// The transaction that deletes podwall's tables (inet, netdev, bridge) whether
 // or not they exist, and touches nothing else.
 Transaction DeleteTablesTransaction();
 

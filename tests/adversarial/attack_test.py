@@ -16,6 +16,9 @@ pod's (y/a, selected by no policy) are captured meanwhile. Checks:
     x/b's IPv6 address, does not move the node's or y/a's neighbour entry
     to x/a's MAC; router advertisements and redirects from x/a reach no one;
   - spoofing the allowed peer's address (x/c's) does not reach x/b;
+  - class 4: with a tc ingress redirect to an IFB device on x/a's veth (as
+    the CNI bandwidth plugin makes), x/a's spoofed packets (and ARP, when
+    bridged) skip its netdev guard and are dropped by the guard after tc;
   - class 9: with br_netfilter's knobs off in the node's namespace before
     it starts, podwalld turns them on (bridge) and reports no problem;
   - what is legitimate still works: x/c reaches x/b over IPv4 and IPv6 with
@@ -115,6 +118,21 @@ def gateway_mac(pod, gateway):
         if n.get("lladdr"):
             return n["lladdr"]
     return "ff:ff:ff:ff:ff:ff"
+
+
+def host_veth(cluster, pod):
+    """The node's end of the pod's eth0."""
+    peer = ns_json(pod.ns, "link", "show", "eth0")[0]["link_index"]
+    return next(link["ifname"] for link in ns_json(cluster.node, "link", "show")
+                if link["ifindex"] == peer)
+
+
+def dropped_in(cluster, family, comment):
+    """Packets counted by podwall's rules with `comment` in table `family`."""
+    text = e2e.run(e2e.in_ns(cluster.node, "nft", "list", "table", family, "podwall"),
+                   check=False).stdout
+    return sum(int(m) for line in text.splitlines() if f'"{comment}"' in line
+               for m in re.findall(r"packets (\d+)", line))
 
 
 def main():
@@ -231,15 +249,9 @@ def main():
               and "default" not in routes,
               f"[{topology}] y/a took no route from x/a's advertisements "
               f"(plain, and behind a hop-by-hop header)")
-        drops = e2e.run(e2e.in_ns(cluster.node, "nft", "list", "table", "netdev",
-                                  "podwall")).stdout
-        def dropped(comment):
-            return sum(int(m) for line in drops.splitlines() if f'"{comment}"' in line
-                       for m in re.findall(r"packets (\d+)", line))
-        counts = {c: dropped(c) for c in ("spoofed ARP from x/a",
-                                          "spoofed neighbour advertisement from x/a",
-                                          "router advertisement from x/a",
-                                          "redirect from x/a")}
+        kinds = ("spoofed ARP from x/a", "spoofed neighbour advertisement from x/a",
+                 "router advertisement from x/a", "redirect from x/a")
+        counts = {c: dropped_in(cluster, "netdev", c) for c in kinds}
         check(all(n > 0 for n in counts.values()),
               f"[{topology}] x/a's guard dropped and counted each kind: {counts}")
 
@@ -259,6 +271,52 @@ def main():
             got = capture([b], 1.0, send_node_ra)
             check(134 in fr.icmpv6_types_from(got[b.name], br_mac),
                   f"[{topology}] the node's router advertisement reaches isolated x/b")
+
+        # --- class 4: a tc ingress redirect on x/a's veth --------------------
+        # What the CNI bandwidth plugin installs for a pod's egress limit:
+        # every frame from x/a goes to an IFB device and comes back to the
+        # veth with the netdev ingress hook (x/a's guard) skipped. The guard
+        # after tc (tables bridge and inet) still drops x/a's spoofing.
+        veth = host_veth(cluster, a)
+        ifb = f"{cluster.tag}ifb"[-15:]
+        for cmd in (["ip", "link", "add", ifb, "type", "ifb"],
+                    ["ip", "link", "set", ifb, "up"],
+                    ["tc", "qdisc", "add", "dev", veth, "ingress"],
+                    ["tc", "filter", "add", "dev", veth, "parent", "ffff:", "protocol", "all",
+                     "u32", "match", "u32", "0", "0",
+                     "action", "mirred", "egress", "redirect", "dev", ifb]):
+            e2e.run(e2e.in_ns(cluster.node, *cmd))
+        spoof = "spoofed source from x/a"
+        netdev_before = dropped_in(cluster, "netdev", spoof)
+        redirected = [fr.udp4_frame(to_b, a.mac, c.v4, b.v4, b"PW-TC-SPOOF-C4"),
+                      fr.udp6_frame(to_b, a.mac, c.v6, b.v6, b"PW-TC-SPOOF-C6")]
+        if bridged:
+            # Routed pods' ARP concerns only their own veth: the node routes
+            # to each pod over its own.
+            redirected.append(fr.arp_frame(bcast, a.mac, 1, a.mac, b.v4,
+                                           "00:00:00:00:00:00", b.v4))
+        got = capture([b, o], 1.5, lambda: send_frames(a, redirected))
+        ifb_packets = int(ns_json(cluster.node, "-s", "link", "show", ifb)[0]
+                          ["stats64"]["tx"]["packets"])
+        check(ifb_packets >= 2 and dropped_in(cluster, "netdev", spoof) == netdev_before,
+              f"[{topology}] tc redirected x/a's frames through {ifb} ({ifb_packets} packets) "
+              f"past its netdev guard")
+        for marker in ("PW-TC-SPOOF-C4", "PW-TC-SPOOF-C6"):
+            check(not seen(got[b.name], marker),
+                  f"[{topology}] {marker}: spoofing x/c past tc not received by x/b")
+        after_tc = sum(dropped_in(cluster, t, spoof) for t in ("bridge", "inet"))
+        check(after_tc >= 2, f"[{topology}] the guard after tc dropped and counted them ({after_tc})")
+        if bridged:
+            check(a.mac not in neighbour_mac(cluster.node, b.v4)
+                  and a.mac not in neighbour_mac(o.ns, b.v4),
+                  f"[{topology}] ARP with x/b's address past tc poisons no neighbour entry")
+            check(dropped_in(cluster, "bridge", "spoofed ARP from x/a") > 0,
+                  f"[{topology}] the bridge table's guard dropped the ARP")
+        ok = cluster.probe_from("x/a", [{"id": "o", "proto": "tcp", "host": o.v4,
+                                          "port": 80, "timeout": 3.0}])
+        check(ok["o"], f"[{topology}] x/a's own traffic still flows through the redirect")
+        e2e.run(e2e.in_ns(cluster.node, "tc", "qdisc", "del", "dev", veth, "ingress"))
+        e2e.run(e2e.in_ns(cluster.node, "ip", "link", "del", ifb))
 
         # --- what is legitimate still works ---------------------------------
         for ns in (c.ns, b.ns, cluster.node):

@@ -182,8 +182,8 @@ def main():
 
         # The bandwidth plugin between the bridge and podwall-cni: its IFB
         # device is listed after the pod's eth0 and is not the pod's; its
-        # tc ingress redirect on the veth is reported, since a redirected
-        # frame skips the veth's anti-spoofing hook.
+        # tc ingress redirect on the veth skips the netdev hook, so the veth
+        # is guarded after tc too (tables bridge and inet).
         pods.make("shaped", 95)
         bw = {"cniVersion": "1.0.0", "name": cluster.tag, "type": "bandwidth",
               "runtimeConfig": {"bandwidth": {"egressRate": 100000000,
@@ -201,9 +201,14 @@ def main():
                                    "podwall")).stdout
         check(f"guard_{shaped_veth}" in guards and f"guard_{ifb}" not in guards,
               f"the veth ({shaped_veth}) is guarded, not the IFB device ({ifb})")
-        s = runner.wait(lambda s: any(shaped_veth in p for p in s["enforcement_problems"]),
-                        "reporting the ingress qdisc", 5)
-        check(True, f"the bypassable guard is reported: {s['enforcement_problems']}")
+        for family in ("bridge", "inet"):
+            table = e2e.run(e2e.in_ns(cluster.node, "nft", "list", "map", family, "podwall",
+                                      "guard_devices")).stdout
+            check(f'"{shaped_veth}" : jump guard_{shaped_veth}' in table
+                  and ifb not in table,
+                  f"the veth is guarded after tc in table {family}, not the IFB device")
+        check(runner.status()["enforcement_problems"] == [],
+              "a tc redirect is no enforcement problem any more")
 
         # CHECK.
         r, _ = pods.podwall_cni("CHECK", "new")

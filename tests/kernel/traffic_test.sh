@@ -160,23 +160,34 @@ ip netns exec "$tag-c" ip addr del "$spoof/32" dev eth0
 ip netns exec "$tag-c" ip neigh flush all
 check allow c tcp b 80
 
-# The guards as the netlink batch wrote them must list exactly as nft(8)
-# loading the dry-run text writes them.
+# The tables with guards (netdev; bridge and inet, after tc) as the
+# netlink batch wrote them must list exactly as nft(8) loading the dry-run
+# text writes them.
 files=(--node-name node-1 -f "$work/pods.yaml" -f "$work/policy.yaml")
+list_tables() {
+  for family in inet netdev bridge; do
+    ip netns exec "$node" nft list table "$family" podwall | sed 's/packets [0-9]* bytes [0-9]*//'
+  done
+}
 ip netns exec "$node" "$podwall" apply "${files[@]}" >/dev/null
-via_netlink=$(ip netns exec "$node" nft list table netdev podwall | sed 's/packets [0-9]* bytes [0-9]*//')
+via_netlink=$(list_tables)
 ip netns exec "$node" "$podwall" apply --dry-run "${files[@]}" | ip netns exec "$node" nft -f - ||
   { echo "FAIL [$topology]: nft rejects the dry-run text with guards"; fail=1; }
-via_nft=$(ip netns exec "$node" nft list table netdev podwall | sed 's/packets [0-9]* bytes [0-9]*//')
+via_nft=$(list_tables)
 if [[ "$via_netlink" != "$via_nft" ]]; then
-  echo "FAIL [$topology]: guards differ between netlink and nft -f"
+  echo "FAIL [$topology]: tables differ between netlink and nft -f"
   diff <(echo "$via_netlink") <(echo "$via_nft"); fail=1
+elif [[ "$via_netlink" != *"chain guard_"*"chain guard_"*"chain guard_"* ]]; then
+  echo "FAIL [$topology]: guards missing from the listing"; fail=1
 else
-  echo "ok   [$topology]: guards via netlink == via nft -f"
+  echo "ok   [$topology]: tables with guards via netlink == via nft -f"
 fi
 
 ip netns exec "$node" "$podwall" uninstall >/dev/null || { echo "FAIL: uninstall"; fail=1; }
-ip netns exec "$node" nft list table netdev podwall >/dev/null 2>&1 && { echo "FAIL: netdev table left"; fail=1; }
+for family in netdev bridge; do
+  ip netns exec "$node" nft list table "$family" podwall >/dev/null 2>&1 &&
+    { echo "FAIL: $family table left"; fail=1; }
+done
 ip netns exec "$node" conntrack -F >/dev/null 2>&1
 check allow c tcp a 80
 exit $fail
