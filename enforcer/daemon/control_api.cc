@@ -73,6 +73,11 @@ HttpResponse ControlApi::Endpoints(const HttpRequest& req) {
 }
 
 HttpResponse ControlApi::Metrics(const HttpRequest& req) {
+  // Every pod can reach this port (the DaemonSet binds it to the node's
+  // address): reads only, and nothing that names a pod or an address.
+  if (req.method != "GET" && req.method != "HEAD") {
+    return {405, "text/plain", "only GET here\n"};
+  }
   if (req.path == "/metrics") {
     agent_.UpdateGauges();
     return {200, "text/plain; version=0.0.4", metrics_.Render()};

@@ -29,9 +29,24 @@ absl::Status EventLoop::Watch(int fd, std::function<void()> on_readable) {
     return absl::InternalError(
         absl::StrCat("epoll_ctl ADD ", fd, ": ", std::strerror(errno)));
   }
-  watches_[fd] =
-      std::make_shared<std::function<void()>>(std::move(on_readable));
+  watches_[fd] = {
+      std::make_shared<std::function<void()>>(std::move(on_readable)), nullptr};
   return absl::OkStatus();
+}
+
+void EventLoop::WatchWritable(int fd, std::function<void()> on_writable) {
+  auto it = watches_.find(fd);
+  if (it == watches_.end()) return;
+  const bool was = it->second.writable != nullptr;
+  it->second.writable =
+      on_writable
+          ? std::make_shared<std::function<void()>>(std::move(on_writable))
+          : nullptr;
+  if (was == (it->second.writable != nullptr)) return;
+  epoll_event ev{};
+  ev.events = it->second.writable ? EPOLLOUT : EPOLLIN;
+  ev.data.fd = fd;
+  epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev);
 }
 
 void EventLoop::Unwatch(int fd) {
@@ -88,9 +103,11 @@ void EventLoop::Run() {
     }
     const int n = epoll_wait(epfd_, events, 32, timeout_ms);
     for (int i = 0; i < n && !stopped_; ++i) {
-      auto it = watches_.find(events[i].data.fd);
+      const int fd = events[i].data.fd;
+      auto it = watches_.find(fd);
       if (it == watches_.end()) continue;
-      std::shared_ptr<std::function<void()>> cb = it->second;
+      std::shared_ptr<std::function<void()>> cb =
+          it->second.writable ? it->second.writable : it->second.readable;
       (*cb)();
     }
     if (!stopped_) RunDueTimers();

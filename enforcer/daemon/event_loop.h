@@ -24,6 +24,10 @@ class EventLoop : public Timers {
 
   // Calls `on_readable` whenever `fd` is readable (level-triggered).
   absl::Status Watch(int fd, std::function<void()> on_readable);
+  // Calls `on_writable` whenever the watched `fd` can take data (or has
+  // failed), instead of `on_readable`, until called again with an empty
+  // function: a reply waits for the peer to read, and its reads wait.
+  void WatchWritable(int fd, std::function<void()> on_writable);
   void Unwatch(int fd);
 
   TimePoint Now() const override { return Clock::now(); }
@@ -44,7 +48,11 @@ class EventLoop : public Timers {
   int epfd_;
   bool stopped_ = false;
   // shared_ptr: a callback may Unwatch its own fd while it runs.
-  std::map<int, std::shared_ptr<std::function<void()>>> watches_;
+  struct Watched {
+    std::shared_ptr<std::function<void()>> readable;
+    std::shared_ptr<std::function<void()>> writable;  // Null: not wanted.
+  };
+  std::map<int, Watched> watches_;
   struct Timer {
     Clock::time_point when;
     std::function<void()> fn;

@@ -1,7 +1,6 @@
 #include "enforcer/daemon/http_server.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,7 +21,6 @@ namespace podwall::daemon {
 namespace {
 
 constexpr std::size_t kMaxRequest = 64 * 1024;
-constexpr auto kIdleTimeout = std::chrono::seconds(5);
 constexpr std::size_t kMaxStreamBacklog = 4 << 20;
 
 absl::Status Errno(const std::string& what) {
@@ -157,7 +155,8 @@ std::string SerializeHttpResponse(const HttpResponse& r) {
 }
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::ListenUnix(
-    EventLoop& loop, const std::string& path, Handler handler) {
+    EventLoop& loop, const std::string& path, Handler handler,
+    HttpLimits limits) {
   sockaddr_un addr{};
   if (path.size() >= sizeof(addr.sun_path)) {
     return absl::InvalidArgumentError(path + ": socket path too long");
@@ -188,14 +187,15 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::ListenUnix(
     return st;
   }
   auto server = std::unique_ptr<HttpServer>(
-      new HttpServer(loop, fd, path, std::move(handler)));
+      new HttpServer(loop, fd, path, std::move(handler), limits));
   server->unix_path_ = path;
   if (absl::Status s = server->Start(); !s.ok()) return s;
   return server;
 }
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::ListenTcp(
-    EventLoop& loop, const std::string& host_port, Handler handler) {
+    EventLoop& loop, const std::string& host_port, Handler handler,
+    HttpLimits limits) {
   const std::size_t colon = host_port.rfind(':');
   int port = 0;
   if (colon == std::string::npos ||
@@ -244,7 +244,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::ListenTcp(
                                   ? absl::StrCat(host, ":", real_port)
                                   : absl::StrCat("[", host, "]:", real_port);
   auto server = std::unique_ptr<HttpServer>(
-      new HttpServer(loop, fd, address, std::move(handler)));
+      new HttpServer(loop, fd, address, std::move(handler), limits));
   if (absl::Status s = server->Start(); !s.ok()) return s;
   return server;
 }
@@ -254,6 +254,7 @@ absl::Status HttpServer::Start() {
 }
 
 HttpServer::~HttpServer() {
+  if (accept_timer_ != 0) loop_.Cancel(accept_timer_);
   while (!connections_.empty()) Close(connections_.begin()->first);
   loop_.Unwatch(fd_);
   close(fd_);
@@ -268,19 +269,80 @@ int HttpServer::NextId() {
   }
 }
 
+std::string HttpServer::PeerOf(int fd) const {
+  if (!unix_path_.empty()) {
+    ucred cred{};
+    socklen_t len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+      return "uid ?";
+    }
+    return cred.uid == 0 ? "" : absl::StrCat("uid ", cred.uid);
+  }
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  char text[INET6_ADDRSTRLEN] = "?";
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+    const void* addr =
+        ss.ss_family == AF_INET
+            ? static_cast<const void*>(
+                  &reinterpret_cast<sockaddr_in*>(&ss)->sin_addr)
+            : static_cast<const void*>(
+                  &reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr);
+    inet_ntop(ss.ss_family, addr, text, sizeof(text));
+  }
+  return text;
+}
+
 void HttpServer::OnAccept() {
   while (true) {
     const int c = accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (c < 0) return;  // EAGAIN, or a transient error: try next time.
+    if (c < 0) {
+      // Out of descriptors or memory, the pending connection stays queued
+      // and the listening socket readable: wait instead of spinning.
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+          errno == ENOMEM) {
+        PauseAccept();
+      }
+      return;  // EAGAIN, or a transient error: try next time.
+    }
+    std::string peer = PeerOf(c);
+    if (connections_.size() >= limits_.max_connections ||
+        (!peer.empty() && per_peer_[peer] >= limits_.max_per_peer)) {
+      if (!peer.empty() && per_peer_[peer] == 0) per_peer_.erase(peer);
+      ++refused_;
+      close(c);
+      continue;
+    }
     const int id = NextId();
     Connection& conn = connections_[id];
     conn.fd = c;
-    conn.timeout = loop_.After(kIdleTimeout, [this, id] {
-      connections_[id].timeout = 0;
-      Close(id);
-    });
+    if (!peer.empty()) ++per_peer_[peer];
+    conn.peer = std::move(peer);
+    Deadline(id, limits_.request_deadline);
     if (!loop_.Watch(c, [this, id] { OnReadable(id); }).ok()) Close(id);
   }
+}
+
+void HttpServer::PauseAccept() {
+  if (!accepting_) return;
+  accepting_ = false;
+  ++accept_pauses_;
+  loop_.Unwatch(fd_);
+  accept_timer_ = loop_.After(limits_.accept_pause, [this] {
+    accept_timer_ = 0;
+    accepting_ = true;
+    if (!loop_.Watch(fd_, [this] { OnAccept(); }).ok()) return;
+    OnAccept();
+  });
+}
+
+void HttpServer::Deadline(int id, std::chrono::milliseconds after) {
+  Connection& conn = connections_.at(id);
+  if (conn.timeout != 0) loop_.Cancel(conn.timeout);
+  conn.timeout = loop_.After(after, [this, id] {
+    connections_[id].timeout = 0;
+    Close(id);
+  });
 }
 
 void HttpServer::Close(int id) {
@@ -289,6 +351,12 @@ void HttpServer::Close(int id) {
   if (it->second.timeout != 0) loop_.Cancel(it->second.timeout);
   const bool announced = it->second.announced;
   const int fd = it->second.fd;
+  if (!it->second.peer.empty()) {
+    auto count = per_peer_.find(it->second.peer);
+    if (count != per_peer_.end() && --count->second == 0) {
+      per_peer_.erase(count);
+    }
+  }
   connections_.erase(it);
   loop_.Unwatch(fd);
   close(fd);
@@ -297,7 +365,7 @@ void HttpServer::Close(int id) {
   if (announced && on_stream_closed_) on_stream_closed_(id);
 }
 
-bool HttpServer::Flush(Connection& conn) {
+bool HttpServer::Flush(int id, Connection& conn) {
   while (!conn.out.empty()) {
     const ssize_t n = send(conn.fd, conn.out.data(), conn.out.size(),
                            MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -305,22 +373,41 @@ bool HttpServer::Flush(Connection& conn) {
       conn.out.erase(0, static_cast<std::size_t>(n));
       continue;
     }
+    if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     return false;  // The client went away.
   }
-  return conn.out.size() <= kMaxStreamBacklog;
+  const bool pending = !conn.out.empty();
+  if (pending != conn.waiting_writable) {
+    conn.waiting_writable = pending;
+    loop_.WatchWritable(
+        conn.fd, pending ? std::function<void()>([this, id] { OnWritable(id); })
+                         : nullptr);
+  }
+  // A whole reply is as large as its handler made it; a stream's client
+  // that falls this far behind is not reading.
+  return conn.finishing || conn.out.size() <= kMaxStreamBacklog;
+}
+
+void HttpServer::OnWritable(int id) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  if (!Flush(id, it->second) ||
+      (it->second.finishing && it->second.out.empty())) {
+    Close(id);
+  }
 }
 
 void HttpServer::FlushStreams() {
-  std::vector<int> broken;
+  std::vector<int> done;
   for (auto& [id, conn] : connections_) {
-    if (conn.streaming && !conn.out.empty() && !Flush(conn)) {
-      broken.push_back(id);
+    if (!conn.out.empty() && !Flush(id, conn)) {
+      done.push_back(id);
     } else if (conn.finishing && conn.out.empty()) {
-      broken.push_back(id);  // Done.
+      done.push_back(id);
     }
   }
-  for (int id : broken) Close(id);
+  for (int id : done) Close(id);
 }
 
 void HttpServer::Finish(int connection, std::string_view data) {
@@ -328,14 +415,18 @@ void HttpServer::Finish(int connection, std::string_view data) {
   auto it = connections_.find(connection);
   if (it == connections_.end()) return;
   it->second.finishing = true;
-  if (it->second.out.empty()) Close(connection);
+  if (it->second.out.empty()) {
+    Close(connection);
+  } else {
+    Deadline(connection, limits_.reply_deadline);
+  }
 }
 
 bool HttpServer::Send(int connection, std::string_view data) {
   auto it = connections_.find(connection);
   if (it == connections_.end() || !it->second.streaming) return false;
   it->second.out.append(data);
-  if (!Flush(it->second)) {
+  if (!Flush(connection, it->second)) {
     Close(connection);
     return false;
   }
@@ -370,7 +461,7 @@ void HttpServer::OnReadable(int id) {
     resp = {400, "text/plain", std::string(req.status().message()) + "\n"};
   } else if (!req->has_value()) {
     if (eof) Close(id);
-    return;  // Wait for the rest.
+    return;  // Wait for the rest, until the deadline.
   } else {
     (*req)->connection = id;
     resp = handler_(**req);
@@ -382,31 +473,27 @@ void HttpServer::OnReadable(int id) {
   // A stream the handler registered is announced when it closes, even
   // when the client already hung up (request and EOF in one read).
   c.announced = resp.stream;
+  c.in.clear();
+  c.streaming = true;  // From now on the connection only writes.
   if (resp.stream && !eof) {
-    c.streaming = true;
-    c.in.clear();
     if (c.timeout != 0) {
       loop_.Cancel(c.timeout);
       c.timeout = 0;
     }
     c.out = SerializeHttpResponse(resp);
-    if (!Flush(c)) Close(id);
+    if (!Flush(id, c)) Close(id);
     return;
   }
+  // A whole reply (or a stream's start to a client that already hung up
+  // its side): sent as the peer takes it, then the connection closes.
   resp.stream = false;
-  // Small responses to local clients: write them out with a bounded wait.
-  const std::string wire = SerializeHttpResponse(resp);
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-  timeval tv{1, 0};
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  std::size_t off = 0;
-  while (off < wire.size()) {
-    const ssize_t n =
-        send(fd, wire.data() + off, wire.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    off += n;
+  c.out = SerializeHttpResponse(resp);
+  c.finishing = true;
+  if (!Flush(id, c) || c.out.empty()) {
+    Close(id);
+    return;
   }
-  Close(id);
+  Deadline(id, limits_.reply_deadline);
 }
 
 }  // namespace podwall::daemon

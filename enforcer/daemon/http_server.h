@@ -3,14 +3,19 @@
 
 // A small HTTP/1.1 server on the daemon's event loop, for the control
 // socket (unix) and the metrics endpoint (TCP). One request per connection
-// (Connection: close); requests are read without blocking the loop, and
-// a connection idle for 5 s or sending more than 64 KiB is dropped.
+// (Connection: close). Nothing a client does blocks the loop or grows
+// without bound (HttpLimits): connections are capped in all and per peer
+// (a full server closes new ones at once), a request must arrive complete
+// within its deadline and a reply be taken within another, at most 64 KiB
+// are read, replies are written without blocking as the peer reads, and
+// running out of descriptors pauses accepting instead of spinning.
 // A handler may answer with a stream (GET /v1/flows?follow=1, or a reply
-// that comes later, Finish()): the
-// connection stays open, Send() appends to it without blocking, and a
-// client that stops reading (more than 4 MiB behind) or hangs up is closed
-// and reported to the stream-closed callback.
+// that comes later, Finish()): the connection stays open, Send() appends
+// to it without blocking, and a client that stops reading (more than 4 MiB
+// behind) or hangs up is closed and reported to the stream-closed callback.
 
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -50,6 +55,21 @@ class StreamWriter {
   virtual void FlushStreams() = 0;
 };
 
+struct HttpLimits {
+  // Connections open at once, streams included.
+  std::size_t max_connections = 256;
+  // Of those, from one peer: a uid on the unix socket (root, which runs
+  // podwall-cni and owns the node anyway, is not limited), an address over
+  // TCP.
+  std::size_t max_per_peer = 32;
+  // From accept to a complete request, and from the reply to its last
+  // byte taken by the peer (not for streams: their backlog is capped).
+  std::chrono::milliseconds request_deadline{5000};
+  std::chrono::milliseconds reply_deadline{10000};
+  // After accept fails for want of descriptors or memory.
+  std::chrono::milliseconds accept_pause{200};
+};
+
 class HttpServer : public StreamWriter {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
@@ -57,10 +77,12 @@ class HttpServer : public StreamWriter {
   // Listens on a unix socket at `path` (a stale socket file is replaced,
   // the parent directory created). The file is removed on destruction.
   static absl::StatusOr<std::unique_ptr<HttpServer>> ListenUnix(
-      EventLoop& loop, const std::string& path, Handler handler);
+      EventLoop& loop, const std::string& path, Handler handler,
+      HttpLimits limits = {});
   // Listens on "HOST:PORT" over TCP; port 0 picks a free port.
   static absl::StatusOr<std::unique_ptr<HttpServer>> ListenTcp(
-      EventLoop& loop, const std::string& host_port, Handler handler);
+      EventLoop& loop, const std::string& host_port, Handler handler,
+      HttpLimits limits = {});
   ~HttpServer() override;
 
   HttpServer(const HttpServer&) = delete;
@@ -79,28 +101,45 @@ class HttpServer : public StreamWriter {
     on_stream_closed_ = std::move(fn);
   }
 
+  // Connections closed at accept because a cap was reached, and times
+  // accepting paused for want of descriptors (for metrics and tests).
+  uint64_t refused_connections() const { return refused_; }
+  uint64_t accept_pauses() const { return accept_pauses_; }
+  std::size_t open_connections() const { return connections_.size(); }
+
  private:
-  HttpServer(EventLoop& loop, int fd, std::string address, Handler handler)
+  HttpServer(EventLoop& loop, int fd, std::string address, Handler handler,
+             HttpLimits limits)
       : loop_(loop),
         fd_(fd),
         address_(std::move(address)),
-        handler_(std::move(handler)) {}
+        handler_(std::move(handler)),
+        limits_(limits) {}
   absl::Status Start();
   void OnAccept();
+  void PauseAccept();
   void OnReadable(int id);
   void Close(int id);
+  void Deadline(int id, std::chrono::milliseconds after);
 
   struct Connection {
     int fd = -1;
+    std::string peer;  // For the per-peer cap; empty: not limited.
     std::string in;
     EventLoop::TimerId timeout = 0;
     bool streaming = false;
-    bool finishing = false;  // Close once `out` is sent.
-    std::string out;         // Stream bytes the socket did not take yet.
+    bool finishing = false;         // Close once `out` is sent.
+    std::string out;                // Bytes the socket did not take yet.
+    bool waiting_writable = false;  // The loop calls back when it can.
     // The handler was told of a stream on it: its close is announced.
     bool announced = false;
   };
-  bool Flush(Connection& conn);
+  // Writes what `out` holds without blocking; false when the peer is gone
+  // or too far behind. What is left waits for the socket to take it.
+  bool Flush(int id, Connection& conn);
+  void OnWritable(int id);
+  // The peer key of a new connection (Connection::peer).
+  std::string PeerOf(int fd) const;
   // A connection id not in use: ids, unlike fds, are not reused at once,
   // so a late Send() for a closed stream never reaches a new connection.
   int NextId();
@@ -110,9 +149,15 @@ class HttpServer : public StreamWriter {
   std::string address_;
   std::string unix_path_;
   Handler handler_;
+  HttpLimits limits_;
   std::map<int, Connection> connections_;  // By connection id.
+  std::map<std::string, std::size_t> per_peer_;
   int next_id_ = 1;
   std::function<void(int)> on_stream_closed_;
+  bool accepting_ = true;
+  EventLoop::TimerId accept_timer_ = 0;
+  uint64_t refused_ = 0;
+  uint64_t accept_pauses_ = 0;
 };
 
 // Parses a complete request from `data`: nullopt while more bytes are

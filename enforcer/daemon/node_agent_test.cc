@@ -436,6 +436,11 @@ TEST_F(ControlApiTest, Routes_AnswerFromTheParts) {
   bad.path = "/v1/endpoints";
   bad.body = "{not json";
   EXPECT_EQ(api_->Control(bad).status, 400);
+  // The metrics port, which pods reach, only reads.
+  HttpRequest post_metrics;
+  post_metrics.method = "POST";
+  post_metrics.path = "/metrics";
+  EXPECT_EQ(api_->Metrics(post_metrics).status, 405);
   // Failing: /readyz says why.
   kernel_.FailCommits(1, absl::InternalError("acks lost"));
   Feed(Pod("d", "10.0.1.4"));
