@@ -64,6 +64,13 @@ std::string FormatStatus(const std::string& json) {
     out << "NOT ENFORCING FULLY:\n";
     PrintLines(doc["enforcement_problems"], "  ", out);
   }
+  simdjson::dom::element file;
+  uint64_t lines_lost = 0;
+  if (!doc["flow_log_file"].get(file) && !file["lines_lost"].get(lines_lost) &&
+      lines_lost > 0) {
+    out << "flow log file: " << lines_lost << " lines lost ("
+        << schema::JsonString(file, "last_error") << ")\n";
+  }
   simdjson::dom::array conflicts;
   if (!doc["address_conflicts"].get_array().get(conflicts) &&
       conflicts.size() > 0) {

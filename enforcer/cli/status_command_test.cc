@@ -49,6 +49,8 @@ TEST(StatusCommandTest, FormatStatus_ProblemsConflictsAndWarnings) {
                       "synced":true,"objects":2,"errors":[],
                       "warnings":["container 0123456789ab is no endpoint: x"]}],
           "enforcement_problems":["br_netfilter is not loaded"],
+          "flow_log_file":{"lines_lost":7,
+                           "last_error":"open /x/flows: No such file"},
           "address_conflicts":[{"address":"10.0.0.5","holder":"x/new",
                                 "losers":["x/old"]}]})");
   EXPECT_THAT(text, HasSubstr("    warning: container 0123456789ab is no "
@@ -56,6 +58,8 @@ TEST(StatusCommandTest, FormatStatus_ProblemsConflictsAndWarnings) {
   EXPECT_THAT(
       text, HasSubstr("NOT ENFORCING FULLY:\n  br_netfilter is not loaded\n"));
   EXPECT_THAT(text, HasSubstr("  10.0.0.5 held by x/new\n"));
+  EXPECT_THAT(text, HasSubstr("flow log file: 7 lines lost (open /x/flows: "
+                              "No such file)\n"));
 }
 
 TEST(StatusCommandTest, NoDaemon_ExitsOneWithAHint) {

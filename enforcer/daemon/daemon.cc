@@ -180,7 +180,8 @@ void Daemon::OnSignals() {
 
 std::string Daemon::StatusJson() const {
   return daemon::StatusJson(
-      *agent_, sources_ ? sources_->Reports() : std::vector<SourceReport>());
+      *agent_, sources_ ? sources_->Reports() : std::vector<SourceReport>(),
+      flows_ ? flows_->FileErrors() : std::nullopt);
 }
 
 }  // namespace podwall::daemon

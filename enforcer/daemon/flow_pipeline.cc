@@ -169,7 +169,8 @@ void FlowPipeline::Flush() {
         .GetGauge(
             "podwall_flow_records_lost",
             "Flow events lost since start, by reason (kernel buffer overruns, "
-            "caps on tracked connections and denial aggregates, file queue).",
+            "caps on tracked connections and denial aggregates, file queue, "
+            "file errors).",
             {{"reason", reason}})
         .Set(value);
   };
@@ -178,6 +179,14 @@ void FlowPipeline::Flush() {
   lost("tracking_cap", static_cast<double>(st.lost_tracking));
   lost("denial_cap", static_cast<double>(st.lost_denials));
   lost("file_queue", file_ ? static_cast<double>(file_->dropped()) : 0.0);
+  const uint64_t file_errors = file_ ? file_->errors() : 0;
+  lost("file_error", static_cast<double>(file_errors));
+  if (file_errors > file_errors_seen_) {
+    log_.Warn("flow log lines lost: the file cannot be written",
+              {{"lost", std::to_string(file_errors)},
+               {"error", file_->last_error()}});
+    file_errors_seen_ = file_errors;
+  }
   if (nflog_->overruns() > nflog_overruns_seen_ ||
       conntrack_->overruns() > conntrack_overruns_seen_) {
     log_.Warn("flow events lost: netlink buffer overrun",
@@ -192,6 +201,12 @@ void FlowPipeline::Flush() {
       .GetGauge("podwall_flow_tracked_connections",
                 "Allowed connections waiting for their end.")
       .Set(static_cast<double>(st.tracked));
+}
+
+std::optional<std::pair<uint64_t, std::string>> FlowPipeline::FileErrors()
+    const {
+  if (!file_) return std::nullopt;
+  return std::pair(file_->errors(), file_->last_error());
 }
 
 HttpResponse FlowPipeline::HandleFlows(const HttpRequest& req) {

@@ -55,6 +55,9 @@ class FlowPipeline : private flowlog::FlowContext, private flowlog::FlowSink {
   // Re-reads this node's own addresses (records name them "host"); also
   // every few seconds by itself.
   void RefreshNodeAddresses();
+  // The flow-log file's trouble, for status: lines lost because it could
+  // not be opened or written, and the last reason; empty without a file.
+  std::optional<std::pair<uint64_t, std::string>> FileErrors() const;
 
  private:
   FlowPipeline(FlowPipelineOptions options, EventLoop& loop,
@@ -90,6 +93,7 @@ class FlowPipeline : private flowlog::FlowContext, private flowlog::FlowSink {
   Timers::TimerId addresses_timer_ = 0;
   uint64_t nflog_overruns_seen_ = 0;
   uint64_t conntrack_overruns_seen_ = 0;
+  uint64_t file_errors_seen_ = 0;
 };
 
 }  // namespace podwall::daemon

@@ -17,8 +17,9 @@ void OptionalTime(
 
 }  // namespace
 
-std::string StatusJson(const NodeAgent& agent,
-                       const std::vector<SourceReport>& sources) {
+std::string StatusJson(
+    const NodeAgent& agent, const std::vector<SourceReport>& sources,
+    const std::optional<std::pair<uint64_t, std::string>>& flow_file_errors) {
   const SyncState& sync = agent.sync_state();
   const ClusterInput& input = agent.input();
   schema::JsonWriter w;
@@ -35,6 +36,12 @@ std::string StatusJson(const NodeAgent& agent,
   for (const std::string& p : agent.interfaces().problems()) w.String(p);
   w.EndArray();
   w.Key("audit").Bool(agent.options().audit);
+  if (flow_file_errors) {
+    w.Key("flow_log_file").BeginObject();
+    w.Key("lines_lost").Uint(flow_file_errors->first);
+    w.Key("last_error").String(flow_file_errors->second);
+    w.EndObject();
+  }
   w.Key("sources").BeginArray();
   for (const SourceReport& source : sources) {
     const sources::SourceStatus& s = source.status;

@@ -6,7 +6,10 @@
 // source's health, what is compiled and in the kernel, and the guarded
 // networks.
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "controller/sources/source.h"
@@ -19,8 +22,12 @@ struct SourceReport {
   bool synced = false;  // Has handed over a complete view.
 };
 
+// `flow_file_errors`: lines the flow-log file lost and the last reason,
+// when there is a file.
 std::string StatusJson(const NodeAgent& agent,
-                       const std::vector<SourceReport>& sources);
+                       const std::vector<SourceReport>& sources,
+                       const std::optional<std::pair<uint64_t, std::string>>&
+                           flow_file_errors = std::nullopt);
 
 }  // namespace podwall::daemon
 

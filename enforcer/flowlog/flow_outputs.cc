@@ -16,6 +16,13 @@ namespace {
 
 constexpr std::size_t kMaxQueued = 100000;
 
+// Appending, and never through a symlink: the log's directory may be
+// writable by others than root (a shared /var/log).
+int OpenLog(const std::string& path) {
+  return open(path.c_str(),
+              O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+}
+
 }  // namespace
 
 void FlowRing::Add(FlowRecord record, std::string json) {
@@ -39,7 +46,7 @@ absl::StatusOr<std::unique_ptr<FlowFileWriter>> FlowFileWriter::Open(
     const std::string& path, uint64_t max_bytes, int max_files) {
   auto w = std::unique_ptr<FlowFileWriter>(
       new FlowFileWriter(path, max_bytes, max_files));
-  w->fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  w->fd_ = OpenLog(path);
   if (w->fd_ < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("--flow-log ", path, ": ", strerror(errno)));
@@ -83,8 +90,45 @@ uint64_t FlowFileWriter::dropped() const {
   return dropped_;
 }
 
+uint64_t FlowFileWriter::errors() const {
+  base::MutexLock lock(&mu_);
+  return errors_;
+}
+
+std::string FlowFileWriter::last_error() const {
+  base::MutexLock lock(&mu_);
+  return last_error_;
+}
+
+void FlowFileWriter::Failed(const std::string& what, uint64_t lines) {
+  const int err = errno;
+  base::MutexLock lock(&mu_);
+  errors_ += lines;
+  last_error_ = absl::StrCat(what, " ", path_, ": ", strerror(err));
+}
+
+void FlowFileWriter::WriteChunk(const std::string& chunk, uint64_t lines) {
+  if (fd_ < 0) fd_ = OpenLog(path_);  // After a failed rotation: again.
+  if (fd_ < 0) {
+    Failed("open", lines);
+    return;
+  }
+  std::size_t off = 0;
+  while (off < chunk.size()) {
+    const ssize_t n = write(fd_, chunk.data() + off, chunk.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      // What was not written is lost; a partial line stays partial.
+      Failed("write", lines);
+      break;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  size_ += off;
+}
+
 void FlowFileWriter::Rotate() {
-  close(fd_);
+  if (fd_ >= 0) close(fd_);
   for (int i = max_files_ - 1; i >= 1; --i) {
     std::rename(absl::StrCat(path_, ".", i).c_str(),
                 absl::StrCat(path_, ".", i + 1).c_str());
@@ -94,7 +138,7 @@ void FlowFileWriter::Rotate() {
   } else {
     unlink(path_.c_str());
   }
-  fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  fd_ = OpenLog(path_);  // On failure, WriteChunk tries again.
   size_ = 0;
 }
 
@@ -108,22 +152,19 @@ void FlowFileWriter::Run() {
       batch.swap(queue_);
     }
     std::string chunk;
+    uint64_t lines = 0;
     for (std::string& line : batch) {
       if (size_ + chunk.size() + line.size() > max_bytes_ &&
           size_ + chunk.size() > 0) {
-        if (!chunk.empty() && fd_ >= 0) {
-          (void)!write(fd_, chunk.data(), chunk.size());
-          size_ += chunk.size();
-          chunk.clear();
-        }
+        if (!chunk.empty()) WriteChunk(chunk, lines);
+        chunk.clear();
+        lines = 0;
         Rotate();
       }
       chunk += line;
+      ++lines;
     }
-    if (!chunk.empty() && fd_ >= 0) {
-      (void)!write(fd_, chunk.data(), chunk.size());
-      size_ += chunk.size();
-    }
+    if (!chunk.empty()) WriteChunk(chunk, lines);
   }
 }
 

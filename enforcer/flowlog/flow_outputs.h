@@ -5,7 +5,10 @@
 //   FlowRing        the newest N records in memory (GET /v1/flows);
 //   FlowFileWriter  JSON lines in a file, rotated by size, written by its
 //                   own thread so the capture path never waits on the disk
-//                   (a full queue drops lines and counts them).
+//                   (a full queue drops lines and counts them). The file is
+//                   never opened through a symlink; a file that cannot be
+//                   (re)opened or written loses lines, which are counted,
+//                   and the writer tries again with the next lines.
 
 #include <cstdint>
 #include <deque>
@@ -49,11 +52,18 @@ class FlowFileWriter {
   // Queues one line (without newline); false when the queue is full.
   bool Write(std::string line);
   uint64_t dropped() const;
+  // Lines lost because the file could not be opened or written, and why
+  // the last time ("" when none was).
+  uint64_t errors() const;
+  std::string last_error() const;
 
  private:
   FlowFileWriter(std::string path, uint64_t max_bytes, int max_files);
   void Run();
   void Rotate();
+  // Writes `chunk` (`lines` lines) whole, or counts them lost.
+  void WriteChunk(const std::string& chunk, uint64_t lines);
+  void Failed(const std::string& what, uint64_t lines);
 
   const std::string path_;
   const uint64_t max_bytes_;
@@ -67,6 +77,8 @@ class FlowFileWriter {
   std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t errors_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string last_error_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

@@ -1,14 +1,19 @@
 #include "enforcer/flowlog/flow_outputs.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace podwall::flowlog {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::HasSubstr;
 
 FlowRecord Rec(const std::string& verdict) {
   FlowRecord r;
@@ -74,6 +79,51 @@ TEST(FlowFileWriterTest, WritesLinesAndRotatesBySize) {
 TEST(FlowFileWriterTest, UnwritablePath_IsInvalidArgument) {
   auto w = FlowFileWriter::Open("/nonexistent/dir/flows.jsonl", 100, 1);
   EXPECT_TRUE(absl::IsInvalidArgument(w.status()));
+}
+
+// A symlink where the log goes (someone with write access to the log
+// directory pointing it at /etc/shadow, say) is refused, not followed.
+TEST(FlowFileWriterTest, Symlink_IsRefused) {
+  const fs::path dir = fs::temp_directory_path() /
+                       ("podwall-flowlink-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::create_symlink(dir / "target", dir / "flows.jsonl");
+  auto w = FlowFileWriter::Open((dir / "flows.jsonl").string(), 100, 1);
+  EXPECT_TRUE(absl::IsInvalidArgument(w.status()));
+  EXPECT_FALSE(fs::exists(dir / "target"));
+  fs::remove_all(dir);
+}
+
+// The log's directory vanishes: a rotation cannot reopen the file, the
+// lines meanwhile are counted as lost with the reason, and once the
+// directory is back the writer opens the file again by itself.
+TEST(FlowFileWriterTest, FailedReopen_CountsLostLines_ThenRecovers) {
+  const fs::path dir = fs::temp_directory_path() /
+                       ("podwall-flowgone-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = (dir / "flows.jsonl").string();
+  auto w = FlowFileWriter::Open(path, 20, 1);
+  ASSERT_TRUE(w.ok()) << w.status();
+  auto wait_for = [&](const std::function<bool()>& done) {
+    for (int i = 0; i < 200 && !done(); ++i) usleep(10000);
+    return done();
+  };
+  fs::remove_all(dir);
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE((*w)->Write("lost-" + std::to_string(i)));
+  ASSERT_TRUE(wait_for([&] { return (*w)->errors() >= 3; })) << (*w)->errors();
+  EXPECT_THAT((*w)->last_error(), HasSubstr("open " + path));
+  fs::create_directories(dir);
+  ASSERT_TRUE((*w)->Write("back"));
+  ASSERT_TRUE(wait_for([&] {
+    std::ifstream in(path);
+    std::string line;
+    return std::getline(in, line) && line == "back";
+  }));
+  w->reset();
+  fs::remove_all(dir);
 }
 
 }  // namespace
