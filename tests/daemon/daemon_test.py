@@ -137,9 +137,10 @@ def main():
         check(reach(cluster, "x/b", "x/a") and not reach(cluster, "x/c", "x/a"),
               f"[{topology}] policy from the directory enforced at start")
 
-        # Status tells the truth: counts equal what the kernel lists.
+        # Status tells the truth: counts equal what the kernel lists (the
+        # policy's chains; the guards' chains after tc are counted below).
         listing = nft(cluster, "list", "table", "inet", "podwall")
-        kernel_chains = len(re.findall(r"^\tchain ", listing, re.M))
+        kernel_chains = len(re.findall(r"^\tchain (?!guard_|prerouting )", listing, re.M))
         check(s["counts"]["chains"] == kernel_chains and s["counts"]["local_endpoints"] == 9,
               f"[{topology}] status counts match the kernel "
               f"({s['counts']['chains']} chains, kernel {kernel_chains})")
@@ -150,6 +151,11 @@ def main():
         guards = len(re.findall(r"^\tchain guard_", nft(cluster, "list", "table", "netdev",
                                                         "podwall"), re.M))
         check(guards == 9, f"[{topology}] anti-spoofing guard on each pod's veth ({guards})")
+        after_tc = [len(re.findall(r"^\tchain guard_", nft(cluster, "list", "table", family,
+                                                            "podwall"), re.M))
+                    for family in ("bridge", "inet")]
+        check(after_tc == [9, 9], f"[{topology}] and after tc, in tables bridge and inet "
+                                  f"({after_tc})")
 
         # A change on disk is enforced.
         gen = s["generation"]
