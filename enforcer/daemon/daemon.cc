@@ -73,6 +73,8 @@ absl::Status Daemon::Start() {
     flow.node_name = options_.node_name;
     flow.nflog_group = options_.nflog_group;
     flow.ring_size = options_.flow_ring_size;
+    flow.ring_bytes = options_.flow_ring_bytes;
+    flow.tracked_bytes = options_.flow_tracked_bytes;
     flow.log_path = options_.flow_log_path;
     flow.log_max_bytes = options_.flow_log_max_bytes;
     flow.log_max_files = options_.flow_log_max_files;

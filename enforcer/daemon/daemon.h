@@ -58,6 +58,11 @@ struct DaemonOptions {
   bool flow_capture = true;
   uint16_t nflog_group = 2;  // Denied packets.
   std::size_t flow_ring_size = 100000;
+  // Memory for flow records (podwalld_main's flags, in MB): the ring, and
+  // the connections followed until they end. With the denial aggregates'
+  // 16 MiB they fit the DaemonSet's 256 MiB limit.
+  std::size_t flow_ring_bytes = 48 << 20;
+  std::size_t flow_tracked_bytes = 64 << 20;
   std::string flow_log_path;
   uint64_t flow_log_max_bytes = 100ull << 20;
   int flow_log_max_files = 5;

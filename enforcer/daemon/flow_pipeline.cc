@@ -12,6 +12,8 @@ namespace podwall::daemon {
 namespace {
 
 constexpr auto kFlushInterval = std::chrono::milliseconds(250);
+// GET /v1/flows is answered this much at a time.
+constexpr std::size_t kFlowsChunk = 256 << 10;
 // Node addresses change rarely and carry no link event of their own.
 constexpr auto kNodeAddressInterval = std::chrono::seconds(10);
 
@@ -63,11 +65,14 @@ absl::Status FlowPipeline::Open() {
         absl::StrCat("conntrack events: ", ct.status().message()));
   }
   conntrack_ = *std::move(ct);
+  flowlog::FlowLogger::Options logger;
+  logger.node = options_.node_name;
+  logger.max_tracked_bytes = options_.tracked_bytes;
   logger_ = std::make_unique<flowlog::FlowLogger>(
-      flowlog::FlowLogger::Options{options_.node_name},
-      static_cast<const flowlog::FlowContext&>(*this),
+      std::move(logger), static_cast<const flowlog::FlowContext&>(*this),
       static_cast<flowlog::FlowSink&>(*this));
-  ring_ = std::make_unique<flowlog::FlowRing>(options_.ring_size);
+  ring_ = std::make_unique<flowlog::FlowRing>(options_.ring_size,
+                                              options_.ring_bytes);
   if (!options_.log_path.empty()) {
     auto file = flowlog::FlowFileWriter::Open(
         options_.log_path, options_.log_max_bytes, options_.log_max_files);
@@ -87,6 +92,8 @@ absl::Status FlowPipeline::Open() {
   log_.Info("flow capture on",
             {{"nflog_group", std::to_string(options_.nflog_group)},
              {"ring", std::to_string(options_.ring_size)},
+             {"ring_mb", std::to_string(options_.ring_bytes >> 20)},
+             {"tracked_mb", std::to_string(options_.tracked_bytes >> 20)},
              {"file", options_.log_path}});
   return absl::OkStatus();
 }
@@ -198,6 +205,16 @@ void FlowPipeline::Flush() {
   metrics_.GetGauge("podwall_flow_ring_records", "Records in the ring.")
       .Set(static_cast<double>(ring_->size()));
   metrics_
+      .GetGauge("podwall_flow_memory_bytes",
+                "Memory flow records take, by what holds them (each has a "
+                "budget).",
+                {{"held_by", "ring"}})
+      .Set(static_cast<double>(ring_->bytes()));
+  metrics_.GetGauge("podwall_flow_memory_bytes", "", {{"held_by", "tracked"}})
+      .Set(static_cast<double>(st.tracked_bytes));
+  metrics_.GetGauge("podwall_flow_memory_bytes", "", {{"held_by", "denials"}})
+      .Set(static_cast<double>(st.pending_bytes));
+  metrics_
       .GetGauge("podwall_flow_tracked_connections",
                 "Allowed connections waiting for their end.")
       .Set(static_cast<double>(st.tracked));
@@ -216,12 +233,13 @@ HttpResponse FlowPipeline::HandleFlows(const HttpRequest& req) {
   if (!filter.ok()) {
     return {400, "text/plain", std::string(filter.status().message()) + "\n"};
   }
-  std::string body;
-  for (const std::string* line : ring_->Query(*filter)) {
-    body += *line;
-    body += '\n';
-  }
-  HttpResponse resp{200, "application/x-ndjson", std::move(body)};
+  // The ring's answer, a part at a time as the client reads: never a copy
+  // of the whole ring.
+  HttpResponse resp{200, "application/x-ndjson", ""};
+  resp.more = [ring = ring_.get(), filter = *filter,
+               cursor = ring_->Start(*filter)](std::string& out) mutable {
+    return ring->Read(cursor, filter, kFlowsChunk, out);
+  };
   if (req.query.contains("follow") && req.query.at("follow") != "0") {
     resp.stream = true;
     flowlog::FlowFilter live = *filter;

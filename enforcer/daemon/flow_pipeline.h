@@ -34,6 +34,8 @@ struct FlowPipelineOptions {
   std::string node_name;
   uint16_t nflog_group = 2;  // Denied packets.
   std::size_t ring_size = 100000;
+  std::size_t ring_bytes = 48 << 20;
+  std::size_t tracked_bytes = 64 << 20;
   std::string log_path;  // Empty: no file.
   uint64_t log_max_bytes = 100ull << 20;
   int log_max_files = 5;

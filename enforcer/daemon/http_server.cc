@@ -22,6 +22,8 @@ namespace {
 
 constexpr std::size_t kMaxRequest = 64 * 1024;
 constexpr std::size_t kMaxStreamBacklog = 4 << 20;
+// A produced body (HttpResponse::more) is asked for more below this.
+constexpr std::size_t kProducedChunk = 256 << 10;
 
 absl::Status Errno(const std::string& what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
@@ -142,7 +144,7 @@ absl::StatusOr<std::optional<HttpRequest>> ParseHttpRequest(
 }
 
 std::string SerializeHttpResponse(const HttpResponse& r) {
-  if (r.stream) {
+  if (r.stream || r.more) {
     // No length: the body runs until the server closes the connection.
     return absl::StrCat("HTTP/1.1 ", r.status, " ", Reason(r.status),
                         "\r\nContent-Type: ", r.content_type,
@@ -366,7 +368,16 @@ void HttpServer::Close(int id) {
 }
 
 bool HttpServer::Flush(int id, Connection& conn) {
-  while (!conn.out.empty()) {
+  while (true) {
+    // The next part of a produced body, once most of the last is sent.
+    if (conn.more && conn.out.size() < kProducedChunk) {
+      if (!conn.more(conn.out)) {
+        conn.more = nullptr;
+        conn.out += conn.after;
+        conn.after.clear();
+      }
+    }
+    if (conn.out.empty()) break;
     const ssize_t n = send(conn.fd, conn.out.data(), conn.out.size(),
                            MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
@@ -377,7 +388,7 @@ bool HttpServer::Flush(int id, Connection& conn) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     return false;  // The client went away.
   }
-  const bool pending = !conn.out.empty();
+  const bool pending = !conn.out.empty() || conn.more;
   if (pending != conn.waiting_writable) {
     conn.waiting_writable = pending;
     loop_.WatchWritable(
@@ -393,7 +404,7 @@ void HttpServer::OnWritable(int id) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   if (!Flush(id, it->second) ||
-      (it->second.finishing && it->second.out.empty())) {
+      (it->second.finishing && it->second.out.empty() && !it->second.more)) {
     Close(id);
   }
 }
@@ -403,7 +414,7 @@ void HttpServer::FlushStreams() {
   for (auto& [id, conn] : connections_) {
     if (!conn.out.empty() && !Flush(id, conn)) {
       done.push_back(id);
-    } else if (conn.finishing && conn.out.empty()) {
+    } else if (conn.finishing && conn.out.empty() && !conn.more) {
       done.push_back(id);
     }
   }
@@ -415,7 +426,7 @@ void HttpServer::Finish(int connection, std::string_view data) {
   auto it = connections_.find(connection);
   if (it == connections_.end()) return;
   it->second.finishing = true;
-  if (it->second.out.empty()) {
+  if (it->second.out.empty() && !it->second.more) {
     Close(connection);
   } else {
     Deadline(connection, limits_.reply_deadline);
@@ -425,6 +436,13 @@ void HttpServer::Finish(int connection, std::string_view data) {
 bool HttpServer::Send(int connection, std::string_view data) {
   auto it = connections_.find(connection);
   if (it == connections_.end() || !it->second.streaming) return false;
+  if (it->second.more) {
+    // After the produced body; a client that does not read it is closed.
+    it->second.after.append(data);
+    if (it->second.after.size() <= kMaxStreamBacklog) return true;
+    Close(connection);
+    return false;
+  }
   it->second.out.append(data);
   if (!Flush(connection, it->second)) {
     Close(connection);
@@ -481,6 +499,7 @@ void HttpServer::OnReadable(int id) {
       c.timeout = 0;
     }
     c.out = SerializeHttpResponse(resp);
+    c.more = std::move(resp.more);
     if (!Flush(id, c)) Close(id);
     return;
   }
@@ -488,8 +507,9 @@ void HttpServer::OnReadable(int id) {
   // its side): sent as the peer takes it, then the connection closes.
   resp.stream = false;
   c.out = SerializeHttpResponse(resp);
+  c.more = std::move(resp.more);
   c.finishing = true;
-  if (!Flush(id, c) || c.out.empty()) {
+  if (!Flush(id, c) || (c.out.empty() && !c.more)) {
     Close(id);
     return;
   }

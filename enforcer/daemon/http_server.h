@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -40,6 +41,11 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   bool stream = false;  // Keep the connection open after `body`.
+  // The rest of the body, produced as the client reads (a large answer is
+  // never built whole): called whenever the socket has taken what it was
+  // given, it appends the next part to its argument and returns false
+  // after the last. A stream's own data (Send) follows it.
+  std::function<bool(std::string&)> more = nullptr;
 };
 
 // Where a handler's late answers and stream data go: the HttpServer, or a
@@ -128,8 +134,10 @@ class HttpServer : public StreamWriter {
     std::string in;
     EventLoop::TimerId timeout = 0;
     bool streaming = false;
-    bool finishing = false;         // Close once `out` is sent.
-    std::string out;                // Bytes the socket did not take yet.
+    bool finishing = false;  // Close once `out` is sent.
+    std::string out;         // Bytes the socket did not take yet.
+    std::function<bool(std::string&)> more;  // HttpResponse::more.
+    std::string after;              // Stream data waiting for `more` to finish.
     bool waiting_writable = false;  // The loop calls back when it can.
     // The handler was told of a stream on it: its close is announced.
     bool announced = false;

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <thread>
@@ -418,6 +419,40 @@ TEST(HttpServerLimitsTest, SlowReader_DoesNotStallOthers_AndGetsAllOfItsReply) {
   EXPECT_LT(quick_took, std::chrono::milliseconds(500));
   EXPECT_THAT(slow, StartsWith("HTTP/1.1 200 OK"));
   EXPECT_EQ(slow.size() - slow.find("\r\n\r\n") - 4, big.size());
+}
+
+// A large answer produced as the client reads (GET /v1/flows): the body
+// arrives whole and in order, and the server asks for each part only when
+// the client has taken most of the last (it never holds the whole body).
+TEST(HttpServerLimitsTest, ProducedBody_ArrivesWhole_AskedForAsTheClientReads) {
+  auto loop = EventLoop::Create();
+  ASSERT_TRUE(loop.ok());
+  int parts = 0;
+  std::size_t most_held = 0;
+  HttpServer* server_ptr = nullptr;
+  auto server =
+      HttpServer::ListenTcp(**loop, "127.0.0.1:0", [&](const HttpRequest&) {
+        HttpResponse resp{200, "text/plain", "head\n"};
+        resp.more = [&](std::string& out) {
+          most_held = std::max(most_held, out.size());
+          out += std::string(100 << 10, static_cast<char>('a' + parts % 26));
+          ++parts;
+          return parts < 200;  // 20 MB in all.
+        };
+        return resp;
+      });
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ptr = server->get();
+  std::string got;
+  Serve(**loop, [&] {
+    got = Exchange(ConnectTcp(PortOf(*server_ptr)), "GET / HTTP/1.1\r\n\r\n");
+  });
+  EXPECT_EQ(parts, 200);
+  EXPECT_LT(most_held, 300u << 10);
+  const std::string body = got.substr(got.find("\r\n\r\n") + 4);
+  ASSERT_EQ(body.size(), 5 + 200 * (100u << 10));
+  EXPECT_EQ(body.substr(0, 6), "head\na");
+  EXPECT_EQ(body.back(), static_cast<char>('a' + 199 % 26));
 }
 
 TEST(HttpServerLimitsTest, OutOfDescriptors_PausesAccepting_ThenServes) {

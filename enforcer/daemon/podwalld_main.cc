@@ -92,6 +92,16 @@ int main(int argc, char** argv) {
   app.add_option("--flow-ring-size", options.flow_ring_size,
                  "flow records kept in memory for podwall flows")
       ->capture_default_str();
+  int flow_ring_mb = 48, flow_tracked_mb = 64;
+  app.add_option("--flow-ring-max-mb", flow_ring_mb,
+                 "memory for those records; the oldest go first")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  app.add_option("--flow-tracked-max-mb", flow_tracked_mb,
+                 "memory for open connections awaiting their end record; "
+                 "beyond it the oldest are forgotten (counted)")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
   app.add_option("--nflog-group", nflog_group,
                  "NFLOG group that denied packets are logged to")
       ->check(CLI::Range(1, 65535))
@@ -135,6 +145,8 @@ int main(int argc, char** argv) {
   options.verify_interval = std::chrono::seconds(verify_seconds);
   options.flow_capture = !no_flow_capture;
   options.flow_log_max_bytes = static_cast<uint64_t>(flow_log_max_mb) << 20;
+  options.flow_ring_bytes = static_cast<std::size_t>(flow_ring_mb) << 20;
+  options.flow_tracked_bytes = static_cast<std::size_t>(flow_tracked_mb) << 20;
   options.nflog_group = static_cast<uint16_t>(nflog_group);
   options.min_sync_interval = std::chrono::milliseconds(min_interval_ms);
 

@@ -3,6 +3,12 @@
 #include <netinet/in.h>
 
 namespace podwall::flowlog {
+namespace {
+
+// A hash-map node and the order queue's slot, beside the value itself.
+constexpr std::size_t kEntryBytes = 48;
+
+}  // namespace
 
 std::string ProtoName(uint8_t proto) {
   switch (proto) {
@@ -59,17 +65,30 @@ void FlowLogger::OnNew(const ConntrackEvent& ev) {
     }
     Emit(r);
   }
-  if (tracked_.size() >= options_.max_tracked) {
-    // Forget the oldest connection still open: its end goes unrecorded.
+  t.bytes = ApproxBytes(t.base) + kEntryBytes + sizeof(Tracked);
+  for (const Side& s : t.sides) {
+    t.bytes += sizeof(Side) + HeapBytes(s.policy) + HeapBytes(s.direction);
+  }
+  // Forget the oldest connections still open while a cap is reached:
+  // their ends go unrecorded.
+  while (!tracked_.empty() &&
+         (tracked_.size() >= options_.max_tracked ||
+          stats_.tracked_bytes + t.bytes > options_.max_tracked_bytes)) {
     while (!tracked_order_.empty() &&
-           tracked_.erase(tracked_order_.front()) == 0) {
+           !tracked_.contains(tracked_order_.front())) {
       tracked_order_.pop_front();
     }
-    if (!tracked_order_.empty()) tracked_order_.pop_front();
+    if (tracked_order_.empty()) break;
+    auto oldest = tracked_.find(tracked_order_.front());
+    stats_.tracked_bytes -= oldest->second.bytes;
+    tracked_.erase(oldest);
+    tracked_order_.pop_front();
     ++stats_.lost_tracking;
   }
+  const std::size_t bytes = t.bytes;
   if (tracked_.emplace(ev.ct_id, std::move(t)).second) {
     tracked_order_.push_back(ev.ct_id);
+    stats_.tracked_bytes += bytes;
   }
   // The order queue holds ids of ended connections too; keep it bounded.
   if (tracked_order_.size() > 2 * options_.max_tracked) {
@@ -93,7 +112,8 @@ void FlowLogger::OnPacket(const PacketEvent& ev) {
     ++it->second.record.count;
     return;
   }
-  if (pending_.size() >= options_.max_pending_denials) {
+  if (pending_.size() >= options_.max_pending_denials ||
+      stats_.pending_bytes >= options_.max_pending_bytes) {
     ++stats_.lost_denials;
     return;
   }
@@ -113,7 +133,10 @@ void FlowLogger::OnPacket(const PacketEvent& ev) {
     p.name = slash == std::string::npos ? "" : first.substr(slash + 1);
     r.policy = p;
   }
-  pending_.emplace(key, Pending{std::move(r), ev.time});
+  const std::size_t bytes = ApproxBytes(r) + kEntryBytes + sizeof(Pending) +
+                            sizeof(DenialKey) + ev.prefix.capacity();
+  pending_.emplace(key, Pending{std::move(r), ev.time, bytes});
+  stats_.pending_bytes += bytes;
   stats_.pending_denials = pending_.size();
 }
 
@@ -123,6 +146,7 @@ void FlowLogger::OnEnd(const ConntrackEvent& end) {
   Tracked t;
   if (was_tracked) {
     t = std::move(it->second);
+    stats_.tracked_bytes -= t.bytes;
     tracked_.erase(it);
   } else {
     // Began before this daemon started (or was forgotten): enrich now.
@@ -167,6 +191,7 @@ void FlowLogger::Flush(std::chrono::system_clock::time_point now, bool all) {
   for (auto it = pending_.begin(); it != pending_.end();) {
     if (all || now - it->second.first >= std::chrono::seconds(1)) {
       Emit(it->second.record);
+      stats_.pending_bytes -= it->second.bytes;
       it = pending_.erase(it);
     } else {
       ++it;

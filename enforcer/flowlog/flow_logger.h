@@ -52,6 +52,10 @@ class FlowLogger {
     std::string node;
     std::size_t max_tracked = 200000;         // Open connections remembered.
     std::size_t max_pending_denials = 65536;  // 5-tuples per second.
+    // The same in memory (ApproxBytes of what is kept): whichever cap is
+    // reached first forgets the oldest connection, or drops the denial.
+    std::size_t max_tracked_bytes = 64 << 20;
+    std::size_t max_pending_bytes = 16 << 20;
   };
   struct Stats {
     uint64_t records = 0;
@@ -59,6 +63,8 @@ class FlowLogger {
     uint64_t lost_denials = 0;   // Denied packets beyond the aggregate cap.
     std::size_t tracked = 0;
     std::size_t pending_denials = 0;
+    std::size_t tracked_bytes = 0;
+    std::size_t pending_bytes = 0;
   };
 
   FlowLogger(Options options, const FlowContext& context, FlowSink& sink)
@@ -80,6 +86,7 @@ class FlowLogger {
   struct Tracked {
     FlowRecord base;  // Endpoints and protocol as they were at the start.
     std::vector<Side> sides;
+    std::size_t bytes = 0;
   };
   struct DenialKey {
     FiveTuple tuple;
@@ -89,6 +96,7 @@ class FlowLogger {
   struct Pending {
     FlowRecord record;
     std::chrono::system_clock::time_point first;
+    std::size_t bytes = 0;
   };
 
   FlowRecord Base(const FiveTuple& t,

@@ -28,6 +28,9 @@ class FakeContext : public FlowContext {
       e.namespace_ = "x";
       e.pod = pod_a_name;
       e.labels = {{"pod", "a"}};
+      for (int i = 0; big_labels && i < 4; ++i) {
+        e.labels["big-" + std::to_string(i)] = std::string(1000, 'v');
+      }
     } else if (e.ip == "10.0.0.2") {
       e.namespace_ = "y";
       e.pod = "b";
@@ -47,6 +50,7 @@ class FakeContext : public FlowContext {
     return {};
   }
   std::string pod_a_name = "a";
+  bool big_labels = false;
 };
 
 class Collect : public FlowSink {
@@ -175,6 +179,41 @@ TEST(FlowLoggerTest, TrackedConnections_Bounded) {
   }
   EXPECT_EQ(logger.stats().tracked, 10u);
   EXPECT_EQ(logger.stats().lost_tracking, 15u);
+}
+
+// Pods with large labels (a namespace owner's choice) make each record
+// large: the byte budgets hold whatever the count caps allow, and ended
+// connections give their bytes back.
+TEST(FlowLoggerTest, ByteBudgets_HoldWithLargeLabels) {
+  FakeContext ctx;
+  ctx.big_labels = true;
+  Collect sink;
+  FlowLogger::Options options{"node-1"};
+  options.max_tracked_bytes = 256 << 10;
+  options.max_pending_bytes = 128 << 10;
+  FlowLogger logger(options, ctx, sink);
+  const Time t0 = std::chrono::system_clock::now();
+  for (uint32_t id = 1; id <= 1000; ++id) {
+    logger.OnConntrack(New(7, id, static_cast<uint16_t>(id), t0));
+    logger.OnPacket(
+        Packet("podwall deny ingress", static_cast<uint16_t>(id), t0));
+  }
+  const FlowLogger::Stats& st = logger.stats();
+  EXPECT_LE(st.tracked_bytes, 256u << 10);
+  EXPECT_LT(st.tracked, 100u) << "far fewer than the count cap";
+  EXPECT_GT(st.lost_tracking, 900u);
+  EXPECT_LE(st.pending_bytes, (128u << 10) + 32768);
+  EXPECT_GT(st.lost_denials, 900u);
+  // The newest connections are the ones still followed; their ends give
+  // the bytes back.
+  ConntrackEvent end = New(7, 1000, 1000, t0);
+  end.ended = true;
+  const std::size_t before = st.tracked_bytes;
+  logger.OnConntrack(end);
+  EXPECT_LT(logger.stats().tracked_bytes, before);
+  EXPECT_EQ(sink.records.back().state, "closed");
+  logger.Flush(t0, /*all=*/true);
+  EXPECT_EQ(logger.stats().pending_bytes, 0u);
 }
 
 TEST(FlowLoggerTest, UnmarkedOrForeignPackets_Ignored) {

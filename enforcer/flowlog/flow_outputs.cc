@@ -26,20 +26,45 @@ int OpenLog(const std::string& path) {
 }  // namespace
 
 void FlowRing::Add(FlowRecord record, std::string json) {
-  if (capacity_ == 0) return;
-  if (entries_.size() == capacity_) entries_.pop_front();
-  entries_.push_back({std::move(record), std::move(json)});
+  const std::size_t bytes =
+      ApproxBytes(record) + json.capacity() + sizeof(Entry);
+  if (max_records_ == 0 || bytes > max_bytes_) return;
+  while (!entries_.empty() &&
+         (entries_.size() >= max_records_ || bytes_ + bytes > max_bytes_)) {
+    bytes_ -= entries_.front().bytes;
+    entries_.pop_front();
+    ++first_seq_;
+  }
+  entries_.push_back({std::move(record), std::move(json), bytes});
+  bytes_ += bytes;
 }
 
-std::vector<const std::string*> FlowRing::Query(
-    const FlowFilter& filter) const {
-  std::vector<const std::string*> out;
-  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
-    if (filter.last && out.size() >= *filter.last) break;
-    if (filter.Matches(it->record)) out.push_back(&it->json);
+FlowRing::Cursor FlowRing::Start(const FlowFilter& filter) const {
+  Cursor c{first_seq_, first_seq_ + entries_.size()};
+  if (!filter.last) return c;
+  std::size_t found = 0;
+  for (std::size_t i = entries_.size(); i > 0 && found < *filter.last; --i) {
+    if (!filter.Matches(entries_[i - 1].record)) continue;
+    ++found;
+    c.next = first_seq_ + i - 1;
   }
-  std::reverse(out.begin(), out.end());
-  return out;
+  if (found == 0) c.next = c.end;
+  return c;
+}
+
+bool FlowRing::Read(Cursor& cursor, const FlowFilter& filter,
+                    std::size_t budget, std::string& out) const {
+  cursor.next = std::max(cursor.next, first_seq_);
+  const uint64_t held = first_seq_ + entries_.size();
+  while (cursor.next < cursor.end && cursor.next < held &&
+         out.size() < budget) {
+    const Entry& e = entries_[cursor.next - first_seq_];
+    ++cursor.next;
+    if (!filter.Matches(e.record)) continue;
+    out += e.json;
+    out += '\n';
+  }
+  return cursor.next < cursor.end && cursor.next < held;
 }
 
 absl::StatusOr<std::unique_ptr<FlowFileWriter>> FlowFileWriter::Open(

@@ -2,7 +2,8 @@
 #define PODWALL_ENFORCER_FLOWLOG_FLOW_OUTPUTS_H_
 
 // Where flow records go besides live subscribers:
-//   FlowRing        the newest N records in memory (GET /v1/flows);
+//   FlowRing        the newest records in memory, within a count and a
+//                   byte budget (GET /v1/flows, read a part at a time);
 //   FlowFileWriter  JSON lines in a file, rotated by size, written by its
 //                   own thread so the capture path never waits on the disk
 //                   (a full queue drops lines and counts them). The file is
@@ -25,20 +26,42 @@ namespace podwall::flowlog {
 
 class FlowRing {
  public:
-  explicit FlowRing(std::size_t capacity) : capacity_(capacity) {}
+  // Keeps the newest records while there are at most `max_records` and
+  // they take at most `max_bytes` (ApproxBytes of each and its JSON).
+  FlowRing(std::size_t max_records, std::size_t max_bytes)
+      : max_records_(max_records), max_bytes_(max_bytes) {}
   void Add(FlowRecord record, std::string json);
-  // JSON lines of the matching records, oldest first (the newest
-  // `filter.last` when set).
-  std::vector<const std::string*> Query(const FlowFilter& filter) const;
+
+  // An answer being read: records from `next` up to (not including) `end`,
+  // by sequence number. Records added later are not part of it; records
+  // evicted meanwhile are skipped.
+  struct Cursor {
+    uint64_t next = 0;
+    uint64_t end = 0;
+  };
+  // The answer to `filter` as the ring holds it now: from the oldest
+  // record, or from the newest `filter.last` matching ones.
+  Cursor Start(const FlowFilter& filter) const;
+  // Appends the matching records' JSON lines (each with a newline) from
+  // `cursor` until `out` holds `budget` bytes or the answer ends; false
+  // when it has ended.
+  bool Read(Cursor& cursor, const FlowFilter& filter, std::size_t budget,
+            std::string& out) const;
+
   std::size_t size() const { return entries_.size(); }
+  std::size_t bytes() const { return bytes_; }
 
  private:
   struct Entry {
     FlowRecord record;
     std::string json;
+    std::size_t bytes = 0;
   };
-  std::size_t capacity_;
+  const std::size_t max_records_;
+  const std::size_t max_bytes_;
   std::deque<Entry> entries_;
+  uint64_t first_seq_ = 0;  // Of entries_.front().
+  std::size_t bytes_ = 0;
 };
 
 class FlowFileWriter {

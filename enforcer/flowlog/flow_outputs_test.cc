@@ -22,27 +22,70 @@ FlowRecord Rec(const std::string& verdict) {
   return r;
 }
 
+// The whole answer to `filter`, read `budget` bytes at a time.
+std::string ReadAll(const FlowRing& ring, const FlowFilter& filter,
+                    std::size_t budget = 1 << 20) {
+  FlowRing::Cursor cursor = ring.Start(filter);
+  std::string out;
+  while (ring.Read(cursor, filter, out.size() + budget, out)) {
+  }
+  return out;
+}
+
 TEST(FlowRingTest, KeepsNewestAndFiltersWithLast) {
-  FlowRing ring(3);
+  FlowRing ring(3, 1 << 20);
   for (int i = 0; i < 5; ++i) {
     ring.Add(Rec(i % 2 ? "deny" : "allow"), "r" + std::to_string(i));
   }
   EXPECT_EQ(ring.size(), 3u);
-  FlowFilter all;
-  auto got = ring.Query(all);
-  ASSERT_EQ(got.size(), 3u);
-  EXPECT_EQ(*got[0], "r2");
-  EXPECT_EQ(*got[2], "r4");
+  EXPECT_EQ(ReadAll(ring, FlowFilter{}), "r2\nr3\nr4\n");
   FlowFilter deny;
   deny.verdict = "deny";
-  got = ring.Query(deny);
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(*got[0], "r3");
+  EXPECT_EQ(ReadAll(ring, deny), "r3\n");
   FlowFilter last;
   last.last = 2;
-  got = ring.Query(last);
-  ASSERT_EQ(got.size(), 2u);
-  EXPECT_EQ(*got[0], "r3");
+  EXPECT_EQ(ReadAll(ring, last), "r3\nr4\n");
+  last.last = 10;
+  EXPECT_EQ(ReadAll(ring, last), "r2\nr3\nr4\n");
+}
+
+// A record with large labels (what a namespace owner chooses) counts at
+// its size: the ring keeps what fits its bytes, not a number of records.
+TEST(FlowRingTest, ByteBudget_EvictsTheOldestByTheirSize) {
+  FlowRing ring(1000, 64 << 10);
+  FlowRecord big = Rec("allow");
+  for (int i = 0; i < 8; ++i) {
+    big.src.labels["label-" + std::to_string(i)] = std::string(1000, 'v');
+  }
+  EXPECT_GT(ApproxBytes(big), 8000u);
+  for (int i = 0; i < 100; ++i) ring.Add(big, "b" + std::to_string(i));
+  EXPECT_LE(ring.bytes(), 64u << 10);
+  EXPECT_LT(ring.size(), 8u);
+  EXPECT_GT(ring.size(), 3u);
+  const std::string all = ReadAll(ring, FlowFilter{});
+  EXPECT_TRUE(all.ends_with("b99\n")) << all;
+  // Small records: many more fit.
+  for (int i = 0; i < 100; ++i) ring.Add(Rec("deny"), "s" + std::to_string(i));
+  EXPECT_GT(ring.size(), 20u);
+  EXPECT_LE(ring.bytes(), 64u << 10);
+}
+
+// An answer read a part at a time while records keep coming: it ends
+// where the ring ended when it began, skips what was evicted, and never
+// repeats a line.
+TEST(FlowRingTest, ReadInParts_WhileTheRingMoves) {
+  FlowRing ring(10, 1 << 20);
+  for (int i = 0; i < 10; ++i) ring.Add(Rec("allow"), "a" + std::to_string(i));
+  FlowFilter all;
+  FlowRing::Cursor cursor = ring.Start(all);
+  std::string out;
+  EXPECT_TRUE(ring.Read(cursor, all, 6, out));  // "a0\na1\n"
+  EXPECT_EQ(out, "a0\na1\n");
+  for (int i = 10; i < 15; ++i) ring.Add(Rec("allow"), "a" + std::to_string(i));
+  // a2..a4 were evicted; the answer goes on from a5 to a9.
+  while (ring.Read(cursor, all, out.size() + 6, out)) {
+  }
+  EXPECT_EQ(out, "a0\na1\na5\na6\na7\na8\na9\n");
 }
 
 TEST(FlowFileWriterTest, WritesLinesAndRotatesBySize) {

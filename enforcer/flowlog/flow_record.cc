@@ -75,6 +75,47 @@ std::string FlowTime(std::chrono::system_clock::time_point t) {
   return schema::FormatRfc3339(t);
 }
 
+namespace {
+
+// A heap block's bookkeeping, and a std::map node's own pointers and colour.
+constexpr std::size_t kAllocation = 16;
+constexpr std::size_t kMapNode = 32 + kAllocation;
+
+std::size_t EndpointHeapBytes(const FlowEndpoint& e) {
+  std::size_t n = HeapBytes(e.ip) + HeapBytes(e.kind);
+  if (e.namespace_) n += HeapBytes(*e.namespace_);
+  if (e.pod) n += HeapBytes(*e.pod);
+  for (const auto& [key, value] : e.labels) {
+    n += kMapNode + sizeof(std::pair<const std::string, std::string>) +
+         HeapBytes(key) + HeapBytes(value);
+  }
+  return n;
+}
+
+}  // namespace
+
+std::size_t HeapBytes(const std::string& s) {
+  // Short strings live inside the object.
+  return s.capacity() > 15 ? s.capacity() + 1 + kAllocation : 0;
+}
+
+std::size_t HeapBytes(const PolicyRef& p) {
+  return HeapBytes(p.kind) + HeapBytes(p.namespace_) + HeapBytes(p.name) +
+         (p.rule ? HeapBytes(*p.rule) : 0);
+}
+
+std::size_t ApproxBytes(const FlowRecord& r) {
+  std::size_t n = sizeof(FlowRecord) + HeapBytes(r.node) +
+                  HeapBytes(r.verdict) + HeapBytes(r.direction) +
+                  HeapBytes(r.proto) + HeapBytes(r.state) +
+                  EndpointHeapBytes(r.src) + EndpointHeapBytes(r.dst);
+  if (r.policy) n += HeapBytes(*r.policy);
+  n += r.isolated_by.capacity() * sizeof(std::string);
+  if (r.isolated_by.capacity() > 0) n += kAllocation;
+  for (const std::string& s : r.isolated_by) n += HeapBytes(s);
+  return n;
+}
+
 std::string FlowRecordJson(const FlowRecord& r) {
   schema::JsonWriter w;
   w.BeginObject();

@@ -56,6 +56,13 @@ struct FlowRecord {
 // One JSON object, no newline.
 std::string FlowRecordJson(const FlowRecord& r);
 
+// About how many bytes of memory `r` takes, its heap included (strings,
+// labels, policy names): what memory budgets count. HeapBytes: only what
+// the value holds on the heap.
+std::size_t ApproxBytes(const FlowRecord& r);
+std::size_t HeapBytes(const std::string& s);
+std::size_t HeapBytes(const PolicyRef& p);
+
 // The inverse of FlowRecordJson (for `podwall flows`, which reads the
 // daemon's JSON lines). Time is kept as text in `time_text`.
 struct ParsedFlow {

@@ -43,15 +43,16 @@ absl::StatusOr<netlink::MnlSocket> OpenSocket(unsigned groups) {
   return nl;
 }
 
-// Reads every pending datagram and hands each message to `cb`; ENOBUFS is
-// counted. Returns when the socket would block.
+// Reads pending datagrams, at most `max`, and hands each message to `cb`;
+// ENOBUFS is counted. Returns when the socket would block or `max` were
+// read.
 template <typename Fn>
-void DrainSocket(mnl_socket* nl, uint64_t& overruns, Fn&& cb) {
+void DrainSocket(mnl_socket* nl, uint64_t& overruns, std::size_t max, Fn&& cb) {
   // One datagram whole: NFLOG batches up to NFULA_CFG_NLBUFSIZ (64 KiB)
   // into one. (Under glibc's mmap threshold, so cheap to allocate.)
   std::vector<char> storage(kDatagramMax);
   char* buf = storage.data();
-  while (true) {
+  for (std::size_t read = 0; read < max; ++read) {
     const ssize_t n = mnl_socket_recvfrom(nl, buf, storage.size());
     if (n < 0) {
       // ENOBUFS: the kernel dropped messages; ENOSPC: libmnl's word for a
@@ -211,9 +212,10 @@ absl::Status NflogSocket::Configure(uint16_t group) {
 }
 
 std::size_t NflogSocket::Drain(
-    const std::function<void(const PacketEvent&)>& on_event) {
+    const std::function<void(const PacketEvent&)>& on_event,
+    std::size_t max_datagrams) {
   std::size_t delivered = 0;
-  DrainSocket(nl_.get(), overruns_, [&](const nlmsghdr* nlh) {
+  DrainSocket(nl_.get(), overruns_, max_datagrams, [&](const nlmsghdr* nlh) {
     if (nlh->nlmsg_type != ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET)) {
       return;
     }
@@ -253,9 +255,10 @@ ConntrackEvents::~ConntrackEvents() = default;
 int ConntrackEvents::fd() const { return mnl_socket_get_fd(nl_.get()); }
 
 std::size_t ConntrackEvents::Drain(
-    const std::function<void(const ConntrackEvent&)>& on_event) {
+    const std::function<void(const ConntrackEvent&)>& on_event,
+    std::size_t max_datagrams) {
   std::size_t delivered = 0;
-  DrainSocket(nl_.get(), overruns_, [&](const nlmsghdr* nlh) {
+  DrainSocket(nl_.get(), overruns_, max_datagrams, [&](const nlmsghdr* nlh) {
     const bool ended = nlh->nlmsg_type ==
                        ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE);
     // A new entry comes with NLM_F_CREATE; later updates without it.

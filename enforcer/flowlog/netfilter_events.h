@@ -24,6 +24,10 @@
 
 namespace podwall::flowlog {
 
+// Datagrams one Drain() reads at most: 64 NFLOG batches of up to 64 KiB,
+// a few milliseconds of work.
+inline constexpr std::size_t kDatagramsPerDrain = 64;
+
 class NflogSocket {
  public:
   // Binds `groups` (they must not be bound by another process).
@@ -34,8 +38,11 @@ class NflogSocket {
   NflogSocket& operator=(const NflogSocket&) = delete;
 
   int fd() const;
-  // Handles every pending message; returns how many events were delivered.
-  std::size_t Drain(const std::function<void(const PacketEvent&)>& on_event);
+  // Handles pending messages, at most `max_datagrams` of them (a storm of
+  // events then leaves the event loop its other work between calls; the
+  // socket stays readable); returns how many events were delivered.
+  std::size_t Drain(const std::function<void(const PacketEvent&)>& on_event,
+                    std::size_t max_datagrams = kDatagramsPerDrain);
   uint64_t overruns() const { return overruns_; }
 
  private:
@@ -58,7 +65,9 @@ class ConntrackEvents {
   ConntrackEvents& operator=(const ConntrackEvents&) = delete;
 
   int fd() const;
-  std::size_t Drain(const std::function<void(const ConntrackEvent&)>& on_event);
+  // As NflogSocket::Drain.
+  std::size_t Drain(const std::function<void(const ConntrackEvent&)>& on_event,
+                    std::size_t max_datagrams = kDatagramsPerDrain);
   uint64_t overruns() const { return overruns_; }
 
  private:
