@@ -59,7 +59,7 @@ absl::StatusOr<std::string> KubernetesSource::List(
     if (!list.ok()) return list.status();
     for (schema::DecodedObject& o : list->objects) {
       schema::ApplyDefaults(o.object);
-      listed[ObjectKey(o.object)] = o.object;
+      listed[ObjectKey(o.object)] = Identity(o.object);
       queue_.Push({ObjectChange::Type::kUpsert, std::move(o.object)});
     }
     cont = list->list_continue;
@@ -70,8 +70,8 @@ absl::StatusOr<std::string> KubernetesSource::List(
 
 void KubernetesSource::Run(const Resource& r) {
   HttpClient client(config_, queue_.stop_flag());
-  // What this resource holds now, as reported: a relist deletes whatever
-  // is no longer listed.
+  // What this resource holds now, as reported (identities only): a relist
+  // deletes whatever is no longer listed.
   std::map<std::string, schema::Object> last;
   std::string version;
   int failures = 0;
@@ -131,7 +131,7 @@ void KubernetesSource::Run(const Resource& r) {
           if (deleted) {
             last.erase(key);
           } else {
-            last[key] = *ev->object;
+            last[key] = Identity(*ev->object);
           }
           {
             base::MutexLock lock(&mu_);

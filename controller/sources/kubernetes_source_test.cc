@@ -88,6 +88,21 @@ class KubernetesSourceTest : public ::testing::Test {
   KubeClientConfig config_;
 };
 
+// What a source keeps of each object it reported, to delete it after a
+// relist: its identity, not a second full copy beside the cluster state.
+TEST(SourceIdentityTest, KeepsKindNamespaceAndNameOnly) {
+  schema::Pod pod;
+  pod.metadata.namespace_ = "x";
+  pod.metadata.name = "a";
+  pod.metadata.labels = {{"app", std::string(4096, 'v')}};
+  pod.status.pod_ips = {"10.0.0.1"};
+  const schema::Object id = Identity(pod);
+  ASSERT_TRUE(std::holds_alternative<schema::Pod>(id));
+  EXPECT_EQ(ObjectKey(id), ObjectKey(pod));
+  EXPECT_TRUE(std::get<schema::Pod>(id).metadata.labels.empty());
+  EXPECT_TRUE(std::get<schema::Pod>(id).status.pod_ips.empty());
+}
+
 TEST_F(KubernetesSourceTest, Client_TokenIsRequired) {
   HttpClient good(config_);
   auto ok = good.Get("/api/v1/namespaces");

@@ -10,4 +10,15 @@ std::string ObjectKey(const schema::Object& object) {
                       meta.name);
 }
 
+schema::Object Identity(const schema::Object& object) {
+  return std::visit(
+      [](const auto& o) -> schema::Object {
+        std::decay_t<decltype(o)> id;
+        id.metadata.namespace_ = o.metadata.namespace_;
+        id.metadata.name = o.metadata.name;
+        return id;
+      },
+      object);
+}
+
 }  // namespace podwall::sources

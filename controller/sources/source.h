@@ -78,6 +78,11 @@ class Source {
 // "Kind/namespace/name": identifies an object across sources and files.
 std::string ObjectKey(const schema::Object& object);
 
+// An object of the same kind with only its namespace and name: all a
+// delete needs, and all a source keeps of what it has reported (the
+// cluster state holds the one full copy).
+schema::Object Identity(const schema::Object& object);
+
 }  // namespace podwall::sources
 
 #endif  // PODWALL_CONTROLLER_SOURCES_SOURCE_H_
