@@ -308,6 +308,16 @@ void HttpServer::OnAccept() {
       return;  // EAGAIN, or a transient error: try next time.
     }
     std::string peer = PeerOf(c);
+    // Full: the oldest connection still sending its request makes room
+    // (a slow or idle client, whoever it is, cannot keep others out);
+    // when every connection has been answered or streams, the new one goes.
+    if (connections_.size() >= limits_.max_connections) {
+      const int oldest = OldestUnanswered();
+      if (oldest != 0) {
+        Close(oldest);
+        ++evicted_;
+      }
+    }
     if (connections_.size() >= limits_.max_connections ||
         (!peer.empty() && per_peer_[peer] >= limits_.max_per_peer)) {
       if (!peer.empty() && per_peer_[peer] == 0) per_peer_.erase(peer);
@@ -323,6 +333,14 @@ void HttpServer::OnAccept() {
     Deadline(id, limits_.request_deadline);
     if (!loop_.Watch(c, [this, id] { OnReadable(id); }).ok()) Close(id);
   }
+}
+
+int HttpServer::OldestUnanswered() const {
+  // Ids grow with each connection (wrapping only after 2^31 of them).
+  for (const auto& [id, conn] : connections_) {
+    if (!conn.streaming && !conn.finishing) return id;
+  }
+  return 0;
 }
 
 void HttpServer::PauseAccept() {

@@ -5,7 +5,8 @@
 // socket (unix) and the metrics endpoint (TCP). One request per connection
 // (Connection: close). Nothing a client does blocks the loop or grows
 // without bound (HttpLimits): connections are capped in all and per peer
-// (a full server closes new ones at once), a request must arrive complete
+// (a full server closes the oldest one still sending its request, or else
+// the new one; a peer at its cap gets no more), a request must arrive complete
 // within its deadline and a reply be taken within another, at most 64 KiB
 // are read, replies are written without blocking as the peer reads, and
 // running out of descriptors pauses accepting instead of spinning.
@@ -62,7 +63,9 @@ class StreamWriter {
 };
 
 struct HttpLimits {
-  // Connections open at once, streams included.
+  // Connections open at once, streams included. When full, the oldest
+  // connection that has not sent its whole request is closed for the new
+  // one: idle and slow clients cannot lock others out.
   std::size_t max_connections = 256;
   // Of those, from one peer: a uid on the unix socket (root, which runs
   // podwall-cni and owns the node anyway, is not limited), an address over
@@ -110,6 +113,8 @@ class HttpServer : public StreamWriter {
   // Connections closed at accept because a cap was reached, and times
   // accepting paused for want of descriptors (for metrics and tests).
   uint64_t refused_connections() const { return refused_; }
+  // Connections closed unanswered to make room for a new one.
+  uint64_t evicted_connections() const { return evicted_; }
   uint64_t accept_pauses() const { return accept_pauses_; }
   std::size_t open_connections() const { return connections_.size(); }
 
@@ -124,6 +129,8 @@ class HttpServer : public StreamWriter {
   absl::Status Start();
   void OnAccept();
   void PauseAccept();
+  // The connection accepted first of those still sending a request, or 0.
+  int OldestUnanswered() const;
   void OnReadable(int id);
   void Close(int id);
   void Deadline(int id, std::chrono::milliseconds after);
@@ -165,6 +172,7 @@ class HttpServer : public StreamWriter {
   bool accepting_ = true;
   EventLoop::TimerId accept_timer_ = 0;
   uint64_t refused_ = 0;
+  uint64_t evicted_ = 0;
   uint64_t accept_pauses_ = 0;
 };
 
