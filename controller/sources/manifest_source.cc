@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
@@ -121,7 +123,24 @@ void ManifestSource::ReadFile(const std::string& name, ChangeSink& sink) {
     }
     return;
   }
-  absl::StatusOr<schema::ManifestSet> set = schema::LoadManifestFile(path);
+  std::ifstream in(path, std::ios::binary);
+  std::string content(std::istreambuf_iterator<char>(in), {});
+  const bool read = in.is_open() && !in.bad();
+  const std::size_t hash = std::hash<std::string>{}(content);
+  if (auto known = files_.find(name);
+      read && known != files_.end() && known->second.content_hash == hash &&
+      known->second.content_size == content.size()) {
+    return;  // Parsed as it is already: the same objects, or the same error.
+  }
+  // A file that cannot be read gets the loader's own error.
+  absl::StatusOr<schema::ManifestSet> set =
+      read ? schema::ParseManifests(content, path)
+           : schema::LoadManifestFile(path);
+  if (read) {
+    FileState& state = files_[name];
+    state.content_hash = hash;
+    state.content_size = content.size();
+  }
   if (!set.ok()) {
     ++invalid_total_;
     const std::string error(set.status().message());

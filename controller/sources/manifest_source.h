@@ -45,6 +45,10 @@ class ManifestSource : public Source {
   struct FileState {
     std::map<std::string, schema::Object> objects;  // By ObjectKey.
     std::string error;  // Why the current content is rejected, if it is.
+    // Of the content last parsed: the same bytes again (a SIGHUP, an
+    // editor's touch) are not parsed again.
+    std::size_t content_hash = 0;
+    std::size_t content_size = 0;
   };
 
   void MarkDirty(const std::string& name);

@@ -174,6 +174,27 @@ TEST_F(ManifestSourceTest, Reload_PicksUpWhatInotifyMissed) {
   EXPECT_THAT(sink_.changes, ElementsAre("upsert Namespace//a"));
 }
 
+// A SIGHUP storm re-reads the directory: files whose bytes did not change
+// are not parsed again (a 7 MB policy file is not decoded every time), so
+// an invalid file is reported and counted once, not once per signal.
+TEST_F(ManifestSourceTest, Reload_SameContent_NotParsedAgain) {
+  Write("a.yaml", Ns("a"));
+  Write("bad.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: Not_Valid}\n");
+  ManifestSource source(dir_.string());
+  ASSERT_TRUE(source.Start(sink_).ok());
+  ASSERT_EQ(sink_.errors.size(), 1u);
+  sink_.changes.clear();
+  for (int i = 0; i < 10; ++i) source.Reload(sink_);
+  EXPECT_THAT(sink_.changes, IsEmpty());
+  EXPECT_EQ(sink_.errors.size(), 1u);
+  EXPECT_EQ(source.status().invalid_inputs_total, 1u);
+  // Changed bytes are read at the next reload.
+  Write("a.yaml", Ns("a", "red"));
+  source.Reload(sink_);
+  EXPECT_THAT(sink_.changes, ElementsAre("upsert Namespace//a"));
+}
+
 TEST_F(ManifestSourceTest, MissingDirectory_FailsStart) {
   ManifestSource source((dir_ / "nope").string());
   absl::Status st = source.Start(sink_);
