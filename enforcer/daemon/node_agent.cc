@@ -1,9 +1,14 @@
 #include "enforcer/daemon/node_agent.h"
 
+#include <malloc.h>
+
 #include <cstdio>
 
 namespace podwall::daemon {
 namespace {
+
+// Operations in a batch after which freed memory is handed back.
+constexpr std::size_t kTrimAfterOperations = 10000;
 
 std::string Ms(Timers::Clock::duration d) {
   char buf[32];
@@ -108,6 +113,7 @@ void NodeAgent::CniDelete(const std::string& key,
 
 absl::StatusOr<bool> NodeAgent::RepairDrift() {
   absl::StatusOr<bool> repaired = syncer_->RepairDrift();
+  malloc_trim(0);  // The read-back's dumps, freed: back to the system.
   if (!repaired.ok()) {
     log_.Error("verification failed",
                {{"error", std::string(repaired.status().message())}});
@@ -153,6 +159,9 @@ void NodeAgent::OnSynced(const SyncScheduler::Outcome& outcome) {
     log_.Info("sync recovered",
               {{"after_failures", std::to_string(outcome.previous_failures)}});
   }
+  // A large batch's buffers are freed; give them back to the system
+  // rather than keep the peak (glibc keeps freed heap otherwise).
+  if (syncer_->last_transaction_size() > kTrimAfterOperations) malloc_trim(0);
   if (outcome.new_input) {
     log_.Info(
         "synced",
