@@ -123,6 +123,7 @@ def main():
                                                d["daemon_policy_change_p99_ms"])
         d["daemon_rss_mb"] = d["daemon_rss_mb"]
         add(d)
+        add(run([f"{b}/bench/memory_benchmark"], "memory_benchmark"))
     print("request/response (A/B interleaved inside)", flush=True)
     add(run(["/usr/bin/python3", f"{HERE}/rr_benchmark.py", podwall, f"{b}/bench/write_cluster",
              "--runs", str(runs), "--seconds", "3" if args.quick else "5"], "rr_benchmark"))
