@@ -39,6 +39,10 @@ absl::StatusOr<std::string> ReadAll(const std::string& path) {
 
 }  // namespace
 
+int SourcedObject::line() const {
+  return locator ? locator->Locate(FieldPath()).line : 0;
+}
+
 bool IsEditorTemporary(std::string_view name) {
   if (name.empty()) return true;
   if (name.front() == '.' || name.front() == '#') return true;  // .x.swp, #x#
@@ -69,8 +73,8 @@ absl::StatusOr<ManifestSet> ParseManifests(std::string_view text,
       errors.push_back(FormatFieldErrors(source, *d.locator, errs));
       continue;
     }
-    set.objects.push_back({std::move(d.object), std::string(source),
-                           d.locator->Locate(FieldPath()).line});
+    set.objects.push_back(
+        {std::move(d.object), std::string(source), std::move(d.locator)});
   }
   if (!errors.empty()) {
     return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
@@ -138,10 +142,10 @@ absl::StatusOr<ManifestSet> LoadManifests(
       if (!inserted) {
         const SourcedObject& first = *it->second;
         errors.push_back(absl::StrCat(
-            o.source, ":", o.line, ": ", KindName(o.object), " ",
+            o.source, ":", o.line(), ": ", KindName(o.object), " ",
             meta.namespace_.empty() ? "" : absl::StrCat(meta.namespace_, "/"),
             meta.name, " is already defined at ", first.source, ":",
-            first.line));
+            first.line()));
       }
     }
   }

@@ -6,19 +6,26 @@
 // A file is all or nothing: any error rejects it whole, and every error is
 // reported as `file:line: field.path: message`.
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "policy-schema/api_types.h"
+#include "policy-schema/decode.h"
 
 namespace podwall::schema {
 
 struct SourcedObject {
   Object object;       // Defaulted and valid.
   std::string source;  // File name as given (or "<stdin>").
-  int line = 0;        // Where the object starts; 0 if unknown.
+  // Finds positions in the source when asked: an error or a warning that
+  // names the object pays for it, never every object of a large file.
+  std::shared_ptr<const FieldLocator> locator;
+
+  // Where the object starts; 0 if unknown.
+  int line() const;
 };
 
 struct ManifestSet {

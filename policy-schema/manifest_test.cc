@@ -51,7 +51,7 @@ TEST_F(ManifestTest, ParseManifests_Defaults_AreApplied) {
   const auto& np = std::get<NetworkPolicy>(set->objects[1].object);
   EXPECT_EQ(np.metadata.namespace_, "default");
   EXPECT_THAT(np.spec.policy_types, ElementsAre("Ingress", "Egress"));
-  EXPECT_EQ(set->objects[1].line, 6);
+  EXPECT_EQ(set->objects[1].line(), 6);
 }
 
 TEST_F(ManifestTest, ParseManifests_NamespaceLabelOverridden_ByRealName) {

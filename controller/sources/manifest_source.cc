@@ -162,7 +162,7 @@ void ManifestSource::ReadFile(const std::string& name, ChangeSink& sink) {
     std::string key = ObjectKey(o.object);
     if (objects.contains(key)) {
       sink.Note(ChangeSink::Severity::kWarning, "manifests",
-                absl::StrCat(path, ":", o.line, ": ", key,
+                absl::StrCat(path, ":", o.line(), ": ", key,
                              " is defined twice in the file; the last one "
                              "applies"));
     }
