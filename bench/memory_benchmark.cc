@@ -2,8 +2,10 @@
 // mallinfo2) before and after filling each part: per 10,000 flow records
 // in the ring, per 10,000 connections followed until their end, and per
 // 10,000 pods of the shared generated cluster (its state and compiled
-// policy; policies scale with pods, one per five). Prints a table and one
-// JSON line; not a test. docs/resources.md explains the budgets these
+// policy; policies scale with pods, one per five), and per 10,000 rules of
+// one large NetworkPolicy, stage by stage (the object, the cluster state's
+// copy, the compiler, the rendered ruleset). Prints a table and one JSON
+// line; not a test. docs/resources.md explains the budgets these
 // figures are held to.
 
 #include <malloc.h>
@@ -17,6 +19,7 @@
 #include "controller/compiler.h"
 #include "enforcer/flowlog/flow_logger.h"
 #include "enforcer/flowlog/flow_outputs.h"
+#include "enforcer/nft/renderer.h"
 
 namespace podwall::bench {
 namespace {
@@ -122,6 +125,58 @@ int Main(int argc, char** argv) {
   }
   const double per_10k_pods = cluster_mb * kTenThousand / shape.pods;
 
+  // One policy of 10,000 rules (x/c to one port each) on a node with x/a
+  // and x/c: what each stage holds.
+  double object_mb = 0, state_mb = 0, compiled_mb = 0, rendered_mb = 0;
+  {
+    before = HeapMb();
+    schema::NetworkPolicy big;
+    big.metadata.namespace_ = "x";
+    big.metadata.name = "huge";
+    big.spec.pod_selector.match_labels = {{"pod", "a"}};
+    big.spec.policy_types = {"Ingress"};
+    for (int i = 0; i < kTenThousand; ++i) {
+      schema::NetworkPolicyIngressRule rule;
+      schema::NetworkPolicyPeer peer;
+      peer.pod_selector = schema::LabelSelector{};
+      peer.pod_selector->match_labels = {{"pod", "c"}};
+      rule.from.push_back(std::move(peer));
+      schema::NetworkPolicyPort port;
+      port.protocol = "TCP";
+      port.port = schema::PortRef{false, 1000 + i, ""};
+      rule.ports.push_back(std::move(port));
+      big.spec.ingress.push_back(std::move(rule));
+    }
+    object_mb = HeapMb() - before;
+    before = HeapMb();
+    controller::ClusterState state;
+    schema::Namespace x;
+    x.metadata.name = "x";
+    state.UpsertNamespace(x);
+    for (const char* name : {"a", "c"}) {
+      schema::Pod pod;
+      pod.metadata.namespace_ = "x";
+      pod.metadata.name = name;
+      pod.metadata.labels = {{"pod", name}};
+      pod.spec.node_name = "node-0";
+      pod.status.phase = "Running";
+      pod.status.pod_ip = name[0] == 'a' ? "10.0.0.1" : "10.0.0.3";
+      pod.status.pod_ips = {pod.status.pod_ip};
+      state.UpsertWorkload(controller::WorkloadFromPod(pod));
+    }
+    state.UpsertPolicy(big);
+    state_mb = HeapMb() - before;
+    before = HeapMb();
+    controller::Compiler compiler("node-0");
+    compiler.Rebuild(state);
+    (void)compiler.TakeDelta();
+    compiled_mb = HeapMb() - before;
+    const ir::NodePolicy snapshot = compiler.Snapshot();
+    before = HeapMb();
+    const nft::Ruleset ruleset = nft::RenderRuleset(snapshot);
+    rendered_mb = HeapMb() - before;
+  }
+
   std::printf("%-52s %10s\n", "heap in use", "MB");
   std::printf("%-52s %10.1f  (ring budget 48 MB: ~%.0fk records)\n",
               "10,000 flow records in the ring", ring_mb, 48 / ring_mb * 10);
@@ -132,10 +187,16 @@ int Main(int argc, char** argv) {
               "per 10,000 pods (cluster state + compiled policy)", per_10k_pods,
               shape.pods, shape.policies, cluster_mb);
   std::printf(
+      "per 10,000 rules of one NetworkPolicy: the object %.1f, the "
+      "cluster state's copy %.1f, compiled %.1f, rendered %.1f MB\n",
+      object_mb, state_mb, compiled_mb, rendered_mb);
+  std::printf(
       "{\"memory_per_10k_flow_records_mb\":%.1f,"
       "\"memory_per_10k_tracked_mb\":%.1f,"
-      "\"memory_per_10k_pods_mb\":%.1f}\n",
-      ring_mb, tracked_mb, per_10k_pods);
+      "\"memory_per_10k_pods_mb\":%.1f,"
+      "\"memory_per_10k_rules_mb\":%.1f}\n",
+      ring_mb, tracked_mb, per_10k_pods,
+      object_mb + state_mb + compiled_mb + 2 * rendered_mb);
   return 0;
 }
 
