@@ -190,6 +190,8 @@ def main():
              fr.udp4_frame(bcast, a.mac, a.v4, b.v4, b"PW-UC-IN-BC"), False),
             ("VLAN-tagged udp4 to x/b",
              fr.vlan_udp4_frame(to_b, a.mac, a.v4, b.v4, b"PW-VLAN"), False),
+            ("802.1ad (QinQ) tagged udp4 to x/b",
+             fr.qinq_udp4_frame(to_b, a.mac, a.v4, b.v4, b"PW-QINQ"), False),
             ("raw ethertype 0x88b5 to x/b",
              fr.raw_frame(to_b, a.mac, 0x88b5, b"PW-RAW-ETHERTYPE" + bytes(30)), False),
             ("udp4 spoofing the allowed peer x/c",
@@ -226,6 +228,9 @@ def main():
             fr.arp_frame(o.mac if bridged else to_b, a.mac, 2, a.mac, b.v4, o.mac, o.v4),
             fr.neighbor_advert_frame(a.mac, a.ll, b.v6, a.mac),
             fr.neighbor_advert_frame(a.mac, a.v6, b.v6, a.mac),
+            # Cut in two fragments, the target in the second (RFC 6980:
+            # nodes ignore fragmented ND; the checks below see to it).
+            *fr.fragmented_neighbor_advert_frames(a.mac, a.ll, b.v6, a.mac),
             fr.router_advert_frame(a.mac, a.ll, "2001:db8:66::"),
             fr.router_advert_frame(a.mac, a.ll, "2001:db8:67::", hop_by_hop=True),
             fr.redirect_frame(o.mac if bridged else to_b, a.mac, a.ll, o.ll, a.ll, c.v6),

@@ -122,6 +122,29 @@ def vlan_udp4_frame(dst_mac, src_mac, src, dst, data, vlan=0):
     return eth(dst_mac, src_mac, 0x8100, struct.pack("!HH", vlan, 0x0800) + inner)
 
 
+def qinq_udp4_frame(dst_mac, src_mac, src, dst, data):
+    """802.1ad outer tag, 802.1Q inner tag, then IPv4."""
+    inner = ipv4(src, dst, 17, udp(src, dst, 40000, 9, data))
+    return eth(dst_mac, src_mac, 0x88a8,
+               struct.pack("!HHHH", 0, 0x8100, 0, 0x0800) + inner)
+
+
+def fragmented_neighbor_advert_frames(src_mac, src, target, link_mac):
+    """The advertisement of neighbor_advert_frame cut in two IPv6
+    fragments, the target address in the second: a guard that looks for the
+    target in the first fragment finds nothing there."""
+    dst = "ff02::1"
+    body = struct.pack("!I", 0x20000000) + ip(target) + bytes([2, 1]) + mac(link_mac)
+    message = icmpv6(src, dst, 136, 0, body)
+    first, rest = message[:8], message[8:]
+    frames = []
+    for offset, more, part in ((0, 1, first), (8, 0, rest)):
+        fragment = struct.pack("!BBHI", 58, 0, ((offset // 8) << 3) | more, 0x5057) + part
+        frames.append(eth("33:33:00:00:00:01", src_mac, 0x86dd,
+                          ipv6(src, dst, 44, fragment, hop_limit=255)))
+    return frames
+
+
 def raw_frame(dst_mac, src_mac, ethertype, data):
     return eth(dst_mac, src_mac, ethertype, data)
 
