@@ -196,7 +196,7 @@ int Main(int argc, char** argv) {
       "\"memory_per_10k_pods_mb\":%.1f,"
       "\"memory_per_10k_rules_mb\":%.1f}\n",
       ring_mb, tracked_mb, per_10k_pods,
-      object_mb + state_mb + compiled_mb + 2 * rendered_mb);
+      object_mb + state_mb + compiled_mb + rendered_mb);
   return 0;
 }
 
