@@ -14,7 +14,10 @@ NetworkPolicy of 70,000 distinct rules (x/c on TCP and UDP ports 1000 to
   - a flood of new connections to the metrics port;
   - a flood of denied UDP datagrams from x/b to x/a (NFLOG denials) and of
     allowed new connections from x/c to x/a (conntrack events);
-  - SIGHUP every 200 ms with the flow log on.
+  - SIGHUP every 200 ms with the flow log on;
+  - the test API server (tests/kube/fake_apiserver.py, a second source
+    holding one namespace) answering every watch with an ERROR event and
+    dropping watch streams, by turns.
 Meanwhile, every half second: `podwall status` answers within 1 s; every
 two seconds: x/c reaches x/a, x/b does not, x/c does not reach x/b on port
 80; podwalld's RSS stays under 256 MiB (the DaemonSet's limit). At the end
@@ -182,6 +185,7 @@ def main():
     cluster = e2e.Cluster("bridge", f"pws{os.getpid() % 100000}")
     proc = None
     log = None
+    api_proc = None
     helpers = []
     try:
         cluster.setup()
@@ -191,13 +195,35 @@ def main():
             f.write(e2e.cluster_manifests(cluster, {}, {}, {}))
         with open(os.path.join(watched, "policies.json"), "w") as f:
             json.dump({"apiVersion": "v1", "kind": "List", "items": policies()}, f)
+        # The test API server, a second source: one namespace of its own.
+        api_work = os.path.join(cluster.work, "api")
+        api_proc = subprocess.Popen(
+            e2e.in_ns(cluster.node, "/usr/bin/python3",
+                      os.path.join(ROOT, "tests", "kube", "fake_apiserver.py"), api_work),
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        api_port = int(api_proc.stdout.readline().split()[1])
+
+        def api(path, body):
+            code = (
+                "import json, ssl, sys, urllib.request\n"
+                f"ctx = ssl.create_default_context(cafile='{api_work}/ca.crt')\n"
+                f"r = urllib.request.Request('https://127.0.0.1:{api_port}{path}', "
+                "data=sys.stdin.read().encode(), method='POST', headers={"
+                "'Authorization': 'Bearer podwall-test-token'})\n"
+                "urllib.request.urlopen(r, context=ctx).read()\n")
+            e2e.run(e2e.in_ns(cluster.node, "/usr/bin/python3", "-c", code),
+                    input=json.dumps(body))
+
+        api("/test/apply", {"apiVersion": "v1", "kind": "Namespace",
+                            "metadata": {"name": "from-api"}})
         sock = os.path.join(cluster.work, "podwall.sock")
         flow_log = os.path.join(cluster.work, "flows.jsonl")
         log = open(os.path.join(cluster.work, "podwalld.log"), "w")
         proc = subprocess.Popen(
             e2e.in_ns(cluster.node, podwalld, "--node-name", "node-1", "--manifests", watched,
                       "--socket", sock, "--metrics-address", f"127.0.0.1:{METRICS_PORT}",
-                      "--flow-log", flow_log, "--flow-log-max-size", "5"),
+                      "--flow-log", flow_log, "--flow-log-max-size", "5",
+                      "--kubeconfig", f"{api_work}/kubeconfig"),
             stdout=log, stderr=log)
         import podwalld_control
         started = time.monotonic()
@@ -256,6 +282,22 @@ def main():
         checker = threading.Thread(target=keep_checking)
         checker.start()
         threads.append(checker)
+
+        def api_faults():
+            turn = 0
+            while not stop.is_set():
+                if turn % 2 == 0:
+                    api("/test/watch-error", {"code": 500})
+                else:
+                    api("/test/watch-error", {"code": 0})
+                    api("/test/drop", {})
+                turn += 1
+                stop.wait(0.5)
+            api("/test/watch-error", {"code": 0})
+
+        faults = threading.Thread(target=api_faults)
+        faults.start()
+        threads.append(faults)
         end = time.monotonic() + seconds
         next_hup = time.monotonic()
         while time.monotonic() < end and proc.poll() is None:
@@ -314,6 +356,14 @@ def main():
         s = podwalld_control.status(sock)
         check(s is not None and s["synced"] and s.get("flow_log_file", {}).get(
             "lines_lost", 1) == 0, "synced at the end; the flow log lost no line to errors")
+        with open(log.name) as f:
+            watch_warnings = len(re.findall(r"watch [a-z]+: .*(code 500|reconnect)", f.read()))
+        s = podwalld_control.wait(
+            proc, sock, lambda s: all(src["ok"] for src in s["sources"]),
+            "every source ok again", 20)
+        check(watch_warnings > 0 and s["counts"]["namespaces"] >= 1,
+              f"the API server's errors and dropped watches were reported "
+              f"({watch_warnings} log lines) and the source recovered")
 
         proc.send_signal(signal.SIGTERM)
         try:
@@ -326,8 +376,9 @@ def main():
         failures.append(f"error: {ex!r}")
         print(f"FAIL error: {ex!r}", flush=True)
     finally:
-        for h in helpers:
+        for h in helpers + ([api_proc] if api_proc else []):
             h.kill()
+            h.wait()
         if proc and proc.poll() is None:
             proc.kill()
             proc.wait()
