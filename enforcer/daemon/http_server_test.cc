@@ -475,30 +475,39 @@ TEST(HttpServerLimitsTest, OutOfDescriptors_PausesAccepting_ThenServes) {
       limits);
   ASSERT_TRUE(server.ok()) << server.status();
   const int port = PortOf(**server);
-  // Every descriptor but the client's taken: the server's accept fails
-  // with EMFILE while the connection waits in the queue.
+  // Every descriptor taken: the server's accept fails with EMFILE while
+  // the client's connection waits in the queue. The client's thread and
+  // the loop's stop pipe are made first (a sanitizer's thread start needs
+  // descriptors of its own).
   rlimit old{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
   const int client = ConnectTcp(port);
   ASSERT_GE(client, 0);
+  int go[2], done[2];
+  ASSERT_EQ(pipe(go), 0);
+  ASSERT_EQ(pipe(done), 0);
+  ASSERT_TRUE((*loop)->Watch(done[0], [&] { (*loop)->Stop(); }).ok());
+  std::vector<int> filler;
+  std::string reply;
+  std::thread t([&] {
+    char c;
+    (void)!read(go[0], &c, 1);
+    usleep(350000);  // Pauses, not a spin: about one per 100 ms.
+    for (int fd : filler) close(fd);
+    reply = Exchange(client, "GET / HTTP/1.1\r\n\r\n");
+    (void)!write(done[1], "x", 1);
+  });
   const int probe = dup(0);
   close(probe);
   rlimit low = old;
   low.rlim_cur = static_cast<rlim_t>(probe + 16);
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
-  std::vector<int> filler;
   for (int fd = dup(0); fd >= 0; fd = dup(0)) filler.push_back(fd);
-  // Two for Serve()'s pipe.
-  for (int i = 0; i < 2; ++i) {
-    close(filler.back());
-    filler.pop_back();
-  }
-  std::string reply;
-  Serve(**loop, [&] {
-    usleep(350000);  // Pauses, not a spin: about one per 100 ms.
-    for (int fd : filler) close(fd);
-    reply = Exchange(client, "GET / HTTP/1.1\r\n\r\n");
-  });
+  (void)!write(go[1], "x", 1);
+  (*loop)->Run();
+  t.join();
+  (*loop)->Unwatch(done[0]);
+  for (int fd : {go[0], go[1], done[0], done[1]}) close(fd);
   setrlimit(RLIMIT_NOFILE, &old);
   EXPECT_GE((*server)->accept_pauses(), 1u);
   EXPECT_LE((*server)->accept_pauses(), 6u);
