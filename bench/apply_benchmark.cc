@@ -43,11 +43,7 @@ int Main(int argc, char** argv) {
   const ClusterShape shape = ShapeFromArgs(argc, argv);
   const GeneratedCluster cluster = GenerateCluster(shape);
   controller::ClusterState state;
-  for (const auto& ns : cluster.namespaces) state.UpsertNamespace(ns);
-  for (const auto& pod : cluster.pods) {
-    state.UpsertWorkload(controller::WorkloadFromPod(pod));
-  }
-  for (const auto& np : cluster.policies) state.UpsertPolicy(np);
+  LoadCluster(cluster, state);
   controller::Compiler compiler("node-0");
   compiler.Rebuild(state);
   const ir::NodePolicy policy = compiler.Snapshot();

@@ -188,4 +188,13 @@ void WriteNamespaceFile(const std::string& dir, const NamespaceObjects& f) {
   std::filesystem::rename(tmp, d / (f.ns.metadata.name + ".json"));
 }
 
+void LoadCluster(const GeneratedCluster& cluster,
+                 controller::ClusterState& state) {
+  for (const auto& ns : cluster.namespaces) state.UpsertNamespace(ns);
+  for (const auto& pod : cluster.pods) {
+    state.UpsertWorkload(controller::WorkloadFromPod(pod));
+  }
+  for (const auto& np : cluster.policies) state.UpsertPolicy(np);
+}
+
 }  // namespace podwall::bench

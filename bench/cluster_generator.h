@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "controller/cluster_state.h"
 #include "policy-schema/api_types.h"
 
 namespace podwall::bench {
@@ -32,6 +33,10 @@ struct GeneratedCluster {
 };
 
 GeneratedCluster GenerateCluster(const ClusterShape& shape);
+
+// Every object of `cluster` into `state`, as the sources would hand them.
+void LoadCluster(const GeneratedCluster& cluster,
+                 controller::ClusterState& state);
 
 // The default shape, or "--pods N --namespaces N --policies N --local N"
 // from a benchmark's command line (for the scaling series).

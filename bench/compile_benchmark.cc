@@ -44,11 +44,7 @@ int Main(int argc, char** argv) {
   const GeneratedCluster cluster = GenerateCluster(shape);
   controller::ClusterState state;
   const auto load_start = Clock::now();
-  for (const auto& ns : cluster.namespaces) state.UpsertNamespace(ns);
-  for (const auto& pod : cluster.pods) {
-    state.UpsertWorkload(controller::WorkloadFromPod(pod));
-  }
-  for (const auto& np : cluster.policies) state.UpsertPolicy(np);
+  LoadCluster(cluster, state);
   const double load_ms = Ms(Clock::now() - load_start);
 
   controller::Compiler compiler("node-0");

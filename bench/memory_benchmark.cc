@@ -113,11 +113,7 @@ int Main(int argc, char** argv) {
     const GeneratedCluster cluster = GenerateCluster(shape);
     const double generated = HeapMb();
     controller::ClusterState state;
-    for (const auto& ns : cluster.namespaces) state.UpsertNamespace(ns);
-    for (const auto& pod : cluster.pods) {
-      state.UpsertWorkload(controller::WorkloadFromPod(pod));
-    }
-    for (const auto& np : cluster.policies) state.UpsertPolicy(np);
+    LoadCluster(cluster, state);
     controller::Compiler compiler("node-0");
     compiler.Rebuild(state);
     (void)compiler.TakeDelta();

@@ -66,6 +66,19 @@ std::string Exchange(int fd, const std::string& request) {
   return out;
 }
 
+// A socket connected to the unix socket at `path`, or -1.
+int ConnectUnix(const std::string& path) {
+  const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, path.c_str());
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 // A socket connected to 127.0.0.1:`port`, or -1.
 int ConnectTcp(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -127,12 +140,8 @@ TEST(HttpServerTest, Unix_ServesHandlerAndRemovesSocket) {
     ASSERT_TRUE(server.ok()) << server.status();
     std::string response;
     Serve(**loop, [&] {
-      const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-      sockaddr_un addr{};
-      addr.sun_family = AF_UNIX;
-      std::strcpy(addr.sun_path, path.c_str());
-      ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
-                0);
+      const int fd = ConnectUnix(path);
+      ASSERT_GE(fd, 0);
       // The request in two pieces: the server waits for the rest.
       send(fd, "GET /v1/st", 10, 0);
       usleep(20000);
@@ -338,11 +347,8 @@ TEST(HttpServerLimitsTest, GlobalCap_TheOldestIdleMakesRoomForARequest) {
       limits);
   ASSERT_TRUE(server.ok()) << server.status();
   auto connect_unix = [&] {
-    const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strcpy(addr.sun_path, path.c_str());
-    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    const int fd = ConnectUnix(path);
+    EXPECT_GE(fd, 0);
     return fd;
   };
   std::vector<int> idle;

@@ -25,6 +25,7 @@ import run_e2e as e2e  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "support"))
 from checks import check, failures, summary  # noqa: E402
 import daemon_test as dt  # noqa: E402
+from api_server import TestApiServer  # noqa: E402
 
 
 
@@ -40,26 +41,13 @@ def policy(from_pod):
 def main():
     podwall, podwalld = sys.argv[1:3]
     cluster = e2e.Cluster("bridge", f"pwk{os.getpid() % 100000}")
-    api_proc = None
+    api_server = None
     daemon_proc = None
     try:
         cluster.setup()
         work = os.path.join(cluster.work, "api")
-        api_proc = subprocess.Popen(
-            e2e.in_ns(cluster.node, "/usr/bin/python3", os.path.join(HERE, "fake_apiserver.py"),
-                      work), stdout=subprocess.PIPE, text=True)
-        port = int(api_proc.stdout.readline().split()[1])
-
-        def api(path, body):
-            code = (
-                "import json, ssl, sys, urllib.request\n"
-                f"ctx = ssl.create_default_context(cafile='{work}/ca.crt')\n"
-                f"r = urllib.request.Request('https://127.0.0.1:{port}{path}', "
-                "data=sys.stdin.read().encode(), method='POST', headers={"
-                "'Authorization': 'Bearer podwall-test-token'})\n"
-                "urllib.request.urlopen(r, context=ctx).read()\n")
-            e2e.run(e2e.in_ns(cluster.node, "/usr/bin/python3", "-c", code),
-                    input=json.dumps(body))
+        api_server = TestApiServer(cluster.node, work)
+        api = api_server.post
 
         # The cluster through the API: namespaces and pods, then a policy.
         for item in yaml.safe_load(e2e.cluster_manifests(cluster, {}, {}, {}))["items"]:
@@ -148,9 +136,8 @@ def main():
         if daemon_proc:
             daemon_proc.kill()
             daemon_proc.wait()
-        if api_proc:
-            api_proc.kill()
-            api_proc.wait()
+        if api_server:
+            api_server.stop()
         if failures and os.path.exists(os.path.join(cluster.work, "podwalld.log")):
             with open(os.path.join(cluster.work, "podwalld.log")) as f:
                 print("--- podwalld log ---\n" + f.read()[-3000:])

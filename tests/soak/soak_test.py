@@ -42,6 +42,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 import run_e2e as e2e  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tests", "kube"))
+from api_server import TestApiServer  # noqa: E402
 
 METRICS_PORT = 19750
 RSS_LIMIT_MB = 256
@@ -185,7 +187,7 @@ def main():
     cluster = e2e.Cluster("bridge", f"pws{os.getpid() % 100000}")
     proc = None
     log = None
-    api_proc = None
+    api_server = None
     helpers = []
     try:
         cluster.setup()
@@ -197,22 +199,8 @@ def main():
             json.dump({"apiVersion": "v1", "kind": "List", "items": policies()}, f)
         # The test API server, a second source: one namespace of its own.
         api_work = os.path.join(cluster.work, "api")
-        api_proc = subprocess.Popen(
-            e2e.in_ns(cluster.node, "/usr/bin/python3",
-                      os.path.join(ROOT, "tests", "kube", "fake_apiserver.py"), api_work),
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        api_port = int(api_proc.stdout.readline().split()[1])
-
-        def api(path, body):
-            code = (
-                "import json, ssl, sys, urllib.request\n"
-                f"ctx = ssl.create_default_context(cafile='{api_work}/ca.crt')\n"
-                f"r = urllib.request.Request('https://127.0.0.1:{api_port}{path}', "
-                "data=sys.stdin.read().encode(), method='POST', headers={"
-                "'Authorization': 'Bearer podwall-test-token'})\n"
-                "urllib.request.urlopen(r, context=ctx).read()\n")
-            e2e.run(e2e.in_ns(cluster.node, "/usr/bin/python3", "-c", code),
-                    input=json.dumps(body))
+        api_server = TestApiServer(cluster.node, api_work)
+        api = api_server.post
 
         api("/test/apply", {"apiVersion": "v1", "kind": "Namespace",
                             "metadata": {"name": "from-api"}})
@@ -376,9 +364,11 @@ def main():
         failures.append(f"error: {ex!r}")
         print(f"FAIL error: {ex!r}", flush=True)
     finally:
-        for h in helpers + ([api_proc] if api_proc else []):
+        for h in helpers:
             h.kill()
             h.wait()
+        if api_server:
+            api_server.stop()
         if proc and proc.poll() is None:
             proc.kill()
             proc.wait()
