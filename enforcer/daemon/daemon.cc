@@ -1,6 +1,5 @@
 #include "enforcer/daemon/daemon.h"
 
-#include <malloc.h>
 #include <signal.h>
 
 #include <cstring>
@@ -170,7 +169,6 @@ void Daemon::OnSignals() {
     if (signo == SIGHUP) {
       log_.Info("SIGHUP: re-reading sources");
       sources_->Reload();
-      malloc_trim(0);  // What re-reading parsed, freed: back to the system.
       continue;
     }
     log_.Info(

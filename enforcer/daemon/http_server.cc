@@ -421,8 +421,7 @@ bool HttpServer::Flush(int id, Connection& conn) {
 void HttpServer::OnWritable(int id) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
-  if (!Flush(id, it->second) ||
-      (it->second.finishing && it->second.out.empty() && !it->second.more)) {
+  if (!Flush(id, it->second) || Done(it->second)) {
     Close(id);
   }
 }
@@ -432,7 +431,7 @@ void HttpServer::FlushStreams() {
   for (auto& [id, conn] : connections_) {
     if (!conn.out.empty() && !Flush(id, conn)) {
       done.push_back(id);
-    } else if (conn.finishing && conn.out.empty() && !conn.more) {
+    } else if (Done(conn)) {
       done.push_back(id);
     }
   }
@@ -444,7 +443,7 @@ void HttpServer::Finish(int connection, std::string_view data) {
   auto it = connections_.find(connection);
   if (it == connections_.end()) return;
   it->second.finishing = true;
-  if (it->second.out.empty() && !it->second.more) {
+  if (Done(it->second)) {
     Close(connection);
   } else {
     Deadline(connection, limits_.reply_deadline);
@@ -527,7 +526,7 @@ void HttpServer::OnReadable(int id) {
   c.out = SerializeHttpResponse(resp);
   c.more = std::move(resp.more);
   c.finishing = true;
-  if (!Flush(id, c) || (c.out.empty() && !c.more)) {
+  if (!Flush(id, c) || Done(c)) {
     Close(id);
     return;
   }

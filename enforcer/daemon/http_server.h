@@ -153,6 +153,10 @@ class HttpServer : public StreamWriter {
   // or too far behind. What is left waits for the socket to take it.
   bool Flush(int id, Connection& conn);
   void OnWritable(int id);
+  // A finishing connection with nothing left to send: it can close.
+  static bool Done(const Connection& conn) {
+    return conn.finishing && conn.out.empty() && !conn.more;
+  }
   // The peer key of a new connection (Connection::peer).
   std::string PeerOf(int fd) const;
   // A connection id not in use: ids, unlike fds, are not reused at once,

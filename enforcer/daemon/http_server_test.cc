@@ -294,6 +294,17 @@ HttpLimits SmallLimits() {
   return limits;
 }
 
+// A TCP server on loopback that answers "ok" to every request.
+absl::StatusOr<std::unique_ptr<HttpServer>> OkServer(EventLoop& loop,
+                                                     HttpLimits limits) {
+  return HttpServer::ListenTcp(
+      loop, "127.0.0.1:0",
+      [](const HttpRequest&) {
+        return HttpResponse{200, "text/plain", "ok"};
+      },
+      limits);
+}
+
 // True when the server closed `fd` without answering, within a second.
 bool ClosedUnanswered(int fd) {
   timeval tv{1, 0};
@@ -305,12 +316,7 @@ bool ClosedUnanswered(int fd) {
 TEST(HttpServerLimitsTest, PerPeerCap_ClosesTheExtraConnection_ThenServes) {
   auto loop = EventLoop::Create();
   ASSERT_TRUE(loop.ok());
-  auto server = HttpServer::ListenTcp(
-      **loop, "127.0.0.1:0",
-      [](const HttpRequest&) {
-        return HttpResponse{200, "text/plain", "ok"};
-      },
-      SmallLimits());
+  auto server = OkServer(**loop, SmallLimits());
   ASSERT_TRUE(server.ok()) << server.status();
   const int port = PortOf(**server);
   std::string after;
@@ -373,12 +379,7 @@ TEST(HttpServerLimitsTest, GlobalCap_TheOldestIdleMakesRoomForARequest) {
 TEST(HttpServerLimitsTest, RequestDeadline_IsAbsolute_ATrickleDoesNotExtendIt) {
   auto loop = EventLoop::Create();
   ASSERT_TRUE(loop.ok());
-  auto server = HttpServer::ListenTcp(
-      **loop, "127.0.0.1:0",
-      [](const HttpRequest&) {
-        return HttpResponse{200, "text/plain", "ok"};
-      },
-      SmallLimits());
+  auto server = OkServer(**loop, SmallLimits());
   ASSERT_TRUE(server.ok()) << server.status();
   const int port = PortOf(**server);
   int sent = 0;
@@ -493,12 +494,7 @@ TEST(HttpServerLimitsTest, OutOfDescriptors_PausesAccepting_ThenServes) {
   ASSERT_TRUE(loop.ok());
   HttpLimits limits = SmallLimits();
   limits.accept_pause = std::chrono::milliseconds(100);
-  auto server = HttpServer::ListenTcp(
-      **loop, "127.0.0.1:0",
-      [](const HttpRequest&) {
-        return HttpResponse{200, "text/plain", "ok"};
-      },
-      limits);
+  auto server = OkServer(**loop, limits);
   ASSERT_TRUE(server.ok()) << server.status();
   const int port = PortOf(**server);
   // Every descriptor taken: the server's accept fails with EMFILE while

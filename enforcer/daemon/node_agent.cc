@@ -7,7 +7,8 @@
 namespace podwall::daemon {
 namespace {
 
-// Operations in a batch after which freed memory is handed back.
+// Operations in a batch (or rules and elements read back) after which
+// freed memory is handed back.
 constexpr std::size_t kTrimAfterOperations = 10000;
 
 std::string Ms(Timers::Clock::duration d) {
@@ -113,7 +114,10 @@ void NodeAgent::CniDelete(const std::string& key,
 
 absl::StatusOr<bool> NodeAgent::RepairDrift() {
   absl::StatusOr<bool> repaired = syncer_->RepairDrift();
-  malloc_trim(0);  // The read-back's dumps, freed: back to the system.
+  // The read-back's dumps of a large ruleset, freed: back to the system
+  // (trimming costs up to ~100 ms on a large heap, so not for small ones).
+  const nft::RulesetMirror::Counts applied = syncer_->applied_counts();
+  if (applied.rules + applied.elements > kTrimAfterOperations) malloc_trim(0);
   if (!repaired.ok()) {
     log_.Error("verification failed",
                {{"error", std::string(repaired.status().message())}});

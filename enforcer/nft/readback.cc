@@ -136,15 +136,19 @@ absl::StatusOr<bool> KernelHolds(NetlinkSocket& socket,
     want_bridge[GuardChainName(g.device)] =
         AfterTcGuardFingerprints(NFPROTO_BRIDGE, g);
   }
+  // Chain prerouting's one rule, the same in both tables; with no guard it
+  // may be left from when the last guard went, and is not expected.
   const std::vector<std::string> dispatch = {
       RuleFingerprint(BuildGuardDispatchRule(NFPROTO_INET).get())};
-  if (!ruleset.guards.empty()) {
-    want_inet[kGuardBaseChain] = dispatch;
-    want_bridge[kGuardBaseChain] = dispatch;
-  } else if (inet->contains(kGuardBaseChain) &&
-             inet->at(kGuardBaseChain) == dispatch) {
-    inet->erase(kGuardBaseChain);  // Left when the last guard went.
-  }
+  auto base_chain = [&](ChainRules& have, ChainRules& want) {
+    if (!ruleset.guards.empty()) {
+      want[kGuardBaseChain] = dispatch;
+    } else if (auto it = have.find(kGuardBaseChain);
+               it != have.end() && it->second == dispatch) {
+      have.erase(it);
+    }
+  };
+  base_chain(*inet, want_inet);
   if (*inet != want_inet) return false;
   for (auto [family, want] : {std::pair{NFPROTO_NETDEV, &want_netdev},
                               std::pair{NFPROTO_BRIDGE, &want_bridge}}) {
@@ -152,11 +156,7 @@ absl::StatusOr<bool> KernelHolds(NetlinkSocket& socket,
     if (!got.ok() && !absl::IsNotFound(got.status())) return got.status();
     ChainRules none;
     ChainRules& have = got.ok() ? *got : none;
-    if (ruleset.guards.empty() && family == NFPROTO_BRIDGE &&
-        have.contains(kGuardBaseChain) &&
-        have.at(kGuardBaseChain) == dispatch) {
-      have.erase(kGuardBaseChain);
-    }
+    if (family == NFPROTO_BRIDGE) base_chain(have, *want);
     if (have != *want) return false;
   }
   // Sets by name, then their elements; the guards' maps by device.
