@@ -5,10 +5,10 @@
 
 Called by scripts/bench (which builds BUILD_DIR in Release first). Each
 figure is the median over runs, with the run-to-run spread (min, max);
-comparisons (podwall vs nft -f, vs no ruleset, vs iptables-linear, 2000 vs
-20 policies) are measured A/B interleaved inside one benchmark run. The
-full run also measures how compile and apply grow with cluster size and
-draws bench/out/scaling.svg. Needs root (network namespaces).
+comparisons (podwall vs nft -f, vs no ruleset, vs iptables-linear, vs
+conntrack alone, 2000 vs 20 policies) are measured A/B interleaved inside
+one benchmark run. The full run also measures how compile and apply grow
+with cluster size and draws bench/out/scaling.svg. Needs root (network namespaces).
 """
 
 import argparse
@@ -31,6 +31,8 @@ TARGETS = {  # key: (comparison, bound)
     "rr_ratio_vs_no_ruleset": (">=", 0.95),
     "rr_ratio_vs_iptables_linear": (">=", 1.0),
     "rr_ratio_2000_vs_20_policies": (">=", 0.97),
+    "crr_ratio_vs_conntrack_only": (">=", 0.97),
+    "crr_ratio_20000_vs_20_policies": (">=", 0.97),
     "e2e_change_to_kernel_p99_ms": ("<=", 50),
     "daemon_rss_mb": ("<=", 150),
     "flow_records_per_s": (">=", 20000),
@@ -127,6 +129,9 @@ def main():
     print("request/response (A/B interleaved inside)", flush=True)
     add(run(["/usr/bin/python3", f"{HERE}/rr_benchmark.py", podwall, f"{b}/bench/write_cluster",
              "--runs", str(runs), "--seconds", "3" if args.quick else "5"], "rr_benchmark"))
+    print("new connections per second (A/B interleaved inside)", flush=True)
+    add(run(["/usr/bin/python3", f"{HERE}/crr_benchmark.py", podwall, f"{b}/bench/write_cluster",
+             f"{b}/bench/crr_load", "--runs", str(runs), "--seconds", "3"], "crr_benchmark"))
     print("Kubernetes source against the test API server", flush=True)
     add(run(["/usr/bin/python3", f"{HERE}/kube_benchmark.py", podwalld,
              f"{b}/bench/write_cluster"], "kube_benchmark"))
