@@ -20,6 +20,34 @@ SetElement TupleElement(const ir::AddressPortTuple& t) {
   return {t.address, t.address, t.protocol, t.port, ""};
 }
 
+// Whether every packet `later` matches is matched by `earlier` too: then
+// `later`, placed after `earlier` in a chain whose matches return, can never
+// decide (nor count, nor mark) anything, and is left out. Several policies
+// often allow the same peers on the same ports (copies of one policy, or a
+// namespace-wide allow beside narrower ones); their duplicates would only
+// lengthen every new connection's walk. The first matching rule keeps its
+// place, so which rule a connection is attributed to does not change.
+bool Covers(const Rule& earlier, const Rule& later) {
+  if (!earlier.set.empty() &&
+      (earlier.set != later.set || earlier.family != later.family ||
+       earlier.tuple != later.tuple)) {
+    return false;
+  }
+  if (!earlier.protocol) return true;  // Any port (and any protocol).
+  if (earlier.protocol != later.protocol) return false;
+  if (!earlier.dport) return true;  // Every port of the protocol.
+  return later.dport && earlier.dport->first <= later.dport->first &&
+         later.dport->second <= earlier.dport->second;
+}
+
+// Appends a returning match rule unless an earlier one covers it.
+void AddMatchRule(Rule rule, size_t first_match, Chain& chain) {
+  for (size_t i = first_match; i < chain.rules.size(); ++i) {
+    if (Covers(chain.rules[i], rule)) return;
+  }
+  chain.rules.push_back(std::move(rule));
+}
+
 // The chain of one direction of an endpoint, or nullopt when that direction
 // is not isolated.
 std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
@@ -41,6 +69,7 @@ std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
     invalid.kind = Rule::Kind::kCtInvalidDrop;
     chain.rules.push_back(invalid);
   }
+  const size_t first_match = chain.rules.size();
   for (const ir::EndpointRule& binding : side.rules) {
     const ir::Rule* rule = find_rule(binding.rule_id);
     if (!rule) continue;
@@ -98,7 +127,7 @@ std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
         r.counter = true;
         r.verdict = Verdict::kReturn;
         r.comment = rule->id;
-        chain.rules.push_back(std::move(r));
+        AddMatchRule(std::move(r), first_match, chain);
       }
     }
     if (!rule->port_set_id.empty()) {
@@ -113,7 +142,7 @@ std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
         r.counter = true;
         r.verdict = Verdict::kReturn;
         r.comment = rule->id;
-        chain.rules.push_back(std::move(r));
+        AddMatchRule(std::move(r), first_match, chain);
       }
     }
   }
