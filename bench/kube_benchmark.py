@@ -2,6 +2,7 @@
 """podwalld following the test API server with the benchmark cluster.
 
     sudo bench/kube_benchmark.py PODWALLD WRITE_CLUSTER
+                                 [--shape PODS NAMESPACES POLICIES LOCAL]
 
 The test API server (tests/kube/fake_apiserver.py) serves the shared
 benchmark cluster (10,000 pods, 500 namespaces, 2,000 policies, 110 pods on
@@ -10,8 +11,11 @@ Figures: start-up to ready (three paginated lists, compile, first batch),
 one watch event (a pod relabelled or added through the API) to the daemon's
 "synced" log line, p50/p99, and resident memory. Issue 8 targets: start-up
 <= 1 s, event p99 <= 50 ms, RSS <= 150 MB. Prints one JSON line.
+--shape serves another generated cluster instead (issue 18's 100,000
+pods: --shape 100000 5000 20000 250); the keys then end in _<pods/1000>k.
 """
 
+import argparse
 import glob
 import json
 import os
@@ -35,13 +39,19 @@ def in_ns(*cmd):
 
 
 def main():
-    podwalld, write_cluster = sys.argv[1:3]
+    ap = argparse.ArgumentParser()
+    ap.add_argument("podwalld")
+    ap.add_argument("write_cluster")
+    ap.add_argument("--shape", nargs=4, metavar=("PODS", "NAMESPACES", "POLICIES", "LOCAL"))
+    args = ap.parse_args()
+    podwalld, write_cluster = args.podwalld, args.write_cluster
+    suffix = f"_{int(args.shape[0]) // 1000}k" if args.shape else ""
     work = tempfile.mkdtemp(prefix="podwall-kube-bench-")
     subprocess.run(["ip", "netns", "add", NS], check=True)
     api = daemon = None
     try:
         subprocess.run(in_ns("ip", "link", "set", "lo", "up"), check=True)
-        subprocess.run([write_cluster, f"{work}/cluster"], check=True)
+        subprocess.run([write_cluster, f"{work}/cluster", *(args.shape or [])], check=True)
         objects = []
         for path in sorted(glob.glob(f"{work}/cluster/*.json")):
             with open(path) as f:
@@ -83,7 +93,7 @@ def main():
                 if needle in line:
                     return t
             return None
-        if wait_for("msg=ready", 120) is None:
+        if wait_for("msg=ready", 600) is None:
             raise RuntimeError("podwalld did not become ready")
         startup_ms = (time.monotonic() - t0) * 1000
         time.sleep(1)  # Let start-up syncs (interfaces) settle.
@@ -143,8 +153,10 @@ def main():
     print(f"watch event to kernel (pod relabelled through the API, includes the "
           f"test server's own latency): p50 {p50:.1f} ms, p99 {p99:.1f} ms (target 50)")
     print(f"peak resident memory: {hwm:.1f} MB (target 150)")
-    print(json.dumps({"kube_startup_ms": round(startup_ms), "kube_event_p50_ms": round(p50, 2),
-                      "kube_event_p99_ms": round(p99, 2), "kube_daemon_rss_mb": round(hwm, 1)}))
+    print(json.dumps({f"kube_startup_ms{suffix}": round(startup_ms),
+                      f"kube_event_p50_ms{suffix}": round(p50, 2),
+                      f"kube_event_p99_ms{suffix}": round(p99, 2),
+                      f"kube_daemon_rss_mb{suffix}": round(hwm, 1)}))
     return 0
 
 
