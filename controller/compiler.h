@@ -82,7 +82,9 @@ class Compiler : public ir::NodePolicyView {
     int refs = 0;
   };
   struct PortSetState {
-    std::string rule_id;  // The egress rule whose named ports it resolves.
+    // The peers and named ports it resolves: those of the first egress rule
+    // that acquired it (every rule sharing it has the same ones).
+    ir::Rule rule;
     std::map<WorkloadKey, std::vector<ir::AddressPortTuple>> members;
     std::map<ir::AddressPortTuple, int> tuples;
     int refs = 0;

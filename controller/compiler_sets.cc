@@ -130,15 +130,13 @@ void Compiler::ReleaseCidrSet(const std::string& id) {
 
 std::string Compiler::AcquirePortSet(const ClusterState& state,
                                      const ir::Rule& rule) {
-  const std::string key = "named{" + rule.id + "}";
+  const std::string key = PortSetId(rule);
   auto [it, inserted] = port_sets_.try_emplace(key);
   PortSetState& set = it->second;
   ++set.refs;
   if (!inserted) return key;
-  set.rule_id = rule.id;
+  set.rule = rule;
   NoteCreated(delta_.port_sets_created, delta_.port_sets_deleted, key);
-  // The rule is not in rules_ yet: store it first so matching can see it.
-  rules_[rule.id] = rule;
   if (rule.any_peer || !rule.cidr_set_id.empty()) {
     for (const auto& [wk, w] : state.workloads()) {
       UpdatePortSetMember(key, set, &w, wk);
@@ -204,9 +202,8 @@ void Compiler::UpdatePodSetMember(const std::string& id, PodSetState& set,
 void Compiler::UpdatePortSetMember(const std::string& id, PortSetState& set,
                                    const Workload* w, const WorkloadKey& key) {
   std::vector<ir::AddressPortTuple> now;
-  auto rule_it = rules_.find(set.rule_id);
-  if (w && w->eligible && rule_it != rules_.end()) {
-    const ir::Rule& rule = rule_it->second;
+  if (w && w->eligible) {
+    const ir::Rule& rule = set.rule;
     const bool by_selector = RulePeersMatch(rule, *w);
     const CidrSetState* cidr = nullptr;
     if (!rule.cidr_set_id.empty()) {

@@ -139,6 +139,44 @@ TEST_F(CompilerTest, SharedSet_SurvivesUntilLastPolicyGoes) {
   EXPECT_EQ(compiler_.Snapshot().pod_sets.size(), 0u);
 }
 
+// An egress policy from app=client to app=web pods on their named port.
+schema::NetworkPolicy ToWebHttp(const std::string& ns,
+                                const std::string& name) {
+  schema::NetworkPolicy np;
+  np.metadata.name = name;
+  np.metadata.namespace_ = ns;
+  np.spec.pod_selector.match_labels = {{"app", "client"}};
+  np.spec.policy_types = {"Egress"};
+  auto& rule = np.spec.egress.emplace_back();
+  rule.to.push_back({schema::LabelSelector{{{"app", "web"}}, {}}, std::nullopt,
+                     std::nullopt});
+  rule.ports.push_back({"TCP", schema::PortRef{true, 0, "http"}, {}});
+  schema::ApplyDefaults(np);
+  return np;
+}
+
+TEST_F(CompilerTest, NamedPortSet_SharedByRulesThatSayTheSame_FollowsPods) {
+  AddPod(Pod("x", "client", {{"app", "client"}}, "10.0.0.1"));
+  AddPod(Pod("x", "web1", {{"app", "web"}}, "10.0.0.2"));
+  AddPolicy(ToWebHttp("x", "p1"));
+  AddPolicy(ToWebHttp("x", "p2"));
+  ASSERT_EQ(compiler_.Snapshot().port_sets.size(), 1u);
+  // The set outlives the rule that made it, and still follows the pods.
+  state_.DeletePolicy("x/p1");
+  compiler_.OnPolicyChanged(state_, "x/p1");
+  (void)compiler_.TakeDelta();
+  AddPod(Pod("x", "web2", {{"app", "web"}}, "10.0.0.3"));
+  const NodePolicyDelta d = compiler_.TakeDelta();
+  const ir::NodePolicy snap = compiler_.Snapshot();
+  ASSERT_EQ(snap.port_sets.size(), 1u);
+  EXPECT_EQ(snap.port_sets[0].tuples.size(), 2u);
+  ASSERT_EQ(d.port_set_elements.size(), 1u);
+  EXPECT_EQ(d.port_set_elements.begin()->second.added.size(), 1u);
+  state_.DeletePolicy("x/p2");
+  compiler_.OnPolicyChanged(state_, "x/p2");
+  EXPECT_THAT(compiler_.Snapshot().port_sets, IsEmpty());
+}
+
 TEST_F(CompilerTest, NamespaceRelabel_UpdatesNamespaceSelectorSets) {
   AddPod(Pod("x", "server", {{"app", "web"}}, "10.0.0.1"));
   AddPod(Pod("y", "client", {{"app", "c"}}, "10.0.5.5", "n2"));

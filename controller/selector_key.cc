@@ -55,4 +55,21 @@ std::string CidrSetId(const std::vector<ir::AddressRange>& ranges) {
   return key;
 }
 
+std::string PortSetId(const ir::Rule& rule) {
+  std::string key = "named{";
+  if (rule.any_peer) {
+    key += '*';
+  } else {
+    key += absl::StrJoin(rule.pod_set_ids, ",");
+  }
+  absl::StrAppend(&key, ";", rule.cidr_set_id, ";");
+  for (std::size_t i = 0; i < rule.named_ports.size(); ++i) {
+    if (i > 0) key += ",";
+    absl::StrAppend(&key, ir::ProtocolName(rule.named_ports[i].first), "/",
+                    rule.named_ports[i].second);
+  }
+  key += '}';
+  return key;
+}
+
 }  // namespace podwall::controller

@@ -27,6 +27,12 @@ std::string PodSetId(const std::string& policy_ns,
 // "cidr{10.0.0.0-10.0.255.255,192.168.1.7}".
 std::string CidrSetId(const std::vector<ir::AddressRange>& ranges);
 
+// The ID of the address . protocol . port set that resolves an egress
+// rule's named ports: its peers (pod sets, CIDR set, or any) and the port
+// names, so that rules saying the same share one set,
+// "named{pods{ns=x;app=db};;TCP/http}", "named{*;;UDP/dns}".
+std::string PortSetId(const ir::Rule& rule);
+
 }  // namespace podwall::controller
 
 #endif  // PODWALL_CONTROLLER_SELECTOR_KEY_H_
