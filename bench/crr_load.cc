@@ -148,9 +148,9 @@ int Client(const Endpoint& ep, double seconds, int threads) {
     });
   }
   for (auto& w : workers) w.join();
-  const double elapsed = std::chrono::duration<double>(
-                             std::chrono::steady_clock::now() - start)
-                             .count();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   std::printf("connections=%ld seconds=%.3f per_s=%.0f failures=%ld\n",
               connections.load(), elapsed, connections.load() / elapsed,
               failures.load());
