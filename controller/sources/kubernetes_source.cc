@@ -38,12 +38,12 @@ bool KubernetesSource::synced() const {
   return synced_.size() == kResources.size();
 }
 
-absl::StatusOr<std::string> KubernetesSource::List(
-    HttpClient& client, const Resource& r,
-    std::map<std::string, schema::Object>& listed) {
+absl::StatusOr<std::string> KubernetesSource::List(HttpClient& client,
+                                                   const Resource& r,
+                                                   Reported& listed) {
   std::string cont;
   std::string version;
-  listed.clear();
+  listed.keys.clear();
   do {
     std::string path = absl::StrCat(r.path, "?limit=", options_.page_size);
     if (!cont.empty()) absl::StrAppend(&path, "&continue=", cont);
@@ -59,7 +59,8 @@ absl::StatusOr<std::string> KubernetesSource::List(
     if (!list.ok()) return list.status();
     for (schema::DecodedObject& o : list->objects) {
       schema::ApplyDefaults(o.object);
-      listed[ObjectKey(o.object)] = Identity(o.object);
+      listed.keys.insert(ObjectKey(o.object));
+      if (!listed.prototype) listed.prototype = Identity(o.object);
       queue_.Push({ObjectChange::Type::kUpsert, std::move(o.object)});
     }
     cont = list->list_continue;
@@ -70,24 +71,26 @@ absl::StatusOr<std::string> KubernetesSource::List(
 
 void KubernetesSource::Run(const Resource& r) {
   HttpClient client(config_, queue_.stop_flag());
-  // What this resource holds now, as reported (identities only): a relist
-  // deletes whatever is no longer listed.
-  std::map<std::string, schema::Object> last;
+  // What this resource holds now, as reported: a relist deletes whatever is
+  // no longer listed.
+  Reported last;
   std::string version;
   int failures = 0;
   bool relist = true;
   while (!queue_.stopped()) {
     if (relist) {
-      std::map<std::string, schema::Object> listed;
+      Reported listed;
+      listed.prototype = last.prototype;
       absl::StatusOr<std::string> v = List(client, r, listed);
       if (!v.ok()) {
         Note(ChangeSink::Severity::kError, std::string(v.status().message()));
         Backoff(failures);
         continue;
       }
-      for (const auto& [key, object] : last) {
-        if (!listed.contains(key)) {
-          queue_.Push({ObjectChange::Type::kDelete, object});
+      for (const std::string& key : last.keys) {
+        if (!listed.keys.contains(key)) {
+          queue_.Push({ObjectChange::Type::kDelete,
+                       IdentityFromKey(*listed.prototype, key)});
         }
       }
       last = std::move(listed);
@@ -95,7 +98,7 @@ void KubernetesSource::Run(const Resource& r) {
       relist = false;
       failures = 0;
       base::MutexLock lock(&mu_);
-      objects_[r.name] = last.size();
+      objects_[r.name] = last.keys.size();
       if (!synced_.insert(r.name).second) ++relists_;
       last_error_.clear();
       queue_.Wake();
@@ -129,13 +132,14 @@ void KubernetesSource::Run(const Resource& r) {
           const std::string key = ObjectKey(*ev->object);
           const bool deleted = ev->type == "DELETED";
           if (deleted) {
-            last.erase(key);
+            last.keys.erase(key);
           } else {
-            last[key] = Identity(*ev->object);
+            last.keys.insert(key);
+            if (!last.prototype) last.prototype = Identity(*ev->object);
           }
           {
             base::MutexLock lock(&mu_);
-            objects_[r.name] = last.size();
+            objects_[r.name] = last.keys.size();
           }
           queue_.Push({deleted ? ObjectChange::Type::kDelete
                                : ObjectChange::Type::kUpsert,

@@ -15,6 +15,7 @@
 // says why (an API server that cannot be reached, say).
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -50,10 +51,16 @@ class KubernetesSource : public QueuedSource {
     std::string path;  // "/api/v1/pods"
   };
   void Run(const Resource& resource);
-  // Lists every page; returns the list's resourceVersion.
-  absl::StatusOr<std::string> List(
-      HttpClient& client, const Resource& r,
-      std::map<std::string, schema::Object>& listed);
+  // What a resource's thread keeps of the objects it has reported: their
+  // keys, and the identity of one of them (every object of a resource is of
+  // one kind) to report deletes with.
+  struct Reported {
+    std::set<std::string> keys;
+    std::optional<schema::Object> prototype;
+  };
+  // Lists every page into `listed`; returns the list's resourceVersion.
+  absl::StatusOr<std::string> List(HttpClient& client, const Resource& r,
+                                   Reported& listed);
   void Backoff(int& failures) {
     queue_.Backoff(failures, options_.min_backoff, options_.max_backoff);
   }

@@ -103,6 +103,25 @@ TEST(SourceIdentityTest, KeepsKindNamespaceAndNameOnly) {
   EXPECT_TRUE(std::get<schema::Pod>(id).status.pod_ips.empty());
 }
 
+// A relist reports deletes from the keys alone: the identity is rebuilt
+// from the key and any identity of the same kind.
+TEST(SourceIdentityTest, FromKey_RebuildsKindNamespaceAndName) {
+  schema::Pod pod;
+  pod.metadata.namespace_ = "x";
+  pod.metadata.name = "a";
+  const schema::Object other =
+      IdentityFromKey(Identity(pod), "Pod/kube-system/coredns-7db6d8ff4d-x");
+  ASSERT_TRUE(std::holds_alternative<schema::Pod>(other));
+  EXPECT_EQ(ObjectKey(other), "Pod/kube-system/coredns-7db6d8ff4d-x");
+  schema::Namespace ns;
+  ns.metadata.name = "x";
+  const schema::Object cluster_scoped =
+      IdentityFromKey(Identity(ns), "Namespace//team-a");
+  ASSERT_TRUE(std::holds_alternative<schema::Namespace>(cluster_scoped));
+  EXPECT_EQ(schema::MetadataOf(cluster_scoped).namespace_, "");
+  EXPECT_EQ(schema::MetadataOf(cluster_scoped).name, "team-a");
+}
+
 TEST_F(KubernetesSourceTest, Client_TokenIsRequired) {
   HttpClient good(config_);
   auto ok = good.Get("/api/v1/namespaces");

@@ -1,5 +1,7 @@
 #include "controller/sources/source.h"
 
+#include <variant>
+
 #include "absl/strings/str_cat.h"
 
 namespace podwall::sources {
@@ -19,6 +21,22 @@ schema::Object Identity(const schema::Object& object) {
         return id;
       },
       object);
+}
+
+schema::Object IdentityFromKey(const schema::Object& prototype,
+                               std::string_view key) {
+  // "Kind/namespace/name": neither kind nor namespace holds a '/'.
+  const std::size_t kind_end = key.find('/');
+  const std::size_t ns_end = key.find('/', kind_end + 1);
+  schema::Object out = Identity(prototype);
+  std::visit(
+      [&](auto& o) {
+        o.metadata.namespace_ =
+            std::string(key.substr(kind_end + 1, ns_end - kind_end - 1));
+        o.metadata.name = std::string(key.substr(ns_end + 1));
+      },
+      out);
+  return out;
 }
 
 }  // namespace podwall::sources

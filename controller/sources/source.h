@@ -11,6 +11,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -82,6 +83,12 @@ std::string ObjectKey(const schema::Object& object);
 // delete needs, and all a source keeps of what it has reported (the
 // cluster state holds the one full copy).
 schema::Object Identity(const schema::Object& object);
+
+// The identity of the object `key` (ObjectKey) names, made from any
+// identity of the same kind: a source that reports many objects of one
+// kind keeps their keys and one such prototype, not an identity each.
+schema::Object IdentityFromKey(const schema::Object& prototype,
+                               std::string_view key);
 
 }  // namespace podwall::sources
 
