@@ -9,15 +9,18 @@
 namespace podwall::controller {
 namespace {
 
-const std::set<std::string>& EmptySet() {
-  static const auto* empty = new std::set<std::string>();
+template <typename Set>
+const Set& EmptySet() {
+  static const auto* empty = new Set();
   return *empty;
 }
 
 template <typename Map>
-const std::set<std::string>& Lookup(const Map& map, const std::string& key) {
+const typename Map::mapped_type& Lookup(const Map& map,
+                                        const std::string& key) {
   auto it = map.find(key);
-  return it == map.end() ? EmptySet() : it->second;
+  return it == map.end() ? EmptySet<typename Map::mapped_type>()
+                         : it->second;
 }
 
 std::string LabelIndexKey(const std::string& key, const std::string& value) {
@@ -92,14 +95,16 @@ bool ClusterState::HasNamespaceObject(const std::string& name) const {
 }
 
 void ClusterState::IndexWorkload(const Workload& w, bool add) {
+  // The view is of the map's key, which lives as long as the workload.
+  const std::string_view wk = workloads_.find(w.key)->first;
   auto apply = [&](auto& map, const std::string& key) {
     if (add) {
-      map[key].insert(w.key);
+      map[key].insert(wk);
       return;
     }
     auto it = map.find(key);
     if (it == map.end()) return;
-    it->second.erase(w.key);
+    it->second.erase(wk);
     if (it->second.empty()) map.erase(it);
   };
   apply(by_namespace_, w.namespace_);
@@ -257,7 +262,7 @@ bool ClusterState::DeletePolicy(const PolicyKey& key) {
   return true;
 }
 
-const Workload* ClusterState::FindWorkload(const WorkloadKey& key) const {
+const Workload* ClusterState::FindWorkload(std::string_view key) const {
   auto it = workloads_.find(key);
   return it == workloads_.end() ? nullptr : &it->second;
 }
@@ -281,17 +286,17 @@ std::vector<std::string> ClusterState::NamespaceNames() const {
   return {names.begin(), names.end()};
 }
 
-const std::set<WorkloadKey>& ClusterState::WorkloadsInNamespace(
+const ClusterState::WorkloadKeys& ClusterState::WorkloadsInNamespace(
     const std::string& ns) const {
   return Lookup(by_namespace_, ns);
 }
 
-const std::set<WorkloadKey>& ClusterState::WorkloadsWithLabel(
+const ClusterState::WorkloadKeys& ClusterState::WorkloadsWithLabel(
     const std::string& key, const std::string& value) const {
   return Lookup(by_label_, LabelIndexKey(key, value));
 }
 
-const std::set<WorkloadKey>& ClusterState::WorkloadsWithLabelKey(
+const ClusterState::WorkloadKeys& ClusterState::WorkloadsWithLabelKey(
     const std::string& key) const {
   return Lookup(by_label_key_, key);
 }

@@ -340,16 +340,18 @@ void Compiler::OnWorkloadChanged(const ClusterState& state,
 void Compiler::OnNamespaceChanged(const ClusterState& state,
                                   const std::string& name) {
   namespace_labels_[name] = state.NamespaceLabels(name);
-  const std::set<WorkloadKey>& in_ns = state.WorkloadsInNamespace(name);
+  const ClusterState::WorkloadKeys& in_ns = state.WorkloadsInNamespace(name);
   for (const std::string& id : namespace_selector_sets_) {
     PodSetState& set = pod_sets_.at(id);
-    for (const WorkloadKey& wk : in_ns) {
-      UpdatePodSetMember(id, set, state.FindWorkload(wk), wk);
+    for (std::string_view wk : in_ns) {
+      const Workload* w = state.FindWorkload(wk);
+      UpdatePodSetMember(id, set, w, w->key);
     }
   }
   for (auto& [id, set] : port_sets_) {
-    for (const WorkloadKey& wk : in_ns) {
-      UpdatePortSetMember(id, set, state.FindWorkload(wk), wk);
+    for (std::string_view wk : in_ns) {
+      const Workload* w = state.FindWorkload(wk);
+      UpdatePortSetMember(id, set, w, w->key);
     }
   }
   ReconcileDirtyPolicies(state);

@@ -56,14 +56,14 @@ std::string Compiler::AcquirePodSet(const ClusterState& state,
   NoteCreated(delta_.pod_sets_created, delta_.pod_sets_deleted, key);
 
   // Candidates from the narrowest index, then the exact check.
-  auto consider = [&](const std::set<WorkloadKey>& keys) {
-    for (const WorkloadKey& wk : keys) {
+  auto consider = [&](const ClusterState::WorkloadKeys& keys) {
+    for (std::string_view wk : keys) {
       const Workload* w = state.FindWorkload(wk);
-      if (w) UpdatePodSetMember(key, set, w, wk);
+      if (w) UpdatePodSetMember(key, set, w, w->key);
     }
   };
   const auto& labels = set.pod_selector.match_labels;
-  const std::set<WorkloadKey>* by_label = nullptr;
+  const ClusterState::WorkloadKeys* by_label = nullptr;
   for (const auto& [k, v] : labels) {
     const auto& candidates = state.WorkloadsWithLabel(k, v);
     if (!by_label || candidates.size() < by_label->size()) {
