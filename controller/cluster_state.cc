@@ -19,8 +19,7 @@ template <typename Map>
 const typename Map::mapped_type& Lookup(const Map& map,
                                         const std::string& key) {
   auto it = map.find(key);
-  return it == map.end() ? EmptySet<typename Map::mapped_type>()
-                         : it->second;
+  return it == map.end() ? EmptySet<typename Map::mapped_type>() : it->second;
 }
 
 std::string LabelIndexKey(const std::string& key, const std::string& value) {
@@ -162,7 +161,13 @@ void ClusterState::Resolve(const std::set<schema::IpAddress>& ips,
         [](const AddressClaim& a, const AddressClaim& b) {
           return std::tie(a.created, a.seq) < std::tie(b.created, b.seq);
         });
-    by_address_[ip] = holder.key;
+    // Claims are made and dropped with the workload: the holder is there.
+    auto held_by = workloads_.find(holder.key);
+    if (held_by == workloads_.end()) {
+      by_address_.erase(ip);
+      continue;
+    }
+    by_address_[ip] = held_by->first;
     for (const AddressClaim& c : it->second) claimants.insert(c.key);
   }
   for (const WorkloadKey& key : claimants) {
@@ -224,7 +229,7 @@ bool ClusterState::DeleteWorkload(const WorkloadKey& key) {
 std::vector<AddressConflict> ClusterState::AddressConflicts() const {
   std::vector<AddressConflict> out;
   for (const schema::IpAddress& ip : contested_) {
-    AddressConflict c{ip, by_address_.at(ip), {}};
+    AddressConflict c{ip, std::string(by_address_.at(ip)), {}};
     for (const AddressClaim& claim : claims_.at(ip)) {
       if (claim.key != c.holder) c.losers.push_back(claim.key);
     }

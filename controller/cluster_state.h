@@ -160,7 +160,8 @@ class ClusterState {
   absl::flat_hash_map<std::string, WorkloadKeys> by_label_;
   absl::flat_hash_map<std::string, WorkloadKeys> by_label_key_;
   absl::flat_hash_map<std::string, std::set<PolicyKey>> policies_by_ns_;
-  std::map<schema::IpAddress, WorkloadKey> by_address_;  // Holders.
+  // Holders, as views of the workload map's keys.
+  std::map<schema::IpAddress, std::string_view> by_address_;
   std::map<schema::IpAddress, std::vector<AddressClaim>> claims_;
   std::set<schema::IpAddress> contested_;  // Claimed more than once.
   uint64_t next_claim_ = 1;
