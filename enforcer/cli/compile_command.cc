@@ -57,7 +57,11 @@ int RunApply(const ApplyOptions& options, std::ostream& out,
     if (!links.ok()) {
       err << "warning: no anti-spoofing: " << links.status().message() << "\n";
     } else {
-      compiler.SetInterfaces(state, *std::move(links));
+      std::set<std::string> bridge_ports;
+      for (const auto& [address, device] : *links) {
+        if (links::IsBridgePort(device)) bridge_ports.insert(device);
+      }
+      compiler.SetInterfaces(state, *std::move(links), std::move(bridge_ports));
     }
   }
   const ir::NodePolicy policy = compiler.Snapshot();

@@ -49,10 +49,7 @@ std::string EnsureBridgeFiltering(const std::set<std::string>& devices,
                                   const BridgeFilteringPaths& paths) {
   bool bridged = false;
   for (const std::string& dev : devices) {
-    std::error_code ec;
-    if (ValidInterfaceName(dev) &&
-        std::filesystem::exists(paths.sys_class_net + "/" + dev + "/brport",
-                                ec)) {
+    if (IsBridgePort(dev, paths.sys_class_net)) {
       bridged = true;
       break;
     }
