@@ -135,9 +135,6 @@ void Compiler::RecomputeEndpoint(const ClusterState& state,
     ep->interfaces.erase(
         std::unique(ep->interfaces.begin(), ep->interfaces.end()),
         ep->interfaces.end());
-    for (const std::string& device : ep->interfaces) {
-      if (bridge_ports_.contains(device)) ep->bridge_ports.push_back(device);
-    }
     for (const PolicyKey& pkey : state.PoliciesInNamespace(w->namespace_)) {
       const schema::NetworkPolicy* policy = state.FindPolicy(pkey);
       if (!policy || !PolicySelects(*policy, *w)) continue;
@@ -428,10 +425,8 @@ std::vector<const ir::Endpoint*> Compiler::Endpoints() const {
 
 void Compiler::SetInterfaces(
     const ClusterState& state,
-    std::map<schema::IpAddress, std::string> interfaces,
-    std::set<std::string> bridge_ports) {
+    std::map<schema::IpAddress, std::string> interfaces) {
   interfaces_ = std::move(interfaces);
-  bridge_ports_ = std::move(bridge_ports);
   std::vector<WorkloadKey> keys;
   for (const auto& [key, ep] : endpoints_) keys.push_back(key);
   for (const WorkloadKey& key : keys) RecomputeEndpoint(state, key);

@@ -45,11 +45,9 @@ class Compiler : public ir::NodePolicyView {
   void OnPolicyChanged(const ClusterState& state, const PolicyKey& key);
 
   // Host-side interfaces of local pods by address (from veth discovery),
-  // for anti-spoofing, and which of them are bridge ports; endpoints whose
-  // interfaces change are recompiled.
+  // for anti-spoofing; endpoints whose interface changes are recompiled.
   void SetInterfaces(const ClusterState& state,
-                     std::map<schema::IpAddress, std::string> interfaces,
-                     std::set<std::string> bridge_ports = {});
+                     std::map<schema::IpAddress, std::string> interfaces);
 
   // The IR as it stands, sorted and deterministic. O(size of the IR).
   ir::NodePolicy Snapshot() const;
@@ -145,7 +143,6 @@ class Compiler : public ir::NodePolicyView {
   std::map<WorkloadKey, std::set<std::string>> member_of_;
   absl::flat_hash_map<std::string, schema::Labels> namespace_labels_;
   std::map<schema::IpAddress, std::string> interfaces_;
-  std::set<std::string> bridge_ports_;
   std::set<PolicyKey> dirty_policies_;
 
   NodePolicyDelta delta_;

@@ -57,11 +57,7 @@ int RunApply(const ApplyOptions& options, std::ostream& out,
     if (!links.ok()) {
       err << "warning: no anti-spoofing: " << links.status().message() << "\n";
     } else {
-      std::set<std::string> bridge_ports;
-      for (const auto& [address, device] : *links) {
-        if (links::IsBridgePort(device)) bridge_ports.insert(device);
-      }
-      compiler.SetInterfaces(state, *std::move(links), std::move(bridge_ports));
+      compiler.SetInterfaces(state, *std::move(links));
     }
   }
   const ir::NodePolicy policy = compiler.Snapshot();

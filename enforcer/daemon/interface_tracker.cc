@@ -162,15 +162,9 @@ void InterfaceTracker::Refresh() {
   }
   contested_ = std::move(contested);
   CheckBridgeFiltering(local);
-  std::set<std::string> bridge_ports;
-  for (const auto& [address, device] : local) {
-    if (discovery_.IsBridgePort(device)) bridge_ports.insert(device);
-  }
-  if (local != interfaces_ || bridge_ports != bridge_ports_) {
+  if (local != interfaces_) {
     interfaces_ = local;
-    bridge_ports_ = bridge_ports;
-    input_.compiler().SetInterfaces(input_.state(), local,
-                                    std::move(bridge_ports));
+    input_.compiler().SetInterfaces(input_.state(), local);
     if (!input_.starting() && hooks_.interfaces_changed) {
       hooks_.interfaces_changed();
     }

@@ -87,7 +87,6 @@ class InterfaceTracker {
   Logger log_;
   Hooks hooks_;
   std::map<schema::IpAddress, std::string> interfaces_;
-  std::set<std::string> bridge_ports_;           // Of interfaces_.
   std::set<schema::IpAddress> local_addresses_;  // At the last discovery.
   std::vector<schema::IpPrefix> networks_;
   std::string bridge_problem_;

@@ -95,22 +95,6 @@ TEST_F(InterfaceTrackerTest, Refresh_LocalPodsGetTheirDevices) {
   EXPECT_EQ(timers_.pending(), 0u) << "every pod placed: no retry";
 }
 
-// A pod behind a bridge port is guarded in the bridge's hook: the endpoint
-// says which of its devices are ports, and a device that becomes one later
-// (or stops being one) recompiles it.
-TEST_F(InterfaceTrackerTest, BridgePorts_ReachTheEndpoint) {
-  discovery_.links() = {{Ip("10.0.0.1"), "veth-a"}, {Ip("10.0.0.2"), "veth-b"}};
-  discovery_.bridge_ports() = {"veth-a"};
-  tracker_.Refresh();
-  EXPECT_THAT(Endpoint("x/a").bridge_ports, ElementsAre("veth-a"));
-  EXPECT_THAT(Endpoint("x/b").bridge_ports, ::testing::IsEmpty());
-  const int before = changed_;
-  discovery_.bridge_ports() = {"veth-a", "veth-b"};
-  tracker_.Refresh();
-  EXPECT_THAT(Endpoint("x/b").bridge_ports, ElementsAre("veth-b"));
-  EXPECT_EQ(changed_, before + 1);
-}
-
 // A device both pods' addresses point at (x/b pretends to be behind x/a's
 // veth) is never left unguarded: with no other clue the first pod by name
 // owns it, and the other's address is not mapped there (its guard drops

@@ -49,7 +49,10 @@ std::string EnsureBridgeFiltering(const std::set<std::string>& devices,
                                   const BridgeFilteringPaths& paths) {
   bool bridged = false;
   for (const std::string& dev : devices) {
-    if (IsBridgePort(dev, paths.sys_class_net)) {
+    std::error_code ec;
+    if (ValidInterfaceName(dev) &&
+        std::filesystem::exists(paths.sys_class_net + "/" + dev + "/brport",
+                                ec)) {
       bridged = true;
       break;
     }

@@ -29,10 +29,6 @@ class FakeInterfaceDiscovery : public InterfaceDiscovery {
     return !not_pod_devices_.contains(name);
   }
 
-  bool IsBridgePort(const std::string& name) override {
-    return bridge_ports_.contains(name);
-  }
-
   // What the kernel shows, address -> interface.
   std::map<schema::IpAddress, std::string>& links() { return links_; }
   void set_error(std::optional<absl::Status> error) {
@@ -47,8 +43,6 @@ class FakeInterfaceDiscovery : public InterfaceDiscovery {
   const std::set<std::string>& last_devices() const { return last_devices_; }
   // Names IsPodDevice refuses (every other name is a pod device).
   std::set<std::string>& not_pod_devices() { return not_pod_devices_; }
-  // Names IsBridgePort accepts (no other name is a bridge port).
-  std::set<std::string>& bridge_ports() { return bridge_ports_; }
   const std::set<schema::IpAddress>& last_wanted() const {
     return last_wanted_;
   }
@@ -61,7 +55,6 @@ class FakeInterfaceDiscovery : public InterfaceDiscovery {
   std::string bridge_problem_;
   std::set<std::string> last_devices_;
   std::set<std::string> not_pod_devices_;
-  std::set<std::string> bridge_ports_;
 };
 
 }  // namespace podwall::links

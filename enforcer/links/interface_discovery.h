@@ -40,11 +40,6 @@ class InterfaceDiscovery {
   // has) must not get a guard: the kernel would refuse the whole batch,
   // or the pod's real veth would go unguarded.
   virtual bool IsPodDevice(const std::string& name) = 0;
-
-  // Whether `name` is a bridge port: its frames meet the guard in the
-  // bridge's prerouting hook, which sees them after tc, so they need no
-  // guard on the device's own ingress hook (one hook fewer per packet).
-  virtual bool IsBridgePort(const std::string& name) = 0;
 };
 
 }  // namespace podwall::links

@@ -1,6 +1,5 @@
 #include "enforcer/links/sysfs_devices.h"
 
-#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/strip.h"
@@ -29,12 +28,6 @@ bool IsPairedDevice(const std::string& name, const std::string& sys_class_net) {
   const std::string ifindex = ReadFirstLine(dir + "/ifindex");
   const std::string iflink = ReadFirstLine(dir + "/iflink");
   return !ifindex.empty() && !iflink.empty() && ifindex != iflink;
-}
-
-bool IsBridgePort(const std::string& name, const std::string& sys_class_net) {
-  std::error_code ec;
-  return ValidInterfaceName(name) &&
-         std::filesystem::exists(sys_class_net + "/" + name + "/brport", ec);
 }
 
 }  // namespace podwall::links

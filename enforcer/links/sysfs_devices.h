@@ -18,10 +18,6 @@ bool ValidInterfaceName(const std::string& name);
 bool IsPairedDevice(const std::string& name,
                     const std::string& sys_class_net = "/sys/class/net");
 
-// Whether `name` is a port of a Linux bridge (it has a brport directory).
-bool IsBridgePort(const std::string& name,
-                  const std::string& sys_class_net = "/sys/class/net");
-
 }  // namespace podwall::links
 
 #endif  // PODWALL_ENFORCER_LINKS_SYSFS_DEVICES_H_

@@ -51,9 +51,6 @@ class RtnetlinkInterfaceDiscovery : public InterfaceDiscovery {
   bool IsPodDevice(const std::string& name) override {
     return links::IsPairedDevice(name);
   }
-  bool IsBridgePort(const std::string& name) override {
-    return links::IsBridgePort(name);
-  }
 };
 
 }  // namespace podwall::links

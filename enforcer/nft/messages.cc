@@ -341,8 +341,7 @@ void EncodeTransaction(const Transaction& tx, NetlinkBatch& batch) {
         break;
       case Op::Kind::kAddGuard: {
         const std::string& device = op.guard->device;
-        netlink::NftChain guard =
-            BuildGuardChain(device, /*hooked=*/!op.guard->bridge_port);
+        netlink::NftChain guard = BuildGuardChain(device, true);
         ChainMsg(batch, NFT_MSG_NEWCHAIN, guard.get(), NFPROTO_NETDEV, what);
         netlink::NftChain deliver = BuildDeliverChain(device, true);
         ChainMsg(batch, NFT_MSG_NEWCHAIN, deliver.get(), NFPROTO_NETDEV,

@@ -488,36 +488,6 @@ TEST_F(NetlinkKernelTest, Sync_NewProcessFindsSameTable_AdoptsWithoutChange) {
   EXPECT_THAT(ListTable(), HasSubstr("10.0.0.5"));
 }
 
-// A guard whose device becomes a bridge port loses its ingress hook (the
-// bridge table's copy guards the port) and gets it back when the device
-// leaves the bridge; each step is one batch the kernel takes, after which
-// it holds what the mirror says.
-TEST_F(NetlinkKernelTest, Guard_BridgePortFlips_HookFollows) {
-  ASSERT_EQ(Shell("ip link add pwflip0 type veth peer name pwflip1 && ip "
-                  "link set pwflip0 up"),
-            "");
-  Ruleset r = SmallRuleset();
-  r.guards.push_back(
-      {"pwflip0", "x/a", {*schema::IpAddress::Parse("10.0.0.1")}});
-  const std::string list = "nft list chain netdev podwall guard_pwflip0";
-  for (bool bridge_port : {false, true, false}) {
-    SCOPED_TRACE(bridge_port ? "bridge port" : "routed");
-    r.guards[0].bridge_port = bridge_port;
-    absl::Status synced = mirror_->Sync(r);
-    ASSERT_TRUE(synced.ok()) << synced;
-    const std::string chain = Shell(list);
-    EXPECT_THAT(chain, HasSubstr("spoofed source from x/a"));
-    EXPECT_EQ(chain.find("hook ingress") != std::string::npos, !bridge_port)
-        << chain;
-    EXPECT_THAT(Shell("nft list table bridge podwall"),
-                HasSubstr("spoofed source from x/a"));
-    auto holds = backend_->Holds(mirror_->applied());
-    ASSERT_TRUE(holds.ok()) << holds.status();
-    EXPECT_TRUE(*holds);
-  }
-  Shell("ip link del pwflip0");
-}
-
 TEST_F(NetlinkKernelTest, RepairDrift_EditsByHand_AreUndone) {
   ASSERT_EQ(Shell("ip link add pwdummy0 type veth peer name pwdummy1 && ip "
                   "link set pwdummy0 up"),

@@ -198,13 +198,9 @@ std::string ToNftText(const Ruleset& ruleset) {
   out += "table netdev podwall {\n";
   for (const SpoofGuard& g : ruleset.guards) {
     absl::StrAppend(&out, "\t# anti-spoofing for ", g.endpoint, "\n\tchain ",
-                    kGuardChainPrefix, g.device, " {\n");
-    if (g.bridge_port) {
-      out += "\t\t# a bridge port: table bridge's copy guards it\n";
-    } else {
-      absl::StrAppend(&out, "\t\ttype filter hook ingress device \"", g.device,
-                      "\" priority -500; policy accept;\n");
-    }
+                    kGuardChainPrefix, g.device,
+                    " {\n\t\ttype filter hook ingress device \"", g.device,
+                    "\" priority -500; policy accept;\n");
     for (const GuardStatement& s : GuardStatements(g)) {
       absl::StrAppend(&out, "\t\t", GuardStatementText(s), "\n");
     }

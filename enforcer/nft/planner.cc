@@ -54,13 +54,7 @@ void PlanGuards(const std::vector<SpoofGuard>& applied,
       if (owned(old)) plan.deleted_guards.push_back(old.device);
       continue;
     }
-    if (it->second->bridge_port != old.bridge_port) {
-      // A chain cannot gain or lose its hook: deleted, then made anew.
-      plan.deleted_guards.push_back(old.device);
-      plan.new_guards.push_back(it->second);
-    } else if (!(*it->second == old)) {
-      plan.changed_guards.push_back(it->second);
-    }
+    if (!(*it->second == old)) plan.changed_guards.push_back(it->second);
     wanted.erase(it);
   }
   for (const auto& [device, g] : wanted) plan.new_guards.push_back(g);
@@ -327,12 +321,6 @@ Transaction ToTransaction(const SyncPlan& plan) {
   for (const std::string& name : plan.deleted_sets) {
     named(Op::Kind::kDeleteSet, name);
   }
-  // Deleted guards first: a device whose guard is made anew (it became or
-  // stopped being a bridge port) is in both lists.
-  for (const std::string& device : plan.deleted_guards) {
-    named(Op::Kind::kFlushGuard, device);
-    named(Op::Kind::kDeleteGuard, device);
-  }
   if (!plan.new_guards.empty()) add({Op::Kind::kAddGuardBase});
   for (const SpoofGuard* g : plan.new_guards) {
     guard_op(Op::Kind::kAddGuard, *g);
@@ -341,6 +329,10 @@ Transaction ToTransaction(const SyncPlan& plan) {
   for (const SpoofGuard* g : plan.changed_guards) {
     named(Op::Kind::kFlushGuard, g->device);
     guard_op(Op::Kind::kAddGuardRules, *g);
+  }
+  for (const std::string& device : plan.deleted_guards) {
+    named(Op::Kind::kFlushGuard, device);
+    named(Op::Kind::kDeleteGuard, device);
   }
   return tx;
 }

@@ -292,32 +292,5 @@ TEST(PlannerTest, PlanPatch_DevicePassesToAnotherEndpoint_GuardRewritten) {
   EXPECT_EQ(plan->changed_guards[0]->endpoint, "x/renamed");
 }
 
-// A device that becomes a bridge port keeps its guard chain but not its
-// hook: a chain cannot drop a hook in place, so the guard is deleted and
-// made anew, in that order, in one transaction.
-TEST(PlannerTest, PlanSync_GuardBecomesBridgePort_DeletedThenMadeAnew) {
-  const schema::IpAddress a = *schema::IpAddress::Parse("10.0.0.1");
-  Ruleset applied = Base();
-  applied.guards.push_back({"veth1", "x/a", {a}});
-  Ruleset desired = Base();
-  desired.guards.push_back({"veth1", "x/a", {a}, false, /*bridge_port=*/true});
-  FakeBackend kernel;
-  Ruleset cache;
-  CommitAndCheck(kernel, cache, PlanReplace(applied), applied);
-  const SyncPlan plan = PlanSync(cache, desired);
-  ASSERT_EQ(plan.deleted_guards.size(), 1u);
-  ASSERT_EQ(plan.new_guards.size(), 1u);
-  EXPECT_TRUE(plan.changed_guards.empty());
-  std::vector<Op::Kind> kinds;
-  for (const Op& op : ToTransaction(plan).ops) kinds.push_back(op.kind);
-  const auto deleted =
-      std::find(kinds.begin(), kinds.end(), Op::Kind::kDeleteGuard);
-  const auto added = std::find(kinds.begin(), kinds.end(), Op::Kind::kAddGuard);
-  ASSERT_NE(deleted, kinds.end());
-  ASSERT_NE(added, kinds.end());
-  EXPECT_LT(deleted, added);
-  CommitAndCheck(kernel, cache, plan, desired);
-}
-
 }  // namespace
 }  // namespace podwall::nft

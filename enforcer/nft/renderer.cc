@@ -189,10 +189,8 @@ EndpointObjects RenderEndpoint(const ir::Endpoint& ep,
   }
   for (const std::string& device : ep.interfaces) {
     // Audit mode drops nothing, so nothing is kept from the pod either.
-    out.guards.push_back(SpoofGuard{
-        device, ep.id, ep.addresses, ep.ingress.isolated && !options.audit,
-        std::binary_search(ep.bridge_ports.begin(), ep.bridge_ports.end(),
-                           device)});
+    out.guards.push_back(SpoofGuard{device, ep.id, ep.addresses,
+                                    ep.ingress.isolated && !options.audit});
   }
   return out;
 }

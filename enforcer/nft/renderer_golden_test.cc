@@ -54,9 +54,8 @@ INSTANTIATE_TEST_SUITE_P(Cases, RendererGoldenTest,
                            return test_support::GoldenTestName(info.param);
                          });
 
-// The device chains of three local pods: x/a isolated for ingress and dual
-// stack, x/b open with one IPv4 address (its delivery chain stays empty),
-// x/c behind a bridge port (its netdev guard is not hooked).
+// The device chains of two local pods: x/a isolated for ingress and dual
+// stack, x/b open with one IPv4 address (its delivery chain stays empty).
 TEST(RendererGoldenTest, DeviceChains_MatchGolden) {
   ir::NodePolicy p;
   ir::Endpoint a;
@@ -69,12 +68,7 @@ TEST(RendererGoldenTest, DeviceChains_MatchGolden) {
   b.id = "x/b";
   b.addresses = {*schema::IpAddress::Parse("10.0.1.2")};
   b.interfaces = {"veth-xb"};
-  ir::Endpoint c;
-  c.id = "x/c";
-  c.addresses = {*schema::IpAddress::Parse("10.0.1.3")};
-  c.interfaces = {"veth-xc"};
-  c.bridge_ports = {"veth-xc"};
-  p.endpoints = {a, b, c};
+  p.endpoints = {a, b};
   const std::string got = ToNftText(RenderRuleset(p));
   const fs::path golden =
       fs::path(test_support::GoldenCaseDir("01-no-policies"))

@@ -119,9 +119,6 @@ struct Chain {
 //    own unicast addresses (which the forward chain
 //    then judges) reach it; broadcast, multicast, link-local and non-IP
 //    frames, which no policy can attribute, do not.
-// A bridge port's guard_<device> is not hooked (bridge_port): the bridge
-// table's copy sees every frame of the port, and the inet table's the few
-// the bridge hands up to the host without it.
 // A tc filter on the device's ingress runs before the netdev hook, and a
 // frame it redirects (the CNI bandwidth plugin sends all to an IFB device)
 // comes back to the device with that hook skipped. So the guard is kept a
@@ -135,10 +132,6 @@ struct SpoofGuard {
   std::string endpoint;  // "namespace/pod", for the comment.
   std::vector<schema::IpAddress> addresses;
   bool isolated_ingress = false;  // deliver_<device> has rules.
-  // A bridge port: guard_<device> in table netdev is a regular chain, not
-  // hooked (the bridge table's copy sees every frame of the port after
-  // tc, so the device's ingress hook would only repeat it).
-  bool bridge_port = false;
 
   bool operator==(const SpoofGuard&) const = default;
 };

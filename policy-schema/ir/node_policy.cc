@@ -129,11 +129,6 @@ std::string ToJson(const NodePolicy& policy) {
       for (const std::string& i : e.interfaces) w.String(i);
       w.EndArray();
     }
-    if (!e.bridge_ports.empty()) {
-      w.Key("bridgePorts").BeginArray();
-      for (const std::string& i : e.bridge_ports) w.String(i);
-      w.EndArray();
-    }
     w.Key("ingress");
     WriteSide(w, e.ingress);
     w.Key("egress");

@@ -116,9 +116,6 @@ struct Endpoint {
   // Host-side veths when known (set by the enforcer), sorted: one per
   // network the pod is attached to (a Docker container may have several).
   std::vector<std::string> interfaces;
-  // Those of `interfaces` that are bridge ports (sorted): guarded in the
-  // bridge's prerouting hook, not on the device's own ingress hook.
-  std::vector<std::string> bridge_ports;
   EndpointSide ingress;
   EndpointSide egress;
 
