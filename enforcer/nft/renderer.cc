@@ -70,8 +70,8 @@ class ChainCoverage {
     return {r.set, r.family, r.tuple};
   }
   static std::pair<int, int> Range(const Rule& r) {
-    return r.dport ? std::make_pair<int, int>(r.dport->first, r.dport->second)
-                   : std::make_pair(0, 65535);
+    if (!r.dport) return {0, 65535};
+    return {r.dport->first, r.dport->second};
   }
   static bool PortsCover(const Ports& p, const Rule& r) {
     if (p.every_protocol) return true;
