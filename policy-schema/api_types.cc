@@ -9,6 +9,10 @@ const char* KindName(const Object& object) {
     const char* operator()(const NetworkPolicy&) const {
       return "NetworkPolicy";
     }
+    const char* operator()(const ClusterNetworkPolicy&) const {
+      return "ClusterNetworkPolicy";
+    }
+    const char* operator()(const Node&) const { return "Node"; }
   };
   return std::visit(Visitor{}, object);
 }

@@ -2,8 +2,10 @@
 #define PODWALL_POLICY_SCHEMA_API_TYPES_H_
 
 // The Kubernetes API objects podwall consumes, as plain values: Namespace,
-// Pod (the fields policy enforcement needs) and NetworkPolicy
-// (networking.k8s.io/v1, every field). They mirror the API's shape so that a
+// Pod and Node (the fields policy enforcement needs), NetworkPolicy
+// (networking.k8s.io/v1, every field) and ClusterNetworkPolicy
+// (policy.networking.k8s.io/v1alpha2, every field of the standard and
+// experimental channels). They mirror the API's shape so that a
 // decoded object can be validated exactly as the API server would; optional
 // API fields are std::optional so that "absent" and "empty" stay distinct
 // (an absent namespaceSelector and `namespaceSelector: {}` mean different
@@ -152,10 +154,123 @@ struct NetworkPolicy {
   bool operator==(const NetworkPolicy&) const = default;
 };
 
-// Any object a manifest file may hold.
-using Object = std::variant<Namespace, Pod, NetworkPolicy>;
+// --- Node (v1), the subset node peers read -----------------------------------
 
-// "Namespace", "Pod" or "NetworkPolicy".
+struct NodeAddress {
+  std::string type;  // InternalIP, ExternalIP, Hostname, ...
+  std::string address;
+
+  bool operator==(const NodeAddress&) const = default;
+};
+
+struct Node {
+  ObjectMeta metadata;
+  std::vector<NodeAddress> addresses;  // status.addresses
+
+  bool operator==(const Node&) const = default;
+};
+
+// --- ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2) ----------------
+//
+// Lists that the CRD bounds (MinItems) are optional here so that `[]` and
+// an absent field stay apart, as the API server tells them apart.
+
+// Pods picked by namespace AND pod labels; an absent namespaceSelector is
+// the empty selector (every namespace).
+struct NamespacedPod {
+  LabelSelector namespace_selector;
+  LabelSelector pod_selector;
+
+  bool operator==(const NamespacedPod&) const = default;
+};
+
+// A peer sets exactly one field once valid. Ingress peers only read
+// `namespaces` and `pods` (the others are not in their schema). A peer
+// with none set (a newer CRD's field podwall does not know) fails closed.
+struct ClusterNetworkPolicyPeer {
+  std::optional<LabelSelector> namespaces;
+  std::optional<NamespacedPod> pods;
+  std::optional<LabelSelector> nodes;                    // Experimental.
+  std::optional<std::vector<std::string>> networks;      // CIDRs.
+  std::optional<std::vector<std::string>> domain_names;  // Experimental.
+
+  bool operator==(const ClusterNetworkPolicyPeer&) const = default;
+};
+
+struct ClusterNetworkPolicyPortRange {
+  int32_t start = 0;
+  int32_t end = 0;
+
+  bool operator==(const ClusterNetworkPolicyPortRange&) const = default;
+};
+
+// Exactly one of `number` and `range` once valid.
+struct ClusterNetworkPolicyPort {
+  std::optional<int32_t> number;
+  std::optional<ClusterNetworkPolicyPortRange> range;
+
+  bool operator==(const ClusterNetworkPolicyPort&) const = default;
+};
+
+// `tcp`, `udp` or `sctp`: destinationPort is required once valid.
+struct ClusterNetworkPolicyProtocolPorts {
+  std::optional<ClusterNetworkPolicyPort> destination_port;
+
+  bool operator==(const ClusterNetworkPolicyProtocolPorts&) const = default;
+};
+
+// Exactly one field once valid.
+struct ClusterNetworkPolicyProtocol {
+  std::optional<ClusterNetworkPolicyProtocolPorts> tcp;
+  std::optional<ClusterNetworkPolicyProtocolPorts> udp;
+  std::optional<ClusterNetworkPolicyProtocolPorts> sctp;
+  std::optional<std::string> destination_named_port;  // Experimental.
+
+  bool operator==(const ClusterNetworkPolicyProtocol&) const = default;
+};
+
+struct ClusterNetworkPolicyRule {
+  std::string name;    // Up to 100 characters, may be empty.
+  std::string action;  // "Accept", "Deny" or "Pass" once valid.
+  // `from` for ingress, `to` for egress: 1-25 peers once valid.
+  std::optional<std::vector<ClusterNetworkPolicyPeer>> peers;
+  // Absent: every protocol and port.
+  std::optional<std::vector<ClusterNetworkPolicyProtocol>> protocols;
+
+  bool operator==(const ClusterNetworkPolicyRule&) const = default;
+};
+
+// Exactly one field once valid.
+struct ClusterNetworkPolicySubject {
+  std::optional<LabelSelector> namespaces;
+  std::optional<NamespacedPod> pods;
+
+  bool operator==(const ClusterNetworkPolicySubject&) const = default;
+};
+
+struct ClusterNetworkPolicySpec {
+  std::string tier;                 // "Admin" or "Baseline" once valid.
+  std::optional<int32_t> priority;  // 0-1000, required.
+  std::optional<ClusterNetworkPolicySubject> subject;  // Required.
+  std::vector<ClusterNetworkPolicyRule> ingress;       // In order, up to 25.
+  std::vector<ClusterNetworkPolicyRule> egress;
+
+  bool operator==(const ClusterNetworkPolicySpec&) const = default;
+};
+
+struct ClusterNetworkPolicy {
+  ObjectMeta metadata;  // Cluster-scoped: no namespace.
+  ClusterNetworkPolicySpec spec;
+
+  bool operator==(const ClusterNetworkPolicy&) const = default;
+};
+
+// Any object a manifest file may hold.
+using Object =
+    std::variant<Namespace, Pod, NetworkPolicy, ClusterNetworkPolicy, Node>;
+
+// The kind as the API names it: "Namespace", "Pod", "NetworkPolicy",
+// "ClusterNetworkPolicy" or "Node".
 const char* KindName(const Object& object);
 
 // The object's metadata, whatever its kind.

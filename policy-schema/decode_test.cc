@@ -222,8 +222,8 @@ TEST(DecodeYamlTest, DecodeYaml_MultiDocument_SkipsEmptyAndUnknown) {
   ASSERT_EQ(result->objects.size(), 2u);
   ASSERT_EQ(result->warnings.size(), 1u);
   EXPECT_EQ(result->warnings[0],
-            "m.yaml:10: skipping kind ConfigMap (podwall reads Namespace, Pod "
-            "and NetworkPolicy)");
+            "m.yaml:10: skipping kind ConfigMap (podwall reads Namespace, Pod, "
+            "Node, NetworkPolicy and ClusterNetworkPolicy)");
   const auto& np = std::get<NetworkPolicy>(result->objects[1].object);
   EXPECT_EQ(np.spec.pod_selector.match_labels.at("app"), "web");
   ASSERT_EQ(np.spec.ingress.size(), 1u);

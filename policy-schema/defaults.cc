@@ -40,12 +40,18 @@ void ApplyDefaults(Object& object) {
   std::visit(
       [](auto& o) {
         using T = std::decay_t<decltype(o)>;
-        if constexpr (!std::is_same_v<T, Namespace>) {
+        if constexpr (std::is_same_v<T, Pod> ||
+                      std::is_same_v<T, NetworkPolicy>) {
           if (o.metadata.namespace_.empty()) {
             o.metadata.namespace_ = kDefaultNamespace;
           }
         }
-        ApplyDefaults(o);
+        // ClusterNetworkPolicy's CRD and the Node fields podwall reads
+        // have no defaults.
+        if constexpr (!std::is_same_v<T, ClusterNetworkPolicy> &&
+                      !std::is_same_v<T, Node>) {
+          ApplyDefaults(o);
+        }
       },
       object);
 }

@@ -110,6 +110,90 @@ void WriteRules(JsonWriter& w, const char* key, const char* peers_key,
   w.EndArray();
 }
 
+void WriteNamespacedPod(JsonWriter& w, const NamespacedPod& pods) {
+  w.BeginObject().Key("namespaceSelector");
+  WriteSelector(w, pods.namespace_selector);
+  w.Key("podSelector");
+  WriteSelector(w, pods.pod_selector);
+  w.EndObject();
+}
+
+void WriteStrings(JsonWriter& w, const char* key,
+                  const std::vector<std::string>& values) {
+  w.Key(key).BeginArray();
+  for (const std::string& v : values) w.String(v);
+  w.EndArray();
+}
+
+void WriteClusterPeer(JsonWriter& w, const ClusterNetworkPolicyPeer& p) {
+  w.BeginObject();
+  if (p.namespaces) {
+    w.Key("namespaces");
+    WriteSelector(w, *p.namespaces);
+  }
+  if (p.pods) {
+    w.Key("pods");
+    WriteNamespacedPod(w, *p.pods);
+  }
+  if (p.nodes) {
+    w.Key("nodes");
+    WriteSelector(w, *p.nodes);
+  }
+  if (p.networks) WriteStrings(w, "networks", *p.networks);
+  if (p.domain_names) WriteStrings(w, "domainNames", *p.domain_names);
+  w.EndObject();
+}
+
+void WriteClusterProtocol(JsonWriter& w,
+                          const ClusterNetworkPolicyProtocol& p) {
+  w.BeginObject();
+  for (const auto& [key, ports] :
+       {std::pair{"tcp", &p.tcp}, {"udp", &p.udp}, {"sctp", &p.sctp}}) {
+    if (!*ports) continue;
+    w.Key(key).BeginObject();
+    if (const auto& port = (*ports)->destination_port) {
+      w.Key("destinationPort").BeginObject();
+      if (port->number) w.Key("number").Int(*port->number);
+      if (port->range) {
+        w.Key("range").BeginObject();
+        w.Key("start").Int(port->range->start);
+        w.Key("end").Int(port->range->end).EndObject();
+      }
+      w.EndObject();
+    }
+    w.EndObject();
+  }
+  if (p.destination_named_port) {
+    w.Key("destinationNamedPort").String(*p.destination_named_port);
+  }
+  w.EndObject();
+}
+
+void WriteClusterRules(JsonWriter& w, const char* key, const char* peers_key,
+                       const std::vector<ClusterNetworkPolicyRule>& rules) {
+  if (rules.empty()) return;
+  w.Key(key).BeginArray();
+  for (const ClusterNetworkPolicyRule& r : rules) {
+    w.BeginObject();
+    if (!r.name.empty()) w.Key("name").String(r.name);
+    w.Key("action").String(r.action);
+    if (r.peers) {
+      w.Key(peers_key).BeginArray();
+      for (const auto& peer : *r.peers) WriteClusterPeer(w, peer);
+      w.EndArray();
+    }
+    if (r.protocols) {
+      w.Key("protocols").BeginArray();
+      for (const auto& protocol : *r.protocols) {
+        WriteClusterProtocol(w, protocol);
+      }
+      w.EndArray();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 struct FieldWriter {
   JsonWriter& w;
   bool type_meta;
@@ -178,6 +262,43 @@ struct FieldWriter {
       w.EndArray();
     }
     w.EndObject();
+  }
+
+  void operator()(const ClusterNetworkPolicy& cnp) const {
+    if (type_meta) {
+      w.Key("kind").String("ClusterNetworkPolicy");
+      w.Key("apiVersion").String("policy.networking.k8s.io/v1alpha2");
+    }
+    WriteMeta(w, cnp.metadata);
+    const ClusterNetworkPolicySpec& spec = cnp.spec;
+    w.Key("spec").BeginObject().Key("tier").String(spec.tier);
+    if (spec.priority) w.Key("priority").Int(*spec.priority);
+    if (spec.subject) {
+      w.Key("subject").BeginObject();
+      if (spec.subject->namespaces) {
+        w.Key("namespaces");
+        WriteSelector(w, *spec.subject->namespaces);
+      }
+      if (spec.subject->pods) {
+        w.Key("pods");
+        WriteNamespacedPod(w, *spec.subject->pods);
+      }
+      w.EndObject();
+    }
+    WriteClusterRules(w, "ingress", "from", spec.ingress);
+    WriteClusterRules(w, "egress", "to", spec.egress);
+    w.EndObject();
+  }
+
+  void operator()(const Node& node) const {
+    if (type_meta) w.Key("kind").String("Node").Key("apiVersion").String("v1");
+    WriteMeta(w, node.metadata);
+    w.Key("status").BeginObject().Key("addresses").BeginArray();
+    for (const NodeAddress& a : node.addresses) {
+      w.BeginObject().Key("type").String(a.type);
+      w.Key("address").String(a.address).EndObject();
+    }
+    w.EndArray().EndObject();
   }
 };
 

@@ -23,6 +23,10 @@ const char* TypeName(FieldErrorType type) {
       return "Duplicate value";
     case FieldErrorType::kTypeInvalid:
       return "Invalid type";
+    case FieldErrorType::kTooMany:
+      return "Too many";
+    case FieldErrorType::kTooLong:
+      return "Too long";
   }
   return "Invalid value";
 }
@@ -89,9 +93,9 @@ std::string FieldError::ToString() const {
   std::string out = field.empty()
                         ? std::string(TypeName(type))
                         : absl::StrCat(field.str(), ": ", TypeName(type));
-  const bool prints_value = type != FieldErrorType::kRequired &&
-                            type != FieldErrorType::kForbidden &&
-                            type != FieldErrorType::kTypeInvalid;
+  const bool prints_value =
+      type != FieldErrorType::kRequired && type != FieldErrorType::kForbidden &&
+      type != FieldErrorType::kTypeInvalid && type != FieldErrorType::kTooLong;
   if (prints_value) absl::StrAppend(&out, ": ", value);
   if (!detail.empty()) absl::StrAppend(&out, ": ", detail);
   return out;
@@ -135,6 +139,16 @@ FieldError DuplicateValue(FieldPath path, std::string_view value) {
 FieldError InvalidType(FieldPath path, std::string_view detail) {
   return {FieldErrorType::kTypeInvalid, std::move(path), "",
           std::string(detail)};
+}
+
+FieldError TooMany(FieldPath path, std::size_t actual, std::size_t max) {
+  return {FieldErrorType::kTooMany, std::move(path), absl::StrCat(actual),
+          absl::StrCat("must have at most ", max, " items")};
+}
+
+FieldError TooLong(FieldPath path, std::size_t max) {
+  return {FieldErrorType::kTooLong, std::move(path), "",
+          absl::StrCat("may not be more than ", max, " bytes")};
 }
 
 }  // namespace podwall::schema

@@ -48,6 +48,8 @@ enum class FieldErrorType {
   kNotSupported,  // "Unsupported value"
   kDuplicate,     // "Duplicate value"
   kTypeInvalid,   // "Invalid type" (decoding: wrong JSON/YAML type)
+  kTooMany,       // "Too many" (a list or object over its maximum)
+  kTooLong,       // "Too long" (a string over its maximum length)
 };
 
 struct FieldError {
@@ -74,6 +76,8 @@ FieldError NotSupported(FieldPath path, std::string_view value,
                         const std::vector<std::string_view>& supported);
 FieldError DuplicateValue(FieldPath path, std::string_view value);
 FieldError InvalidType(FieldPath path, std::string_view detail);
+FieldError TooMany(FieldPath path, std::size_t actual, std::size_t max);
+FieldError TooLong(FieldPath path, std::size_t max);
 
 // Go's %q-style rendering of a string value: quotes and escapes.
 std::string QuoteValue(std::string_view value);

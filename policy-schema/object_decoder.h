@@ -15,25 +15,19 @@
 //   template <class F> void ForEachField(F f) const;  // f(key, Node), kMap
 //   template <class F> void ForEachItem(F f) const;   // f(index, Node), kSeq
 //
-// Unknown fields are ignored; a known field of the wrong type is an error
-// ("Invalid type"), as with the API server's strict decoding. Decoding goes
-// on after an error so that one pass reports every problem.
+// Fields are read as node_reader.h describes.
 
-#include <cstdint>
-#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "policy-schema/api_types.h"
+#include "policy-schema/cluster_policy_decoder.h"
 #include "policy-schema/field_error.h"
+#include "policy-schema/node_reader.h"
 
 namespace podwall::schema::internal {
-
-enum class NodeType { kNull, kBool, kInt, kFloat, kString, kMap, kSeq };
-
-const char* NodeTypeName(NodeType type);
 
 // One object found in a document, with the node it came from so the caller
 // can map its field paths to source positions.
@@ -47,11 +41,26 @@ struct DecodedItem {
 };
 
 template <typename Node>
-class ObjectDecoder {
+class ObjectDecoder : private NodeReader<Node> {
+  using Reader = NodeReader<Node>;
+  using Reader::Bool;
+  using Reader::ExpectedGot;
+  using Reader::Fail;
+  using Reader::Fields;
+  using Reader::Int32;
+  using Reader::Items;
+  using Reader::Meta;
+  using Reader::OptSelector;
+  using Reader::OptString;
+  using Reader::Selector;
+  using Reader::String;
+  using Reader::StringList;
+  using Reader::TakeErrors;
+
  public:
   // `node_budget` bounds how many nodes one document may make the decoder
   // visit, so that YAML aliases cannot blow a small file up.
-  explicit ObjectDecoder(std::size_t node_budget) : budget_(node_budget) {}
+  explicit ObjectDecoder(std::size_t node_budget) : Reader(node_budget) {}
 
   // Decodes a top-level document: one object or a List of them. Appends one
   // item per object found (list metadata is returned through the pointers).
@@ -93,18 +102,16 @@ class ObjectDecoder {
         errs.push_back(RequiredValue(FieldPath("kind")));
       } else if (kind == "Namespace" || kind == "Pod") {
         CheckApiVersion(api_version, "v1", errs);
-      } else if (kind == "NetworkPolicy") {
-        CheckApiVersion(api_version, "networking.k8s.io/v1", errs);
+      } else if (const char* want = ApiVersionOf(kind)) {
+        CheckApiVersion(api_version, want, errs);
       } else {
-        item.warning = "skipping kind " + kind +
-                       " (podwall reads Namespace, Pod and NetworkPolicy)";
+        item.warning = SkipWarning(kind);
       }
     }
     if (errs.empty() && item.warning.empty()) {
-      errors_.clear();
+      TakeErrors();
       Object object = DecodeKind(node, kind);
-      errs = std::move(errors_);
-      errors_.clear();
+      errs = TakeErrors();
       if (errs.empty()) item.object = std::move(object);
     }
     item.errors = std::move(errs);
@@ -112,33 +119,6 @@ class ObjectDecoder {
   }
 
  private:
-  static std::string ExpectedGot(std::string_view expected, const Node& n) {
-    std::string s = "expected ";
-    s.append(expected);
-    s += ", got ";
-    s += NodeTypeName(n.type());
-    return s;
-  }
-
-  // Counts a visited node; false once the budget is spent (reported once).
-  bool Visit(const FieldPath& path) {
-    if (budget_ > 0) {
-      --budget_;
-      return true;
-    }
-    if (!budget_exceeded_) {
-      budget_exceeded_ = true;
-      errors_.push_back(
-          InvalidValue(path, std::string_view("..."),
-                       "document expands to too many nodes (YAML aliases?)"));
-    }
-    return false;
-  }
-
-  void Fail(const FieldPath& path, std::string_view expected, const Node& n) {
-    errors_.push_back(InvalidType(path, ExpectedGot(expected, n)));
-  }
-
   void ReadTypeMeta(const Node& node, const FieldPath& path, std::string& kind,
                     std::string& api_version, FieldErrors& errs) {
     for (auto [name, target] :
@@ -155,6 +135,22 @@ class ObjectDecoder {
     }
   }
 
+  // The apiVersion podwall reads `kind` at; null for kinds it skips.
+  static const char* ApiVersionOf(std::string_view kind) {
+    if (kind == "Namespace" || kind == "Pod" || kind == "Node") return "v1";
+    if (kind == "NetworkPolicy") return "networking.k8s.io/v1";
+    if (kind == "ClusterNetworkPolicy") {
+      return "policy.networking.k8s.io/v1alpha2";
+    }
+    return nullptr;
+  }
+
+  static std::string SkipWarning(std::string_view kind) {
+    return "skipping kind " + std::string(kind) +
+           " (podwall reads Namespace, Pod, Node, NetworkPolicy and "
+           "ClusterNetworkPolicy)";
+  }
+
   static void CheckApiVersion(const std::string& got, const char* want,
                               FieldErrors& errs) {
     if (!got.empty() && got != want) {
@@ -167,12 +163,9 @@ class ObjectDecoder {
                   std::string* resource_version, std::string* continue_token) {
     std::string item_kind =
         kind == "List" ? "" : kind.substr(0, kind.size() - 4);
-    if (!item_kind.empty() && item_kind != "Namespace" && item_kind != "Pod" &&
-        item_kind != "NetworkPolicy") {
-      out.push_back({std::nullopt, std::move(errs),
-                     "skipping kind " + kind +
-                         " (podwall reads Namespace, Pod and NetworkPolicy)",
-                     root, ""});
+    if (!item_kind.empty() && ApiVersionOf(item_kind) == nullptr) {
+      out.push_back(
+          {std::nullopt, std::move(errs), SkipWarning(kind), root, ""});
       return;
     }
     if (std::optional<Node> meta = root.Field("metadata")) {
@@ -193,8 +186,7 @@ class ObjectDecoder {
       errs.push_back(
           InvalidType(FieldPath("items"), ExpectedGot("array", *items)));
     }
-    for (FieldError& e : errors_) errs.push_back(std::move(e));
-    errors_.clear();
+    for (FieldError& e : TakeErrors()) errs.push_back(std::move(e));
     if (!errs.empty()) {
       out.push_back({std::nullopt, std::move(errs), "", root, ""});
       return;
@@ -226,6 +218,23 @@ class ObjectDecoder {
       });
       return pod;
     }
+    if (kind == "Node") {
+      schema::Node n;
+      ClusterPolicyDecoder<Node>(*this).NodeFields(node, FieldPath(), n);
+      return n;
+    }
+    if (kind == "ClusterNetworkPolicy") {
+      ClusterNetworkPolicy policy;
+      node.ForEachField([&](std::string_view key, const Node& v) {
+        if (key == "metadata") {
+          Meta(v, FieldPath("metadata"), policy.metadata);
+        } else if (key == "spec") {
+          ClusterPolicyDecoder<Node>(*this).Spec(v, FieldPath("spec"),
+                                                 policy.spec);
+        }
+      });
+      return policy;
+    }
     NetworkPolicy policy;
     node.ForEachField([&](std::string_view key, const Node& v) {
       if (key == "metadata") {
@@ -235,143 +244,6 @@ class ObjectDecoder {
       }
     });
     return policy;
-  }
-
-  // --- scalars and containers -----------------------------------------------
-
-  // Iterates a map node; null counts as empty. False on a type error.
-  template <typename F>
-  bool Fields(const Node& n, const FieldPath& path, F f) {
-    if (!Visit(path)) return false;
-    if (n.type() == NodeType::kNull) return true;
-    if (n.type() != NodeType::kMap) {
-      Fail(path, "object", n);
-      return false;
-    }
-    n.ForEachField(f);
-    return true;
-  }
-
-  template <typename F>
-  void Items(const Node& n, const FieldPath& path, F f) {
-    if (!Visit(path)) return;
-    if (n.type() == NodeType::kNull) return;
-    if (n.type() != NodeType::kSeq) {
-      Fail(path, "array", n);
-      return;
-    }
-    n.ForEachItem([&](std::size_t i, const Node& item) {
-      if (Visit(path)) f(i, item);
-    });
-  }
-
-  void String(const Node& n, const FieldPath& path, std::string& out) {
-    if (n.type() == NodeType::kNull) return;
-    if (n.type() != NodeType::kString) return Fail(path, "string", n);
-    out.assign(n.string());
-  }
-
-  void OptString(const Node& n, const FieldPath& path,
-                 std::optional<std::string>& out) {
-    if (n.type() == NodeType::kNull) {
-      out.reset();
-      return;
-    }
-    out.emplace();
-    String(n, path, *out);
-  }
-
-  void Int32(const Node& n, const FieldPath& path, int32_t& out) {
-    if (n.type() == NodeType::kNull) return;
-    if (n.type() != NodeType::kInt) return Fail(path, "integer", n);
-    const int64_t v = n.integer();
-    if (v < std::numeric_limits<int32_t>::min() ||
-        v > std::numeric_limits<int32_t>::max()) {
-      errors_.push_back(InvalidValue(path, v, "out of range for int32"));
-      return;
-    }
-    out = static_cast<int32_t>(v);
-  }
-
-  void Bool(const Node& n, const FieldPath& path, bool& out) {
-    if (n.type() == NodeType::kNull) return;
-    if (n.type() != NodeType::kBool) return Fail(path, "boolean", n);
-    out = n.boolean();
-  }
-
-  void StringMap(const Node& n, const FieldPath& path, Labels& out) {
-    out.clear();
-    Fields(n, path, [&](std::string_view key, const Node& v) {
-      std::string& value = out[std::string(key)];
-      String(v, path.Key(key), value);
-    });
-  }
-
-  void StringList(const Node& n, const FieldPath& path,
-                  std::vector<std::string>& out) {
-    out.clear();
-    Items(n, path, [&](std::size_t i, const Node& v) {
-      String(v, path.Index(i), out.emplace_back());
-    });
-  }
-
-  // --- metadata and selectors -----------------------------------------------
-
-  void Meta(const Node& n, const FieldPath& path, ObjectMeta& meta) {
-    Fields(n, path, [&](std::string_view key, const Node& v) {
-      if (key == "name") {
-        String(v, path.Child(key), meta.name);
-      } else if (key == "generateName") {
-        String(v, path.Child(key), meta.generate_name);
-      } else if (key == "namespace") {
-        String(v, path.Child(key), meta.namespace_);
-      } else if (key == "uid") {
-        String(v, path.Child(key), meta.uid);
-      } else if (key == "resourceVersion") {
-        String(v, path.Child(key), meta.resource_version);
-      } else if (key == "creationTimestamp") {
-        // Read only to tell which of two pods is newer: a value that is not
-        // a string (or null, as kubectl writes for new objects) is ignored.
-        if (v.type() == NodeType::kString) {
-          meta.creation_timestamp.assign(v.string());
-        }
-      } else if (key == "labels") {
-        StringMap(v, path.Child(key), meta.labels);
-      }
-    });
-  }
-
-  void Selector(const Node& n, const FieldPath& path, LabelSelector& sel) {
-    Fields(n, path, [&](std::string_view key, const Node& v) {
-      if (key == "matchLabels") {
-        StringMap(v, path.Child(key), sel.match_labels);
-      } else if (key == "matchExpressions") {
-        const FieldPath list = path.Child(key);
-        sel.match_expressions.clear();
-        Items(v, list, [&](std::size_t i, const Node& e) {
-          LabelSelectorRequirement& req = sel.match_expressions.emplace_back();
-          const FieldPath at = list.Index(i);
-          Fields(e, at, [&](std::string_view k, const Node& x) {
-            if (k == "key") {
-              String(x, at.Child(k), req.key);
-            } else if (k == "operator") {
-              String(x, at.Child(k), req.op);
-            } else if (k == "values") {
-              StringList(x, at.Child(k), req.values);
-            }
-          });
-        });
-      }
-    });
-  }
-
-  void OptSelector(const Node& n, const FieldPath& path,
-                   std::optional<LabelSelector>& out) {
-    if (n.type() == NodeType::kNull) {
-      out.reset();
-      return;
-    }
-    Selector(n, path, out.emplace());
   }
 
   // --- Pod
@@ -536,10 +408,6 @@ class ObjectDecoder {
       }
     });
   }
-
-  std::size_t budget_;
-  bool budget_exceeded_ = false;
-  FieldErrors errors_;
 };
 
 }  // namespace podwall::schema::internal

@@ -26,9 +26,8 @@ void ValidateLabelName(const std::string& key, const FieldPath& path,
   }
 }
 
-enum class NameRule { kDnsSubdomain, kDnsLabel };
+}  // namespace
 
-// ValidateObjectMeta: name (or its absence), namespace and labels.
 void ValidateObjectMeta(const ObjectMeta& meta, bool namespaced, NameRule rule,
                         FieldErrors& errs) {
   const FieldPath metadata("metadata");
@@ -62,6 +61,8 @@ void ValidateObjectMeta(const ObjectMeta& meta, bool namespaced, NameRule rule,
   }
   Append(errs, ValidateLabels(meta.labels, metadata.Child("labels")));
 }
+
+namespace {
 
 void ValidateContainerPorts(const std::vector<ContainerPort>& ports,
                             const FieldPath& path, FieldErrors& errs) {
@@ -344,6 +345,10 @@ FieldErrors ValidateObject(const Object& object) {
     FieldErrors operator()(const NetworkPolicy& o) const {
       return ValidateNetworkPolicy(o);
     }
+    FieldErrors operator()(const ClusterNetworkPolicy& o) const {
+      return ValidateClusterNetworkPolicy(o);
+    }
+    FieldErrors operator()(const Node& o) const { return ValidateNode(o); }
   };
   return std::visit(Visitor{}, object);
 }

@@ -2,8 +2,10 @@
 #define PODWALL_POLICY_SCHEMA_VALIDATION_H_
 
 // Validation equal to the Kubernetes API server's for NetworkPolicy
-// (pkg/apis/networking/validation), label selectors and object metadata,
-// plus the checks podwall needs on the Pod and Namespace fields it reads.
+// (pkg/apis/networking/validation), label selectors and object metadata;
+// equal to the CRD's schema and rules for ClusterNetworkPolicy
+// (cluster_policy_validation.cc); plus the checks podwall needs on the Pod,
+// Namespace and Node fields it reads.
 // Run after ApplyDefaults(). Every function returns all problems found, each
 // naming its field path; an empty list means valid.
 
@@ -11,6 +13,13 @@
 #include "policy-schema/field_error.h"
 
 namespace podwall::schema {
+
+enum class NameRule { kDnsSubdomain, kDnsLabel };
+
+// metadata: name (or its absence), namespace (required when `namespaced`,
+// forbidden otherwise) and labels; appends to `errs`.
+void ValidateObjectMeta(const ObjectMeta& meta, bool namespaced, NameRule rule,
+                        FieldErrors& errs);
 
 FieldErrors ValidateLabels(const Labels& labels, const FieldPath& path);
 FieldErrors ValidateLabelSelector(const LabelSelector& selector,
@@ -24,6 +33,8 @@ FieldErrors ValidateIPBlock(const IPBlock& block, const FieldPath& path);
 FieldErrors ValidateNetworkPolicy(const NetworkPolicy& policy);
 FieldErrors ValidatePod(const Pod& pod);
 FieldErrors ValidateNamespace(const Namespace& ns);
+FieldErrors ValidateClusterNetworkPolicy(const ClusterNetworkPolicy& policy);
+FieldErrors ValidateNode(const Node& node);
 FieldErrors ValidateObject(const Object& object);
 
 }  // namespace podwall::schema

@@ -20,10 +20,16 @@ int RunValidate(const ValidateOptions& options, std::ostream& out,
   int namespaces = 0;
   int pods = 0;
   int policies = 0;
+  int cluster_policies = 0;
+  int nodes = 0;
   for (const schema::SourcedObject& o : set->objects) {
     if (std::holds_alternative<schema::Namespace>(o.object)) ++namespaces;
     if (std::holds_alternative<schema::Pod>(o.object)) ++pods;
     if (std::holds_alternative<schema::NetworkPolicy>(o.object)) ++policies;
+    if (std::holds_alternative<schema::ClusterNetworkPolicy>(o.object)) {
+      ++cluster_policies;
+    }
+    if (std::holds_alternative<schema::Node>(o.object)) ++nodes;
   }
   if (options.json_output) {
     schema::JsonWriter w;
@@ -38,6 +44,10 @@ int RunValidate(const ValidateOptions& options, std::ostream& out,
         .Int(pods)
         .Key("networkPolicies")
         .Int(policies)
+        .Key("clusterNetworkPolicies")
+        .Int(cluster_policies)
+        .Key("nodes")
+        .Int(nodes)
         .Key("warnings")
         .Int(static_cast<int64_t>(set->warnings.size()))
         .EndObject();
@@ -45,7 +55,8 @@ int RunValidate(const ValidateOptions& options, std::ostream& out,
   } else {
     out << "valid: " << files->size() << " file(s), " << namespaces
         << " namespace(s), " << pods << " pod(s), " << policies
-        << " network policy(ies)\n";
+        << " network policy(ies), " << cluster_policies
+        << " cluster network policy(ies), " << nodes << " node(s)\n";
   }
   return kExitOk;
 }
