@@ -267,6 +267,34 @@ bool ClusterState::DeletePolicy(const PolicyKey& key) {
   return true;
 }
 
+bool ClusterState::UpsertClusterPolicy(
+    const schema::ClusterNetworkPolicy& policy) {
+  auto it = cluster_policies_.find(policy.metadata.name);
+  if (it != cluster_policies_.end() && it->second.spec == policy.spec) {
+    return false;
+  }
+  cluster_policies_[policy.metadata.name] = policy;
+  return true;
+}
+
+bool ClusterState::DeleteClusterPolicy(const std::string& name) {
+  return cluster_policies_.erase(name) > 0;
+}
+
+bool ClusterState::UpsertNode(const schema::Node& node) {
+  auto it = nodes_.find(node.metadata.name);
+  if (it != nodes_.end() && it->second.addresses == node.addresses &&
+      it->second.metadata.labels == node.metadata.labels) {
+    return false;
+  }
+  nodes_[node.metadata.name] = node;
+  return true;
+}
+
+bool ClusterState::DeleteNode(const std::string& name) {
+  return nodes_.erase(name) > 0;
+}
+
 const Workload* ClusterState::FindWorkload(std::string_view key) const {
   auto it = workloads_.find(key);
   return it == workloads_.end() ? nullptr : &it->second;

@@ -93,6 +93,11 @@ class ClusterState {
   bool DeleteWorkload(const WorkloadKey& key);
   bool UpsertPolicy(const schema::NetworkPolicy& policy);
   bool DeletePolicy(const PolicyKey& key);
+  // ClusterNetworkPolicies and Nodes are cluster-scoped: keyed by name.
+  bool UpsertClusterPolicy(const schema::ClusterNetworkPolicy& policy);
+  bool DeleteClusterPolicy(const std::string& name);
+  bool UpsertNode(const schema::Node& node);
+  bool DeleteNode(const std::string& name);
 
   // Labels of a namespace. A namespace no object describes (a file with pods
   // but no Namespace) still has its kubernetes.io/metadata.name label.
@@ -124,6 +129,11 @@ class ClusterState {
   const std::map<std::string, schema::Namespace>& namespace_objects() const {
     return namespaces_;
   }
+  const std::map<std::string, schema::ClusterNetworkPolicy>& cluster_policies()
+      const {
+    return cluster_policies_;
+  }
+  const std::map<std::string, schema::Node>& nodes() const { return nodes_; }
 
   // Workload keys, as views of the workload map's own keys: valid while
   // the workload is in the state. (A copy of each key per index entry cost
@@ -155,6 +165,8 @@ class ClusterState {
   std::map<std::string, schema::Namespace> namespaces_;
   std::map<WorkloadKey, Workload, std::less<>> workloads_;
   std::map<PolicyKey, schema::NetworkPolicy> policies_;
+  std::map<std::string, schema::ClusterNetworkPolicy> cluster_policies_;
+  std::map<std::string, schema::Node> nodes_;
 
   absl::flat_hash_map<std::string, WorkloadKeys> by_namespace_;
   absl::flat_hash_map<std::string, WorkloadKeys> by_label_;

@@ -102,7 +102,11 @@ void Compiler::Rebuild(const ClusterState& state) {
   member_of_.clear();
   namespace_labels_.clear();
   dirty_policies_.clear();
+  cluster_use_.clear();
+  endpoint_cluster_policies_.clear();
+  dirty_cluster_policies_.clear();
   delta_ = {};
+  SortClusterPolicies(state);
   for (const std::string& ns : state.NamespaceNames()) {
     namespace_labels_[ns] = state.NamespaceLabels(ns);
   }
@@ -119,6 +123,7 @@ void Compiler::RecomputeEndpoint(const ClusterState& state,
   const Workload* w = state.FindWorkload(key);
   const bool local = w && w->eligible && w->node_name == node_name_;
   std::vector<PolicyKey> selected;
+  std::vector<std::string> cluster_selected;
   std::optional<ir::Endpoint> ep;
   if (local) {
     ep.emplace();
@@ -160,27 +165,13 @@ void Compiler::RecomputeEndpoint(const ClusterState& state,
         }
       }
     }
-  }
-
-  // Policies gain or lose a local endpoint; compiled lazily afterwards.
-  std::vector<PolicyKey>& before = endpoint_policies_[key];
-  for (const PolicyKey& p : selected) {
-    if (std::find(before.begin(), before.end(), p) == before.end()) {
-      ++policy_use_[p].endpoints;
-      dirty_policies_.insert(p);
+    if (!cluster_order_.empty()) {
+      cluster_selected = BindClusterPolicies(state, *w, *ep);
     }
   }
-  for (const PolicyKey& p : before) {
-    if (std::find(selected.begin(), selected.end(), p) == selected.end()) {
-      --policy_use_[p].endpoints;
-      dirty_policies_.insert(p);
-    }
-  }
-  if (selected.empty()) {
-    endpoint_policies_.erase(key);
-  } else {
-    before = std::move(selected);
-  }
+  UpdateUse(key, selected, endpoint_policies_, policy_use_, dirty_policies_);
+  UpdateUse(key, cluster_selected, endpoint_cluster_policies_, cluster_use_,
+            dirty_cluster_policies_);
 
   auto it = endpoints_.find(key);
   if (ep) {
@@ -197,6 +188,32 @@ void Compiler::RecomputeEndpoint(const ClusterState& state,
     }
     endpoints_.erase(it);
     delta_.endpoints.insert(key);
+  }
+}
+
+void Compiler::UpdateUse(const WorkloadKey& key,
+                         std::vector<std::string>& selected,
+                         std::map<WorkloadKey, std::vector<std::string>>& by_ep,
+                         std::map<std::string, PolicyUse>& use,
+                         std::set<std::string>& dirty) {
+  // Policies gain or lose a local endpoint; compiled lazily afterwards.
+  std::vector<std::string>& before = by_ep[key];
+  for (const std::string& p : selected) {
+    if (std::find(before.begin(), before.end(), p) == before.end()) {
+      ++use[p].endpoints;
+      dirty.insert(p);
+    }
+  }
+  for (const std::string& p : before) {
+    if (std::find(selected.begin(), selected.end(), p) == selected.end()) {
+      --use[p].endpoints;
+      dirty.insert(p);
+    }
+  }
+  if (selected.empty()) {
+    by_ep.erase(key);
+  } else {
+    before = std::move(selected);
   }
 }
 
@@ -219,6 +236,7 @@ void Compiler::ReconcileDirtyPolicies(const ClusterState& state) {
   std::set<PolicyKey> dirty = std::move(dirty_policies_);
   dirty_policies_.clear();
   for (const PolicyKey& key : dirty) ReconcilePolicy(state, key);
+  ReconcileClusterPolicies(state);
 }
 
 void Compiler::CompilePolicy(const ClusterState& state, const PolicyKey& key) {
@@ -233,7 +251,14 @@ void Compiler::CompilePolicy(const ClusterState& state, const PolicyKey& key) {
                           const std::vector<schema::NetworkPolicyPeer>& peers) {
     ir::Rule r;
     r.id = RuleId(ns, policy->metadata.name, dir, index);
-    r.origin = {"NetworkPolicy", ns, policy->metadata.name, dir, index};
+    r.origin = {"NetworkPolicy",
+                ns,
+                policy->metadata.name,
+                dir,
+                index,
+                ir::Tier::kNone,
+                0,
+                ""};
     r.any_peer = peers.empty();
     std::vector<ir::AddressRange> ranges;
     std::set<std::string> pod_set_keys;
@@ -294,7 +319,12 @@ void Compiler::CompilePolicy(const ClusterState& state, const PolicyKey& key) {
 void Compiler::RemovePolicyRules(const PolicyKey& key) {
   auto use = policy_use_.find(key);
   if (use == policy_use_.end()) return;
-  for (const std::string& id : use->second.rule_ids) {
+  ReleaseRules(use->second.rule_ids);
+  use->second.compiled = false;
+}
+
+void Compiler::ReleaseRules(std::vector<std::string>& rule_ids) {
+  for (const std::string& id : rule_ids) {
     auto it = rules_.find(id);
     if (it == rules_.end()) continue;
     const ir::Rule rule = std::move(it->second);
@@ -304,8 +334,7 @@ void Compiler::RemovePolicyRules(const PolicyKey& key) {
     for (const std::string& set : rule.pod_set_ids) ReleasePodSet(set);
     if (!rule.cidr_set_id.empty()) ReleaseCidrSet(rule.cidr_set_id);
   }
-  use->second.rule_ids.clear();
-  use->second.compiled = false;
+  rule_ids.clear();
 }
 
 // --- events
@@ -352,6 +381,13 @@ void Compiler::OnNamespaceChanged(const ClusterState& state,
     for (std::string_view wk : in_ns) {
       const Workload* w = state.FindWorkload(wk);
       UpdatePortSetMember(id, set, w, w->key);
+    }
+  }
+  // Cluster policies pick their subjects by namespace labels.
+  if (!cluster_order_.empty()) {
+    if (auto eps = endpoints_by_ns_.find(name); eps != endpoints_by_ns_.end()) {
+      const std::set<WorkloadKey> keys = eps->second;
+      for (const WorkloadKey& wk : keys) RecomputeEndpoint(state, wk);
     }
   }
   ReconcileDirtyPolicies(state);

@@ -11,6 +11,8 @@
 //   workload  its membership in existing pod/port sets, and its endpoint
 //   namespace namespace-selector sets for the workloads of that namespace
 //   policy    its rules and sets, and the endpoints of its namespace
+//   cluster policy  its rules and sets, and every local endpoint
+//   node      the cluster policies with node peers
 // Each change is recorded in a NodePolicyDelta for the enforcer.
 //
 // Not thread-safe. The ClusterState passed to every call must be the one the
@@ -43,6 +45,10 @@ class Compiler : public ir::NodePolicyView {
   void OnNamespaceChanged(const ClusterState& state, const std::string& name);
   void OnWorkloadChanged(const ClusterState& state, const WorkloadKey& key);
   void OnPolicyChanged(const ClusterState& state, const PolicyKey& key);
+  // A ClusterNetworkPolicy (by name) or a Node changed.
+  void OnClusterPolicyChanged(const ClusterState& state,
+                              const std::string& name);
+  void OnNodeChanged(const ClusterState& state, const std::string& name);
 
   // Host-side interfaces of local pods by address (from veth discovery),
   // for anti-spoofing; endpoints whose interface changes are recompiled.
@@ -93,6 +99,14 @@ class Compiler : public ir::NodePolicyView {
     int endpoints = 0;  // Local endpoints the policy selects.
     bool compiled = false;
     std::vector<std::string> rule_ids;
+    bool node_peers = false;  // A cluster policy with `nodes` peers.
+  };
+  // A cluster policy's place in evaluation order.
+  struct ClusterOrder {
+    ir::Tier tier;
+    int priority;
+    std::string name;
+    auto operator<=>(const ClusterOrder&) const = default;
   };
 
   // Selection and matching.
@@ -106,6 +120,22 @@ class Compiler : public ir::NodePolicyView {
   // Policies and their rules.
   void CompilePolicy(const ClusterState& state, const PolicyKey& key);
   void RemovePolicyRules(const PolicyKey& key);
+  void ReleaseRules(std::vector<std::string>& rule_ids);
+
+  // Cluster policies (compiler_cluster.cc).
+  bool ClusterPolicySelects(const schema::ClusterNetworkPolicy& policy,
+                            const Workload& w) const;
+  static const schema::ClusterNetworkPolicy* FindClusterPolicy(
+      const ClusterState& state, const std::string& name);
+  void SortClusterPolicies(const ClusterState& state);
+  // Binds the rules of the cluster policies that pick `w` to its endpoint,
+  // in evaluation order; returns those policies' names.
+  std::vector<std::string> BindClusterPolicies(const ClusterState& state,
+                                               const Workload& w,
+                                               ir::Endpoint& ep) const;
+  void CompileClusterPolicy(const ClusterState& state, const std::string& name);
+  void RemoveClusterRules(const std::string& name);
+  void ReconcileClusterPolicies(const ClusterState& state);
   void ReconcilePolicy(const ClusterState& state, const PolicyKey& key);
   void ReconcileDirtyPolicies(const ClusterState& state);
 
@@ -124,6 +154,13 @@ class Compiler : public ir::NodePolicyView {
   void UpdatePortSetMember(const std::string& id, PortSetState& set,
                            const Workload* w, const WorkloadKey& key);
   void RecomputeEndpoint(const ClusterState& state, const WorkloadKey& key);
+  // Counts `key` among the endpoints of the policies it now selects (and no
+  // longer of those it did), marking changed ones dirty.
+  static void UpdateUse(const WorkloadKey& key,
+                        std::vector<std::string>& selected,
+                        std::map<WorkloadKey, std::vector<std::string>>& by_ep,
+                        std::map<std::string, PolicyUse>& use,
+                        std::set<std::string>& dirty);
 
   std::string node_name_;
 
@@ -144,6 +181,11 @@ class Compiler : public ir::NodePolicyView {
   absl::flat_hash_map<std::string, schema::Labels> namespace_labels_;
   std::map<schema::IpAddress, std::string> interfaces_;
   std::set<PolicyKey> dirty_policies_;
+  // Cluster policies, by name.
+  std::vector<ClusterOrder> cluster_order_;
+  std::map<std::string, PolicyUse> cluster_use_;
+  std::map<WorkloadKey, std::vector<std::string>> endpoint_cluster_policies_;
+  std::set<std::string> dirty_cluster_policies_;
 
   NodePolicyDelta delta_;
 };
@@ -151,6 +193,9 @@ class Compiler : public ir::NodePolicyView {
 // Rule IDs: "NetworkPolicy/<namespace>/<name>/<ingress|egress>/<index>".
 std::string RuleId(const std::string& ns, const std::string& name,
                    ir::Direction direction, int index);
+// "ClusterNetworkPolicy//<name>/<ingress|egress>/<index>".
+std::string ClusterRuleId(const std::string& name, ir::Direction direction,
+                          int index);
 
 }  // namespace podwall::controller
 

@@ -52,6 +52,13 @@ ir::NodePolicy CompileIncrementally(const schema::ManifestSet& set,
       state.UpsertPolicy(*np);
       compiler.OnPolicyChanged(
           state, np->metadata.namespace_ + "/" + np->metadata.name);
+    } else if (const auto* cnp =
+                   std::get_if<schema::ClusterNetworkPolicy>(&o.object)) {
+      state.UpsertClusterPolicy(*cnp);
+      compiler.OnClusterPolicyChanged(state, cnp->metadata.name);
+    } else if (const auto* node = std::get_if<schema::Node>(&o.object)) {
+      state.UpsertNode(*node);
+      compiler.OnNodeChanged(state, node->metadata.name);
     }
   }
   return compiler.Snapshot();

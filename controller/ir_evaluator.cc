@@ -17,9 +17,9 @@ bool PortIn(const std::vector<ir::PortRange>& ranges, ir::Protocol protocol,
   return false;
 }
 
-bool RuleAllows(const ir::NodePolicy& policy, const ir::Rule& rule,
-                const ir::EndpointRule& binding, const schema::IpAddress& peer,
-                ir::Protocol protocol, uint16_t port) {
+bool RuleMatches(const ir::NodePolicy& policy, const ir::Rule& rule,
+                 const ir::EndpointRule& binding, const schema::IpAddress& peer,
+                 ir::Protocol protocol, uint16_t port) {
   bool peer_ok = rule.any_peer;
   for (const std::string& id : rule.pod_set_ids) {
     if (peer_ok) break;
@@ -53,14 +53,24 @@ bool IrAllows(const ir::NodePolicy& policy, ir::Direction direction,
   if (!ep) return true;
   const ir::EndpointSide& side =
       direction == ir::Direction::kIngress ? ep->ingress : ep->egress;
-  if (!side.isolated) return true;
-  for (const ir::EndpointRule& binding : side.rules) {
-    const ir::Rule* rule = policy.FindRule(binding.rule_id);
-    if (rule && RuleAllows(policy, *rule, binding, peer, protocol, port)) {
-      return true;
+  // The first matching rule of a tier, if any.
+  auto first_match =
+      [&](const std::vector<ir::EndpointRule>& tier) -> const ir::Rule* {
+    for (const ir::EndpointRule& binding : tier) {
+      const ir::Rule* rule = policy.FindRule(binding.rule_id);
+      if (rule && RuleMatches(policy, *rule, binding, peer, protocol, port)) {
+        return rule;
+      }
     }
+    return nullptr;
+  };
+  if (const ir::Rule* admin = first_match(side.admin)) {
+    if (admin->action == ir::Action::kAccept) return true;
+    if (admin->action == ir::Action::kDeny) return false;
   }
-  return false;
+  if (side.isolated) return first_match(side.rules) != nullptr;
+  const ir::Rule* baseline = first_match(side.baseline);
+  return !baseline || baseline->action != ir::Action::kDeny;
 }
 
 }  // namespace podwall::controller

@@ -2,8 +2,9 @@
 #define PODWALL_CONTROLLER_IR_EVALUATOR_H_
 
 // Evaluates a connection against a NodePolicy the way the kernel ruleset
-// will: look up the local endpoint by address, and if that side is
-// isolated, allow only what one of its rules matches. Used by tests to check
+// will: look up the local endpoint by address, then walk that side's tiers
+// (Admin rules, NetworkPolicy when it isolates, else Baseline rules; the
+// first match of a tier decides, Pass moves on). Used by tests to check
 // the compiler against the reference evaluator, and by tools that want the
 // IR's answer.
 

@@ -2,9 +2,9 @@
 #define PODWALL_CONTROLLER_REFERENCE_EVALUATOR_H_
 
 // The reference evaluator: decides one connection straight from the API
-// objects, written from the Kubernetes NetworkPolicy semantics and sharing
-// no code with the compiler. It answers `podwall explain` and is the oracle
-// the compiler's property tests compare against.
+// objects, written from the Kubernetes NetworkPolicy and ClusterNetworkPolicy
+// semantics and sharing no code with the compiler. It answers `podwall explain`
+// and is the oracle the compiler's property tests compare against.
 
 #include <optional>
 #include <string>
@@ -29,7 +29,21 @@ struct RuleRef {
   bool operator==(const RuleRef&) const = default;
 };
 
-// The verdict of one side (egress at the client, ingress at the server).
+// A ClusterNetworkPolicy rule that matched a connection.
+struct ClusterRuleRef {
+  std::string policy;  // The CNP's name.
+  std::string tier;    // "Admin" or "Baseline".
+  int priority = 0;
+  ir::Direction direction = ir::Direction::kIngress;
+  int index = 0;
+  std::string rule_name;
+  std::string action;  // "Accept", "Deny" or "Pass".
+
+  bool operator==(const ClusterRuleRef&) const = default;
+};
+
+// The verdict of one side (egress at the client, ingress at the server),
+// reached through the tiers: Admin, NetworkPolicy, Baseline.
 struct SideVerdict {
   // False when this side is not a pod policy can select (external address,
   // hostNetwork pod, ...): nothing is enforced, the side allows.
@@ -38,6 +52,12 @@ struct SideVerdict {
   std::vector<std::string> policies;  // Policies isolating this side.
   std::vector<RuleRef> allowed_by;    // Rules that allow the connection.
   bool allowed = true;
+  // The first matching rule of each ClusterNetworkPolicy tier consulted.
+  std::optional<ClusterRuleRef> admin;
+  std::optional<ClusterRuleRef> baseline;
+  // What decided: "Admin", "NetworkPolicy", "Baseline" or "" (nothing
+  // applies: allowed).
+  std::string decided_by;
 };
 
 struct Verdict {

@@ -10,6 +10,11 @@ void LoadIntoState(const schema::ManifestSet& manifests, ClusterState& state) {
       state.UpsertWorkload(WorkloadFromPod(*pod));
     } else if (const auto* np = std::get_if<schema::NetworkPolicy>(&o.object)) {
       state.UpsertPolicy(*np);
+    } else if (const auto* cnp =
+                   std::get_if<schema::ClusterNetworkPolicy>(&o.object)) {
+      state.UpsertClusterPolicy(*cnp);
+    } else if (const auto* node = std::get_if<schema::Node>(&o.object)) {
+      state.UpsertNode(*node);
     }
   }
 }
@@ -29,6 +34,14 @@ bool ApplyToState(const ObjectChange& change, ClusterState& state) {
   if (const auto* np = std::get_if<schema::NetworkPolicy>(&change.object)) {
     return upsert ? state.UpsertPolicy(*np) : state.DeletePolicy(key);
   }
+  if (const auto* cnp =
+          std::get_if<schema::ClusterNetworkPolicy>(&change.object)) {
+    return upsert ? state.UpsertClusterPolicy(*cnp)
+                  : state.DeleteClusterPolicy(meta.name);
+  }
+  if (const auto* node = std::get_if<schema::Node>(&change.object)) {
+    return upsert ? state.UpsertNode(*node) : state.DeleteNode(meta.name);
+  }
   return false;
 }
 
@@ -41,6 +54,11 @@ bool ApplyChange(const ObjectChange& change, ClusterState& state,
     compiler.OnNamespaceChanged(state, meta.name);
   } else if (std::holds_alternative<schema::Pod>(change.object)) {
     compiler.OnWorkloadChanged(state, meta.namespace_ + "/" + meta.name);
+  } else if (std::holds_alternative<schema::ClusterNetworkPolicy>(
+                 change.object)) {
+    compiler.OnClusterPolicyChanged(state, meta.name);
+  } else if (std::holds_alternative<schema::Node>(change.object)) {
+    compiler.OnNodeChanged(state, meta.name);
   } else {
     compiler.OnPolicyChanged(state, meta.namespace_ + "/" + meta.name);
   }

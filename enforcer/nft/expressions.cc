@@ -223,6 +223,15 @@ void EncodeRuleExprs(const Rule& rule, nftnl_rule* r) {
   if (rule.counter) AddCounter(r);
   if (rule.log) RateLimitedLog(r, *rule.log);
   if (rule.verdict == Verdict::kContinue) return;
+  if (rule.verdict == Verdict::kGoto) {
+    nftnl_expr* e = nftnl_expr_alloc("immediate");
+    nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT,
+                       static_cast<uint32_t>(NFT_GOTO));
+    nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, rule.goto_chain.c_str());
+    nftnl_rule_add_expr(r, e);
+    return;
+  }
   AddVerdict(r, rule.verdict == Verdict::kAccept ? NF_ACCEPT
                 : rule.verdict == Verdict::kDrop ? NF_DROP
                                                  : NFT_RETURN);

@@ -34,6 +34,11 @@ bool UsesSet(const Chain& chain, const std::string& set) {
 }
 
 bool JumpedTo(const FakeBackend::Tables& t, const std::string& chain) {
+  for (const auto& [name, c] : t.chains) {
+    for (const Rule& r : c.rules) {
+      if (r.verdict == Verdict::kGoto && r.goto_chain == chain) return true;
+    }
+  }
   for (const auto& [name, set] : t.sets) {
     if (!set.verdict_map) continue;
     for (const SetElement& e : set.elements) {
@@ -157,6 +162,9 @@ absl::Status FakeBackend::Apply(const Op& op, Tables& t) const {
       auto it = t.chains.find(op.chain->name);
       if (it == t.chains.end()) return Refused(op, kNoEntry);
       for (const Rule& r : op.chain->rules) {
+        if (r.verdict == Verdict::kGoto && !t.chains.contains(r.goto_chain)) {
+          return Refused(op, kNoEntry);
+        }
         for (const std::string* name : {&r.set, &r.unless_set}) {
           if (name->empty()) continue;
           auto set = t.sets.find(*name);

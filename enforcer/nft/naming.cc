@@ -30,6 +30,14 @@ std::string EndpointChainName(const std::string& endpoint_id,
   return absl::StrCat(prefix, "h", base::Sha256Hex(endpoint_id, 32));
 }
 
+std::string AfterAdminChainName(const std::string& endpoint_id,
+                                ir::Direction direction) {
+  const char* prefix =
+      direction == ir::Direction::kIngress ? "innp_" : "outnp_";
+  if (endpoint_id.size() <= 200) return prefix + endpoint_id;
+  return absl::StrCat(prefix, "h", base::Sha256Hex(endpoint_id, 32));
+}
+
 std::string VerdictMapName(ir::Direction direction, schema::IpFamily family) {
   return absl::StrCat(
       direction == ir::Direction::kIngress ? "ingress" : "egress",

@@ -24,6 +24,12 @@ uint64_t StableHash(std::string_view s);
 // namespace, so chain names are unique.
 std::string EndpointChainName(const std::string& endpoint_id,
                               ir::Direction direction);
+// Where an endpoint's Admin-tier rules hand over (a Pass, or no Admin rule
+// matching): its NetworkPolicy and Baseline rules, "innp_<ns>/<pod>",
+// "outnp_<ns>/<pod>". Only when the endpoint has Admin-tier rules; else
+// those rules are in EndpointChainName's chain.
+std::string AfterAdminChainName(const std::string& endpoint_id,
+                                ir::Direction direction);
 // The verdict maps: "ingress_v4", "egress_v6", ...
 std::string VerdictMapName(ir::Direction direction, schema::IpFamily family);
 // Guarded networks: their ranges, and the known local pods' addresses.

@@ -98,7 +98,9 @@ std::string RuleText(const Rule& r) {
   }
   if (r.counter) parts.push_back("counter");
   if (r.log) parts.push_back(LogText(*r.log));
-  if (r.verdict != Verdict::kContinue) {
+  if (r.verdict == Verdict::kGoto) {
+    parts.push_back("goto " + r.goto_chain);
+  } else if (r.verdict != Verdict::kContinue) {
     parts.push_back(r.verdict == Verdict::kAccept ? "accept"
                     : r.verdict == Verdict::kDrop ? "drop"
                                                   : "return");

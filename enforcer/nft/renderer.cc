@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "enforcer/nft/endpoint_chains.h"
 #include "enforcer/nft/naming.h"
 #include "enforcer/nft/set_names.h"
 
@@ -22,197 +23,6 @@ SetElement TupleElement(const ir::AddressPortTuple& t) {
   return {t.address, t.address, t.protocol, t.port, ""};
 }
 
-// What the match rules of one endpoint chain so far match, so that a rule
-// every packet of which an earlier rule already matches is left out: in a
-// chain whose matches return, it could never decide (nor count, nor mark)
-// anything. Several policies often allow the same peers on the same ports
-// (copies of one policy, or a namespace-wide allow beside narrower ones),
-// and each copy would lengthen every new connection's walk. The first
-// matching rule keeps its place, so which rule a connection is attributed
-// to does not change. Look-ups and additions are logarithmic: a policy
-// with 70,000 rules renders in one pass.
-class ChainCoverage {
- public:
-  bool Covers(const Rule& r) const {
-    if (PortsCover(any_peer_, r)) return true;
-    if (r.set.empty()) return false;
-    auto it = by_peer_.find(PeerKey(r));
-    return it != by_peer_.end() && PortsCover(it->second, r);
-  }
-
-  void Add(const Rule& r) {
-    Ports& p = r.set.empty() ? any_peer_ : by_peer_[PeerKey(r)];
-    if (!r.protocol) {
-      p.every_protocol = true;
-      return;
-    }
-    // Merged, disjoint, non-adjacent ranges: first -> last.
-    std::map<int, int>& ranges = p.ranges[static_cast<uint8_t>(*r.protocol)];
-    auto [first, last] = Range(r);
-    auto it = ranges.upper_bound(first);
-    if (it != ranges.begin() && std::prev(it)->second >= first - 1) --it;
-    while (it != ranges.end() && it->first <= last + 1) {
-      first = std::min(first, it->first);
-      last = std::max(last, it->second);
-      it = ranges.erase(it);
-    }
-    ranges.emplace(first, last);
-  }
-
- private:
-  struct Ports {
-    bool every_protocol = false;  // A rule for any protocol and port.
-    std::map<uint8_t, std::map<int, int>> ranges;  // By protocol.
-  };
-  using PeerKeyType = std::tuple<std::string, schema::IpFamily, bool>;
-
-  static PeerKeyType PeerKey(const Rule& r) {
-    return {r.set, r.family, r.tuple};
-  }
-  static std::pair<int, int> Range(const Rule& r) {
-    if (!r.dport) return {0, 65535};
-    return {r.dport->first, r.dport->second};
-  }
-  static bool PortsCover(const Ports& p, const Rule& r) {
-    if (p.every_protocol) return true;
-    if (!r.protocol) return false;
-    auto by_proto = p.ranges.find(static_cast<uint8_t>(*r.protocol));
-    if (by_proto == p.ranges.end()) return false;
-    const auto [first, last] = Range(r);
-    auto it = by_proto->second.upper_bound(first);
-    if (it == by_proto->second.begin()) return false;
-    return std::prev(it)->second >= last;
-  }
-
-  Ports any_peer_;
-  std::map<PeerKeyType, Ports> by_peer_;
-};
-
-// Appends a returning match rule unless the chain's earlier rules cover it.
-void AddMatchRule(Rule rule, ChainCoverage& coverage, Chain& chain) {
-  if (coverage.Covers(rule)) return;
-  coverage.Add(rule);
-  chain.rules.push_back(std::move(rule));
-}
-
-// The chain of one direction of an endpoint, or nullopt when that direction
-// is not isolated.
-std::optional<Chain> RenderSideChain(const ir::Endpoint& ep, ir::Direction dir,
-                                     const RuleLookup& find_rule,
-                                     const RenderOptions& options,
-                                     const SetNames& names) {
-  const ir::EndpointSide& side =
-      dir == ir::Direction::kIngress ? ep.ingress : ep.egress;
-  if (!side.isolated) return std::nullopt;
-  Chain chain;
-  chain.name = EndpointChainName(ep.id, dir);
-  chain.comment = absl::StrCat(ir::DirectionName(dir), " of ", ep.id);
-  // The peer is the source for ingress, the destination for egress.
-  const AddressField peer_field = dir == ir::Direction::kIngress
-                                      ? AddressField::kSource
-                                      : AddressField::kDestination;
-  if (!options.audit) {
-    Rule invalid;
-    invalid.kind = Rule::Kind::kCtInvalidDrop;
-    chain.rules.push_back(invalid);
-  }
-  ChainCoverage coverage;
-  for (const ir::EndpointRule& binding : side.rules) {
-    const ir::Rule* rule = find_rule(binding.rule_id);
-    if (!rule) continue;
-    // Flow logs: the rule's number on the connection's mark, in this
-    // direction's half.
-    std::optional<std::pair<uint32_t, uint32_t>> mark;
-    if (options.flow_log) {
-      std::optional<uint16_t> number;
-      if (options.flow_log->rule_numbers) {
-        number = options.flow_log->rule_numbers->NumberOf(rule->id);
-      }
-      const uint32_t n = number.value_or(kUnnumberedRule);
-      mark = dir == ir::Direction::kEgress
-                 ? std::make_pair(0x0000ffffu, n << 16)
-                 : std::make_pair(0xffff0000u, n);
-    }
-    // Peer alternatives: (family, set) or "any".
-    std::vector<std::pair<IpFamily, std::string>> peers;
-    if (rule->any_peer) {
-      peers.emplace_back(IpFamily::kV4, "");
-    } else {
-      for (const std::string& id : rule->pod_set_ids) {
-        for (IpFamily f : kFamilies) {
-          peers.emplace_back(f, names.Name(SetKind::kPods, id, f));
-        }
-      }
-      if (!rule->cidr_set_id.empty()) {
-        for (IpFamily f : kFamilies) {
-          peers.emplace_back(f,
-                             names.Name(SetKind::kCidr, rule->cidr_set_id, f));
-        }
-      }
-    }
-    std::vector<std::optional<ir::PortRange>> ports;
-    if (rule->any_port) {
-      ports.emplace_back();
-    } else {
-      for (const ir::PortRange& p : rule->ports) ports.emplace_back(p);
-      for (const ir::PortRange& p : binding.named_ports) ports.emplace_back(p);
-    }
-    for (const auto& [family, set] : peers) {
-      for (const auto& port : ports) {
-        Rule r;
-        r.kind = Rule::Kind::kMatch;
-        r.family = family;
-        r.field = peer_field;
-        r.set = set;
-        if (port) {
-          r.protocol = port->protocol;
-          if (port->first != 0 || port->last != 65535) {
-            r.dport = {port->first, port->last};
-          }
-        }
-        r.set_ct_mark = mark;
-        r.counter = true;
-        r.verdict = Verdict::kReturn;
-        r.comment = rule->id;
-        AddMatchRule(std::move(r), coverage, chain);
-      }
-    }
-    if (!rule->port_set_id.empty()) {
-      for (IpFamily f : kFamilies) {
-        Rule r;
-        r.kind = Rule::Kind::kMatch;
-        r.family = f;
-        r.field = peer_field;
-        r.set = names.Name(SetKind::kPorts, rule->port_set_id, f);
-        r.tuple = true;
-        r.set_ct_mark = mark;
-        r.counter = true;
-        r.verdict = Verdict::kReturn;
-        r.comment = rule->id;
-        AddMatchRule(std::move(r), coverage, chain);
-      }
-    }
-  }
-  if (options.flow_log) {
-    Rule log;
-    log.kind = Rule::Kind::kMatch;
-    log.log =
-        LogAction{options.flow_log->deny_rate, options.flow_log->deny_group,
-                  absl::StrCat(options.audit ? kAuditLogPrefix : kDenyLogPrefix,
-                               ir::DirectionName(dir))};
-    log.verdict = Verdict::kContinue;
-    chain.rules.push_back(std::move(log));
-  }
-  Rule deny;
-  deny.kind = Rule::Kind::kMatch;
-  deny.counter = true;
-  deny.verdict = options.audit ? Verdict::kReturn : Verdict::kDrop;
-  deny.comment = absl::StrCat(options.audit ? "audit: would deny " : "deny ",
-                              ir::DirectionName(dir), " ", ep.id);
-  chain.rules.push_back(std::move(deny));
-  return chain;
-}
-
 // Everything one local endpoint contributes: its chains, its verdict-map
 // entries (map name, element) and its anti-spoofing guard.
 EndpointObjects RenderEndpoint(const ir::Endpoint& ep,
@@ -223,21 +33,31 @@ EndpointObjects RenderEndpoint(const ir::Endpoint& ep,
   out.endpoint = ep.id;
   for (ir::Direction dir : {ir::Direction::kIngress, ir::Direction::kEgress}) {
     out.chain_names.push_back(EndpointChainName(ep.id, dir));
-    std::optional<Chain> chain =
-        RenderSideChain(ep, dir, find_rule, options, names);
-    if (!chain) continue;
+    out.chain_names.push_back(AfterAdminChainName(ep.id, dir));
+    std::vector<Chain> chains =
+        RenderSideChains(ep, dir, find_rule, options, names);
+    if (chains.empty()) continue;
     for (const IpAddress& a : ep.addresses) {
       SetElement e;
       e.address = a;
-      e.jump_chain = chain->name;
+      e.jump_chain = chains.front().name;
       out.map_entries.emplace_back(VerdictMapName(dir, a.family), std::move(e));
     }
-    out.chains.push_back(std::move(*chain));
+    for (Chain& c : chains) out.chains.push_back(std::move(c));
+  }
+  // What cannot be judged by unicast address (broadcast, multicast, ...)
+  // is kept from a pod whose ingress some rule can deny.
+  bool ingress_can_deny = ep.ingress.isolated;
+  for (const auto* tier : {&ep.ingress.admin, &ep.ingress.baseline}) {
+    for (const ir::EndpointRule& b : *tier) {
+      const ir::Rule* rule = find_rule(b.rule_id);
+      if (rule && rule->action == ir::Action::kDeny) ingress_can_deny = true;
+    }
   }
   for (const std::string& device : ep.interfaces) {
     // Audit mode drops nothing, so nothing is kept from the pod either.
     out.guards.push_back(SpoofGuard{device, ep.id, ep.addresses,
-                                    ep.ingress.isolated && !options.audit});
+                                    ingress_can_deny && !options.audit});
   }
   return out;
 }
@@ -337,8 +157,10 @@ void RenderPortSet(const ir::PortSet& s, const SetNames& names,
 
 bool BindsAnyRule(const ir::EndpointSide& side,
                   const std::set<std::string>& rule_ids) {
-  for (const ir::EndpointRule& r : side.rules) {
-    if (rule_ids.contains(r.rule_id)) return true;
+  for (const auto* tier : {&side.admin, &side.rules, &side.baseline}) {
+    for (const ir::EndpointRule& r : *tier) {
+      if (rule_ids.contains(r.rule_id)) return true;
+    }
   }
   return false;
 }

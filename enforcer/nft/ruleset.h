@@ -52,7 +52,8 @@ struct Set {
 };
 
 enum class AddressField : uint8_t { kSource, kDestination };
-enum class Verdict : uint8_t { kAccept, kDrop, kReturn, kContinue };
+// kGoto: on to Rule::goto_chain, whose return returns from this chain.
+enum class Verdict : uint8_t { kAccept, kDrop, kReturn, kContinue, kGoto };
 
 // A rate-limited, counted NFLOG statement: limit rate R/second burst R
 // packets counter log prefix "P" group G (for flow logs; the counter says
@@ -92,6 +93,7 @@ struct Rule {
   bool counter = false;
   std::optional<LogAction> log;
   Verdict verdict = Verdict::kAccept;
+  std::string goto_chain;  // kGoto's target.
   std::string comment;
 
   bool operator==(const Rule&) const = default;

@@ -32,12 +32,10 @@ void WriteStrings(schema::JsonWriter& w,
   w.EndArray();
 }
 
-void WriteSide(schema::JsonWriter& w, const EndpointSide& side) {
-  w.BeginObject().Key("isolated").Bool(side.isolated);
-  w.Key("policies");
-  WriteStrings(w, side.policies);
-  w.Key("rules").BeginArray();
-  for (const EndpointRule& r : side.rules) {
+void WriteBindings(schema::JsonWriter& w,
+                   const std::vector<EndpointRule>& rules) {
+  w.BeginArray();
+  for (const EndpointRule& r : rules) {
     w.BeginObject().Key("rule").String(r.rule_id);
     if (!r.named_ports.empty()) {
       w.Key("namedPorts");
@@ -45,7 +43,25 @@ void WriteSide(schema::JsonWriter& w, const EndpointSide& side) {
     }
     w.EndObject();
   }
-  w.EndArray().EndObject();
+  w.EndArray();
+}
+
+void WriteSide(schema::JsonWriter& w, const EndpointSide& side) {
+  w.BeginObject().Key("isolated").Bool(side.isolated);
+  w.Key("policies");
+  WriteStrings(w, side.policies);
+  w.Key("rules");
+  WriteBindings(w, side.rules);
+  // Only when present, so that NetworkPolicy-only IR reads as before.
+  if (!side.admin.empty()) {
+    w.Key("admin");
+    WriteBindings(w, side.admin);
+  }
+  if (!side.baseline.empty()) {
+    w.Key("baseline");
+    WriteBindings(w, side.baseline);
+  }
+  w.EndObject();
 }
 
 }  // namespace
@@ -67,6 +83,32 @@ std::optional<Protocol> ParseProtocol(std::string_view name) {
   if (name == "UDP") return Protocol::kUDP;
   if (name == "SCTP") return Protocol::kSCTP;
   return std::nullopt;
+}
+
+const char* ActionName(Action a) {
+  switch (a) {
+    case Action::kAllow:
+      return "Allow";
+    case Action::kAccept:
+      return "Accept";
+    case Action::kDeny:
+      return "Deny";
+    case Action::kPass:
+      return "Pass";
+  }
+  return "Allow";
+}
+
+const char* TierName(Tier t) {
+  switch (t) {
+    case Tier::kNone:
+      return "";
+    case Tier::kAdmin:
+      return "Admin";
+    case Tier::kBaseline:
+      return "Baseline";
+  }
+  return "";
 }
 
 const char* DirectionName(Direction d) {
@@ -145,7 +187,17 @@ std::string ToJson(const NodePolicy& policy) {
     w.Key("name").String(r.origin.name);
     w.Key("direction").String(DirectionName(r.origin.direction));
     w.Key("index").Int(r.origin.index);
+    if (r.origin.tier != Tier::kNone) {
+      w.Key("tier").String(TierName(r.origin.tier));
+      w.Key("priority").Int(r.origin.priority);
+      if (!r.origin.rule_name.empty()) {
+        w.Key("ruleName").String(r.origin.rule_name);
+      }
+    }
     w.EndObject();
+    if (r.action != Action::kAllow) {
+      w.Key("action").String(ActionName(r.action));
+    }
     w.Key("anyPeer").Bool(r.any_peer);
     if (!r.pod_set_ids.empty()) {
       w.Key("podSets");

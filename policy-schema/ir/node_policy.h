@@ -58,23 +58,42 @@ struct AddressPortTuple {
   auto operator<=>(const AddressPortTuple&) const = default;
 };
 
+// What a matching rule does. NetworkPolicy rules allow; ClusterNetworkPolicy
+// rules accept (this direction is allowed, lower tiers are not consulted),
+// deny (dropped) or pass (the rest of the tier is skipped).
+enum class Action : uint8_t { kAllow, kAccept, kDeny, kPass };
+
+// ClusterNetworkPolicy tiers; NetworkPolicy sits between them.
+enum class Tier : uint8_t { kNone, kAdmin, kBaseline };
+
+const char* ActionName(Action a);  // "Allow", "Accept", "Deny", "Pass"
+const char* TierName(Tier t);      // "", "Admin", "Baseline"
+
 // Where a rule came from: maps a rule ID back for flow logs and explain.
 struct RuleOrigin {
-  std::string kind = "NetworkPolicy";
-  std::string namespace_;
+  std::string kind = "NetworkPolicy";  // Or "ClusterNetworkPolicy".
+  std::string namespace_;              // Empty for ClusterNetworkPolicy.
   std::string name;
   Direction direction = Direction::kIngress;
   int index = 0;  // Position in spec.ingress or spec.egress.
+  // ClusterNetworkPolicy only: its tier, priority and the rule's name.
+  Tier tier = Tier::kNone;
+  int priority = 0;
+  std::string rule_name;
 
   bool operator==(const RuleOrigin&) const = default;
 };
 
 struct Rule {
-  // "<kind>/<namespace>/<name>/<direction>/<index>", stable for as long as
-  // the policy keeps the rule at that index.
+  // "<kind>/<namespace>/<name>/<direction>/<index>" (the namespace empty for
+  // ClusterNetworkPolicy), stable for as long as the policy keeps the rule
+  // at that index.
   std::string id;
   RuleOrigin origin;
-  // Peers: true when the rule has no from/to (every peer).
+  Action action = Action::kAllow;
+  // Peers: true when the rule has no from/to (every peer), or when a
+  // ClusterNetworkPolicy Deny/Pass rule has a peer podwall cannot read
+  // (fails closed). With no peer at all the rule matches nothing.
   bool any_peer = false;
   std::vector<std::string> pod_set_ids;  // Peer pods by selector.
   std::string cidr_set_id;               // Empty when no ipBlock peers.
@@ -98,14 +117,25 @@ struct EndpointRule {
   bool operator==(const EndpointRule&) const = default;
 };
 
+// One direction of an endpoint, evaluated in tiers: `admin` in order (first
+// match decides; Pass skips to NetworkPolicy), then NetworkPolicy when
+// `isolated` (only what `rules` allow passes, the rest is dropped), else
+// `baseline` in order (Pass: allowed), else allowed.
 struct EndpointSide {
-  // True when some policy selects the endpoint for this direction; then only
-  // what `rules` allow passes. False: the side is open.
+  // True when some NetworkPolicy selects the endpoint for this direction.
   bool isolated = false;
   std::vector<std::string> policies;  // "namespace/name" of those policies.
   std::vector<EndpointRule> rules;
+  // ClusterNetworkPolicy rules whose subject is the endpoint, in evaluation
+  // order: priority, then policy name, then rule index.
+  std::vector<EndpointRule> admin;
+  std::vector<EndpointRule> baseline;
 
   bool operator==(const EndpointSide&) const = default;
+  // Whether anything is enforced on this side (else it is open).
+  bool enforced() const {
+    return isolated || !admin.empty() || !baseline.empty();
+  }
 };
 
 struct Endpoint {
