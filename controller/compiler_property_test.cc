@@ -4,6 +4,9 @@
 //   (2) evaluating the IRs (egress at the client's node, ingress at the
 //       server's) gives the reference evaluator's verdict for every pod pair,
 //       external addresses, both families and a spread of ports/protocols.
+// The clusters mix NetworkPolicies with ClusterNetworkPolicies of both tiers
+// (colliding priorities, every action and peer kind, peers podwall cannot
+// read) and Nodes whose addresses are among the probed external ones.
 
 #include <random>
 #include <string>
@@ -151,6 +154,131 @@ class RandomCluster {
     return p;
   }
 
+  schema::ClusterNetworkPolicyPeer ClusterPeer(bool egress, bool accept) {
+    schema::ClusterNetworkPolicyPeer p;
+    switch (Int(0, egress ? 6 : 2)) {
+      case 0:
+        p.namespaces = Selector(true);
+        break;
+      case 1:
+        p.pods = schema::NamespacedPod{Selector(true), Selector(false)};
+        break;
+      case 2:
+        if (Chance(70)) break;  // Unknown to podwall: fails closed.
+        p.pods = schema::NamespacedPod{{}, Selector(false)};
+        break;
+      case 3:
+        p.networks = std::vector<std::string>{
+            Pick<std::string>({"10.0.0.0/28", "10.0.0.8/29", "0.0.0.0/0"})};
+        if (Chance(40)) p.networks->push_back("fd00::/120");
+        break;
+      case 4:
+        p.networks = std::vector<std::string>{"10.0.0.200/32"};
+        break;
+      case 5: {
+        schema::LabelSelector nodes;
+        if (Chance(50))
+          nodes.match_labels["role"] = Pick<std::string>({"a", "b"});
+        p.nodes = nodes;
+        break;
+      }
+      default:
+        if (accept) {
+          p.domain_names = std::vector<std::string>{"example.com"};
+        } else {
+          p.namespaces = Selector(true);
+        }
+        break;
+    }
+    return p;
+  }
+
+  schema::ClusterNetworkPolicyProtocol ClusterProtocol() {
+    schema::ClusterNetworkPolicyProtocol p;
+    schema::ClusterNetworkPolicyPort port;
+    if (Chance(25)) {
+      port.range = schema::ClusterNetworkPolicyPortRange{8000, 8100};
+    } else {
+      port.number = Pick<int>({80, 53, 9090});
+    }
+    switch (Int(0, 4)) {
+      case 0:
+      case 1:
+        p.tcp = schema::ClusterNetworkPolicyProtocolPorts{port};
+        break;
+      case 2:
+        p.udp = schema::ClusterNetworkPolicyProtocolPorts{port};
+        break;
+      case 3:
+        p.sctp = schema::ClusterNetworkPolicyProtocolPorts{port};
+        break;
+      default:
+        p.destination_named_port =
+            Pick<std::string>({"http", "dns", "metrics"});
+        break;
+    }
+    return p;
+  }
+
+  schema::ClusterNetworkPolicy ClusterPolicy(const std::string& name) {
+    schema::ClusterNetworkPolicy cnp;
+    cnp.metadata.name = name;
+    cnp.spec.tier = Chance(60) ? "Admin" : "Baseline";
+    cnp.spec.priority = Pick<int>({1, 2, 5});  // Often equal: by name.
+    cnp.spec.subject.emplace();
+    if (Chance(50)) {
+      cnp.spec.subject->namespaces = Selector(true);
+    } else {
+      cnp.spec.subject->pods =
+          schema::NamespacedPod{Selector(true), Selector(false)};
+    }
+    for (bool egress : {false, true}) {
+      const int n = Int(0, 3);
+      for (int i = 0; i < n; ++i) {
+        schema::ClusterNetworkPolicyRule rule;
+        rule.name = absl::StrCat("r", i);
+        rule.action = Pick<std::string>({"Accept", "Deny", "Pass"});
+        const bool accept = rule.action == "Accept";
+        rule.peers.emplace();
+        const int peers = Int(1, 2);
+        for (int j = 0; j < peers; ++j) {
+          rule.peers->push_back(ClusterPeer(egress, accept));
+        }
+        bool named_ok = true;
+        for (const auto& peer : *rule.peers) {
+          if (peer.networks || peer.nodes || peer.domain_names) {
+            named_ok = false;
+          }
+        }
+        if (Chance(50)) {
+          rule.protocols.emplace();
+          const int protocols = Int(1, 2);
+          for (int j = 0; j < protocols; ++j) {
+            schema::ClusterNetworkPolicyProtocol p = ClusterProtocol();
+            if (p.destination_named_port && !named_ok) {
+              p.destination_named_port.reset();
+              p.tcp = schema::ClusterNetworkPolicyProtocolPorts{
+                  schema::ClusterNetworkPolicyPort{80, std::nullopt}};
+            }
+            rule.protocols->push_back(p);
+          }
+        }
+        (egress ? cnp.spec.egress : cnp.spec.ingress).push_back(rule);
+      }
+    }
+    return cnp;
+  }
+
+  schema::Node Node(int index) {
+    schema::Node node;
+    node.metadata.name = kNodes[index];
+    node.metadata.labels["role"] = Pick<std::string>({"a", "b"});
+    node.addresses.push_back(
+        {"InternalIP", index == 0 ? "10.0.0.200" : "fd00::ff"});
+    node.addresses.push_back({"Hostname", kNodes[index]});
+    return node;
+  }
+
   schema::NetworkPolicy Policy(const std::string& name) {
     schema::NetworkPolicy np;
     np.metadata.name = name;
@@ -289,6 +417,18 @@ void RunSeed(uint64_t seed) {
   auto on_policy = [&](const std::string& key) {
     for (Compiler& c : nodes.compilers) c.OnPolicyChanged(state, key);
   };
+  auto on_cluster_policy = [&](const std::string& name) {
+    for (Compiler& c : nodes.compilers) c.OnClusterPolicyChanged(state, name);
+  };
+  auto on_node = [&](const std::string& name) {
+    for (Compiler& c : nodes.compilers) c.OnNodeChanged(state, name);
+  };
+  int next_cluster_policy = 0;
+  auto add_cluster_policy = [&](std::string name) {
+    schema::ClusterNetworkPolicy cnp = gen.ClusterPolicy(name);
+    state.UpsertClusterPolicy(cnp);
+    on_cluster_policy(name);
+  };
   // Initial objects, fed as events.
   for (const auto& ns : kNamespaces) {
     if (gen.Chance(80)) {
@@ -312,12 +452,44 @@ void RunSeed(uint64_t seed) {
     state.UpsertPolicy(np);
     on_policy(key);
   }
+  const int cluster_policies = gen.Int(0, 3);
+  for (int i = 0; i < cluster_policies; ++i) {
+    add_cluster_policy(absl::StrCat("cnp", next_cluster_policy++));
+  }
+  for (int i = 0; i < static_cast<int>(kNodes.size()); ++i) {
+    if (!gen.Chance(70)) continue;
+    state.UpsertNode(gen.Node(i));
+    on_node(kNodes[i]);
+  }
   if (!IncrementalMatchesFull(state, nodes, seed, 0)) return;
   if (!IrMatchesReference(state, nodes, seed)) return;
 
   const int events = 16;
   for (int step = 1; step <= events; ++step) {
-    switch (gen.Int(0, 6)) {
+    switch (gen.Int(0, 9)) {
+      case 7: {  // Add, replace or delete a cluster policy.
+        if (gen.Chance(25) && !state.cluster_policies().empty()) {
+          const std::string name = state.cluster_policies().begin()->first;
+          state.DeleteClusterPolicy(name);
+          on_cluster_policy(name);
+        } else {
+          add_cluster_policy(
+              absl::StrCat("cnp", gen.Chance(50) && next_cluster_policy > 0
+                                      ? gen.Int(0, next_cluster_policy - 1)
+                                      : next_cluster_policy++));
+        }
+        break;
+      }
+      case 8: {  // A node relabelled, or gone.
+        const int i = gen.Int(0, static_cast<int>(kNodes.size()) - 1);
+        if (gen.Chance(30)) {
+          state.DeleteNode(kNodes[i]);
+        } else {
+          state.UpsertNode(gen.Node(i));
+        }
+        on_node(kNodes[i]);
+        break;
+      }
       case 0:
       case 1: {  // Add or replace a pod (labels, address, node may change).
         Workload w = WorkloadFromPod(gen.Pod(gen.Int(0, pods + 2)));
@@ -365,7 +537,8 @@ void RunSeed(uint64_t seed) {
         on_policy(key);
         break;
       }
-      default: {  // Delete a policy.
+      case 6:
+      case 9: {  // Delete a policy.
         if (state.policies().empty()) break;
         const std::string key = state.policies().begin()->first;
         state.DeletePolicy(key);
