@@ -7,11 +7,23 @@
 namespace podwall::sources {
 namespace {
 
-const std::vector<std::pair<std::string, std::string>> kResources = {
-    {"namespaces", "/api/v1/namespaces"},
-    {"pods", "/api/v1/pods"},
-    {"networkpolicies", "/apis/networking.k8s.io/v1/networkpolicies"},
+struct ResourceSpec {
+  const char* name;
+  const char* path;
+  // Served only where a CRD is installed: a 404 means none exist (not an
+  // error), and the source keeps looking for it appearing.
+  bool optional;
 };
+
+constexpr ResourceSpec kResources[] = {
+    {"namespaces", "/api/v1/namespaces", false},
+    {"pods", "/api/v1/pods", false},
+    {"networkpolicies", "/apis/networking.k8s.io/v1/networkpolicies", false},
+    {"nodes", "/api/v1/nodes", false},
+    {"clusternetworkpolicies",
+     "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies", true},
+};
+constexpr std::size_t kResourceCount = std::size(kResources);
 
 }  // namespace
 
@@ -27,15 +39,16 @@ KubernetesSource::~KubernetesSource() {
 
 absl::Status KubernetesSource::Start(ChangeSink&) {
   if (queue_.fd() < 0) return absl::InternalError("eventfd failed");
-  for (const auto& [name, path] : kResources) {
-    threads_.emplace_back([this, r = Resource{name, path}] { Run(r); });
+  for (const ResourceSpec& spec : kResources) {
+    threads_.emplace_back(
+        [this, r = Resource{spec.name, spec.path, spec.optional}] { Run(r); });
   }
   return absl::OkStatus();
 }
 
 bool KubernetesSource::synced() const {
   base::MutexLock lock(&mu_);
-  return synced_.size() == kResources.size();
+  return synced_.size() == kResourceCount;
 }
 
 absl::StatusOr<std::string> KubernetesSource::List(HttpClient& client,
@@ -49,6 +62,9 @@ absl::StatusOr<std::string> KubernetesSource::List(HttpClient& client,
     if (!cont.empty()) absl::StrAppend(&path, "&continue=", cont);
     absl::StatusOr<HttpReply> resp = client.Get(path);
     if (!resp.ok()) return resp.status();
+    if (resp->status == 404 && r.optional) {
+      return absl::NotFoundError(absl::StrCat(r.name, " not served"));
+    }
     if (resp->status != 200) {
       return absl::UnavailableError(absl::StrCat("list ", r.name, ": HTTP ",
                                                  resp->status, ": ",
@@ -76,12 +92,18 @@ void KubernetesSource::Run(const Resource& r) {
   Reported last;
   std::string version;
   int failures = 0;
+  int absent_notes = 0;
   bool relist = true;
   while (!queue_.stopped()) {
     if (relist) {
       Reported listed;
       listed.prototype = last.prototype;
       absl::StatusOr<std::string> v = List(client, r, listed);
+      if (absl::IsNotFound(v.status())) {
+        Absent(r, last, absent_notes);
+        continue;
+      }
+      absent_notes = 0;
       if (!v.ok()) {
         Note(ChangeSink::Severity::kError, std::string(v.status().message()));
         Backoff(failures);
@@ -170,6 +192,10 @@ void KubernetesSource::Run(const Resource& r) {
       Backoff(failures);
       continue;
     }
+    if (*status == 404 && r.optional) {
+      relist = true;  // The CRD went away: the list will say so.
+      continue;
+    }
     if (*status != 200) {
       Note(ChangeSink::Severity::kError,
            absl::StrCat("watch ", r.name, ": HTTP ", *status));
@@ -181,11 +207,35 @@ void KubernetesSource::Run(const Resource& r) {
   }
 }
 
+void KubernetesSource::Absent(const Resource& r, Reported& last, int& notes) {
+  // The CRD is gone (or never was): so are its objects.
+  for (const std::string& key : last.keys) {
+    queue_.Push(
+        {ObjectChange::Type::kDelete, IdentityFromKey(*last.prototype, key)});
+  }
+  last.keys.clear();
+  if (notes++ == 0) {
+    Note(ChangeSink::Severity::kInfo,
+         absl::StrCat(r.name,
+                      ": not served (CRD not installed); looking "
+                      "again every ",
+                      options_.absent_poll.count() / 1000, " s"));
+  }
+  {
+    base::MutexLock lock(&mu_);
+    objects_[r.name] = 0;
+    synced_.insert(r.name);
+    queue_.Wake();
+  }
+  int wait = 1;
+  queue_.Backoff(wait, options_.absent_poll, options_.absent_poll);
+}
+
 SourceStatus KubernetesSource::status() const {
   base::MutexLock lock(&mu_);
   SourceStatus s = BaseStatus(config_.server);
   for (const auto& [r, n] : objects_) s.objects += n;
-  s.ok = synced_.size() == kResources.size() && last_error_.empty();
+  s.ok = synced_.size() == kResourceCount && last_error_.empty();
   return s;
 }
 

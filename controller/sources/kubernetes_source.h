@@ -1,7 +1,8 @@
 #ifndef PODWALL_CONTROLLER_SOURCES_KUBERNETES_SOURCE_H_
 #define PODWALL_CONTROLLER_SOURCES_KUBERNETES_SOURCE_H_
 
-// Namespaces, Pods and NetworkPolicies from a Kubernetes API server
+// Namespaces, Pods, Nodes, NetworkPolicies and ClusterNetworkPolicies
+// (policy.networking.k8s.io/v1alpha2) from a Kubernetes API server
 // (`podwalld --kubeconfig FILE | --in-cluster`). One thread per resource:
 //   list in pages (limit/continue), then watch from the list's
 //   resourceVersion with bookmarks; on 410 Gone / Expired, list again and
@@ -9,8 +10,11 @@
 //   reconnect with exponential backoff and jitter; a watch silent for its
 //   idle timeout is restarted.
 // Changes cross to the daemon's loop through a queue and an eventfd.
-// Start() returns at once; synced() turns true once all three resources
-// have been listed, so the daemon never applies a partial view: until then
+// A cluster without the ClusterNetworkPolicy CRD is not an error: its list
+// answers 404, which counts as listed and empty, and the source asks again
+// every `absent_poll` for the CRD appearing.
+// Start() returns at once; synced() turns true once every resource has
+// been listed, so the daemon never applies a partial view: until then
 // the rules already in the kernel stay in force, and the control socket
 // says why (an API server that cannot be reached, say).
 
@@ -37,6 +41,7 @@ class KubernetesSource : public QueuedSource {
     int page_size = 500;
     std::chrono::milliseconds min_backoff{200};
     std::chrono::milliseconds max_backoff{30000};
+    std::chrono::milliseconds absent_poll{30000};
   };
   KubernetesSource(HttpClientConfig config, Options options);
   ~KubernetesSource() override;
@@ -47,8 +52,9 @@ class KubernetesSource : public QueuedSource {
 
  private:
   struct Resource {
-    std::string name;  // "pods"
-    std::string path;  // "/api/v1/pods"
+    std::string name;       // "pods"
+    std::string path;       // "/api/v1/pods"
+    bool optional = false;  // 404: no CRD, no objects.
   };
   void Run(const Resource& resource);
   // What a resource's thread keeps of the objects it has reported: their
@@ -61,6 +67,9 @@ class KubernetesSource : public QueuedSource {
   // Lists every page into `listed`; returns the list's resourceVersion.
   absl::StatusOr<std::string> List(HttpClient& client, const Resource& r,
                                    Reported& listed);
+  // A resource whose CRD is not installed: deletes what it reported,
+  // counts as listed, and waits `absent_poll` (notes it the first time).
+  void Absent(const Resource& r, Reported& last, int& notes);
   void Backoff(int& failures) {
     queue_.Backoff(failures, options_.min_backoff, options_.max_backoff);
   }

@@ -195,6 +195,60 @@ TEST_F(KubernetesSourceTest, Source_ListsEveryPageThenFollowsTheWatch) {
   EXPECT_THAT(sink.keys, Contains("-Namespace//ns-0"));
 }
 
+TEST_F(KubernetesSourceTest, Source_ClusterPoliciesAndNodes_AreFollowed) {
+  Post("/test/apply",
+       R"({"apiVersion":"policy.networking.k8s.io/v1alpha2",)"
+       R"("kind":"ClusterNetworkPolicy","metadata":{"name":"guard"},)"
+       R"("spec":{"tier":"Admin","priority":1,"subject":{"namespaces":{}},)"
+       R"("egress":[{"action":"Deny","to":[{"networks":["10.0.0.0/8"]}]}]}})");
+  Post(
+      "/test/apply",
+      R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"n1"},)"
+      R"("status":{"addresses":[{"type":"InternalIP","address":"10.1.0.1"}]}})");
+  KubernetesSource source(config_, {});
+  Recorder sink;
+  ASSERT_TRUE(source.Start(sink).ok());
+  ASSERT_TRUE(Pump(source, sink, [&] { return source.synced(); }));
+  source.ProcessEvents(sink);
+  EXPECT_THAT(sink.keys, Contains("+ClusterNetworkPolicy//guard"));
+  EXPECT_THAT(sink.keys, Contains("+Node//n1"));
+  sink.keys.clear();
+  Post("/test/delete", R"({"kind":"ClusterNetworkPolicy","name":"guard"})");
+  Pump(source, sink, [&] { return !sink.keys.empty(); });
+  EXPECT_THAT(sink.keys, Contains("-ClusterNetworkPolicy//guard"));
+}
+
+// A cluster without the CRD: listed as empty (ready), and followed once the
+// CRD appears.
+TEST_F(KubernetesSourceTest,
+       Source_ClusterPolicyCrdAbsent_IsNoErrorUntilItComes) {
+  Post("/test/crd", R"({"installed": false})");
+  KubernetesSource::Options options;
+  options.absent_poll = std::chrono::milliseconds(300);
+  KubernetesSource source(config_, options);
+  Recorder sink;
+  ASSERT_TRUE(source.Start(sink).ok());
+  ASSERT_TRUE(Pump(source, sink, [&] { return source.synced(); }));
+  EXPECT_TRUE(source.status().ok);
+  Post("/test/crd", R"({"installed": true})");
+  Post(
+      "/test/apply",
+      R"({"apiVersion":"policy.networking.k8s.io/v1alpha2",)"
+      R"("kind":"ClusterNetworkPolicy","metadata":{"name":"late"},)"
+      R"("spec":{"tier":"Baseline","priority":5,"subject":{"namespaces":{}}}})");
+  EXPECT_TRUE(Pump(source, sink, [&] {
+    return std::find(sink.keys.begin(), sink.keys.end(),
+                     "+ClusterNetworkPolicy//late") != sink.keys.end();
+  }));
+  // The CRD removed again: its objects go with it.
+  Post("/test/crd", R"({"installed": false})");
+  EXPECT_TRUE(Pump(source, sink, [&] {
+    return std::find(sink.keys.begin(), sink.keys.end(),
+                     "-ClusterNetworkPolicy//late") != sink.keys.end();
+  }));
+  EXPECT_TRUE(source.status().ok);
+}
+
 TEST_F(KubernetesSourceTest, Source_StartDoesNotWaitForAnUnavailableServer) {
   Namespace("early");
   Post("/test/down", "{}");

@@ -84,8 +84,9 @@ std::string FormatStatus(const std::string& json) {
   if (!doc["counts"].get(c)) {
     out << "cluster: " << schema::JsonUint(c, "namespaces") << " namespaces, "
         << schema::JsonUint(c, "pods") << " pods, "
-        << schema::JsonUint(c, "policies")
-        << " policies\nnode: " << schema::JsonUint(c, "local_endpoints")
+        << schema::JsonUint(c, "policies") << " policies, "
+        << schema::JsonUint(c, "cluster_policies")
+        << " cluster policies\nnode: " << schema::JsonUint(c, "local_endpoints")
         << " local pods, " << schema::JsonUint(c, "compiled_rules")
         << " policy rules -> " << schema::JsonUint(c, "chains") << " chains, "
         << schema::JsonUint(c, "rules") << " nft rules, "

@@ -205,6 +205,10 @@ void NodeAgent::UpdateGauges() {
       .Set(static_cast<double>(input_->compiler().endpoint_count()));
   metrics_.GetGauge("podwall_policies", "NetworkPolicies known.")
       .Set(static_cast<double>(input_->state().policies().size()));
+  metrics_
+      .GetGauge("podwall_cluster_policies",
+                "ClusterNetworkPolicies known (Admin and Baseline tiers).")
+      .Set(static_cast<double>(input_->state().cluster_policies().size()));
   metrics_.GetGauge("podwall_generation", "Applied input generation.")
       .Set(static_cast<double>(state.generation));
   metrics_.GetGauge("podwall_synced", "1 when the kernel holds the input.")

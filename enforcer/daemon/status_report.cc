@@ -68,6 +68,8 @@ std::string StatusJson(
   w.Key("namespaces").Uint(input.state().NamespaceNames().size());
   w.Key("pods").Uint(input.state().workloads().size());
   w.Key("policies").Uint(input.state().policies().size());
+  w.Key("cluster_policies").Uint(input.state().cluster_policies().size());
+  w.Key("nodes").Uint(input.state().nodes().size());
   w.Key("local_endpoints").Uint(input.compiler().endpoint_count());
   w.Key("compiled_rules").Uint(input.compiler().rule_count());
   w.Key("chains").Uint(c.chains);

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A test Kubernetes API server on loopback that speaks the real protocol
-for the three resources podwall reads.
+for the resources podwall reads.
 
     fake_apiserver.py WORKDIR   (prints "ready PORT" once listening)
 
@@ -8,8 +8,10 @@ for the three resources podwall reads.
   WORKDIR/kubeconfig points at the server with a bearer token, and
   WORKDIR/kubeconfig-cert with a client certificate signed by the CA
   (CN=system:node:node-1) instead; requests with neither get 401.
-- GET /api/v1/namespaces, /api/v1/pods,
-  /apis/networking.k8s.io/v1/networkpolicies: paginated lists (limit,
+- GET /api/v1/namespaces, /api/v1/pods, /api/v1/nodes,
+  /apis/networking.k8s.io/v1/networkpolicies,
+  /apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies (404
+  while POST /test/crd {"installed": false}): paginated lists (limit,
   continue), items without kind/apiVersion, managedFields present, the
   list's metadata.resourceVersion.
 - ?watch=1&resourceVersion=N: a chunked stream of {"type","object"} lines
@@ -42,11 +44,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 TOKEN = "podwall-test-token"
+CNP_PATH = "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies"
 RESOURCES = {
     "/api/v1/namespaces": ("Namespace", "v1", "NamespaceList"),
     "/api/v1/pods": ("Pod", "v1", "PodList"),
     "/apis/networking.k8s.io/v1/networkpolicies":
         ("NetworkPolicy", "networking.k8s.io/v1", "NetworkPolicyList"),
+    "/api/v1/nodes": ("Node", "v1", "NodeList"),
+    # Served only while the CRD is "installed" (POST /test/crd).
+    CNP_PATH: ("ClusterNetworkPolicy", "policy.networking.k8s.io/v1alpha2",
+               "ClusterNetworkPolicyList"),
 }
 
 
@@ -64,6 +71,7 @@ class Store:
         self.slow = 0.0
         self.silent = False
         self.watch_error = 0  # Non-zero: every watch answers ERROR <code>.
+        self.crd_installed = True  # ClusterNetworkPolicy served.
         self.stats = {}  # "lists_Pod", "watches_Pod" -> count
 
     def apply(self, obj):
@@ -165,6 +173,11 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/test/watch-error":
             with STORE.lock:
                 STORE.watch_error = int(json.loads(body)["code"])
+        elif path == "/test/crd":
+            with STORE.lock:
+                STORE.crd_installed = bool(json.loads(body)["installed"])
+                STORE.drop_generation += 1  # Watches of it end.
+                STORE.lock.notify_all()
         else:
             return self.status(404, "NotFound", path)
         self.send_json(200, {"version": STORE.version})
@@ -181,7 +194,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.status(503, "ServiceUnavailable", "down for the test")
         if STORE.slow:
             time.sleep(STORE.slow)
-        if url.path not in RESOURCES:
+        if url.path not in RESOURCES or (url.path == CNP_PATH
+                                         and not STORE.crd_installed):
             return self.status(404, "NotFound", url.path)
         kind, api_version, list_kind = RESOURCES[url.path]
         watching = q.get("watch") in ("1", "true")

@@ -108,6 +108,22 @@ def main():
         dt.flush_conntrack(cluster)
         check(dt.reach(cluster, "x/b", "x/a"), "  ... b allowed too")
 
+        # A ClusterNetworkPolicy through the API: Admin Deny x/b -> x/a
+        # beats the allow-all state; deleted, x/b is allowed again.
+        change({"apiVersion": "policy.networking.k8s.io/v1alpha2",
+                "kind": "ClusterNetworkPolicy", "metadata": {"name": "no-b"},
+                "spec": {"tier": "Admin", "priority": 1,
+                         "subject": {"pods": {"podSelector": {"matchLabels": {"pod": "a"}}}},
+                         "ingress": [{"name": "deny-b", "action": "Deny", "from": [
+                             {"pods": {"podSelector": {"matchLabels": {"pod": "b"}}}}]}]}})
+        check(runner.status()["counts"].get("cluster_policies") == 1,
+              "the ClusterNetworkPolicy counted")
+        enforced("x/c", "x/b", "ClusterNetworkPolicy from the API enforced (b denied)")
+        change({"kind": "ClusterNetworkPolicy", "name": "no-b"}, "/test/delete")
+        dt.flush_conntrack(cluster)
+        check(dt.reach(cluster, "x/b", "x/a", timeout=2),
+              "ClusterNetworkPolicy deleted through the watch (b allowed)")
+
         # Dropped connections: the watch reconnects and keeps following.
         api("/test/drop", {})
         change(policy("b"))
