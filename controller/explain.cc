@@ -85,10 +85,35 @@ std::string RuleName(const RuleRef& r) {
                       r.index, "]");
 }
 
+std::string ClusterRuleText(const ClusterRuleRef& r) {
+  std::string out = absl::StrCat(
+      "ClusterNetworkPolicy ", r.policy, " (", r.tier, ", priority ",
+      r.priority, ") ", ir::DirectionName(r.direction), "[", r.index, "]");
+  if (!r.rule_name.empty()) absl::StrAppend(&out, " \"", r.rule_name, "\"");
+  return absl::StrCat(out, ": ", r.action);
+}
+
+void WriteClusterRule(schema::JsonWriter& w, const char* key,
+                      const std::optional<ClusterRuleRef>& r) {
+  if (!r) return;
+  w.Key(key).BeginObject().Key("kind").String("ClusterNetworkPolicy");
+  w.Key("name").String(r->policy).Key("tier").String(r->tier);
+  w.Key("priority").Int(r->priority);
+  w.Key("rule").String(
+      absl::StrCat(ir::DirectionName(r->direction), "[", r->index, "]"));
+  w.Key("ruleName").String(r->rule_name).Key("action").String(r->action);
+  w.EndObject();
+}
+
 void WriteSide(schema::JsonWriter& w, const SideVerdict& s) {
   w.BeginObject().Key("applies").Bool(s.applies);
   w.Key("isolated").Bool(s.isolated);
   w.Key("allowed").Bool(s.allowed);
+  // The tier walk: the first matching rule of each tier consulted, and
+  // which tier decided ("" when none did: allowed by default).
+  WriteClusterRule(w, "admin", s.admin);
+  WriteClusterRule(w, "baseline", s.baseline);
+  w.Key("decidedBy").String(s.decided_by);
   w.Key("policies").BeginArray();
   for (const auto& p : s.policies) w.String(p);
   w.EndArray().Key("allowedBy").BeginArray();
@@ -122,15 +147,38 @@ std::string SideText(const char* label, const std::string& who,
   if (!s.applies) {
     return out + "not a pod policy can select; nothing enforced (allow)\n";
   }
-  if (!s.isolated) {
-    return out + "no policy isolates it for " +
-           (std::string(label) == "egress" ? "egress" : "ingress") +
-           " (allow)\n";
+  const char* verdict = s.allowed ? "ALLOW" : "DENY";
+  // The tiers consulted, in order.
+  std::string admin;
+  if (s.admin) {
+    admin = absl::StrCat("  admin tier:  ", ClusterRuleText(*s.admin),
+                         s.admin->action == "Pass"
+                             ? " (rest of the Admin tier skipped)"
+                             : " (decides; nothing after it consulted)",
+                         "\n");
   }
-  absl::StrAppend(&out, s.allowed ? "ALLOW" : "DENY",
-                  "\n  isolated by: ", absl::StrJoin(s.policies, ", "),
+  if (s.decided_by == "Admin") return absl::StrCat(out, verdict, "\n", admin);
+  if (!s.isolated) {
+    if (!s.admin && !s.baseline) {
+      return out + "no policy isolates it for " +
+             (std::string(label) == "egress" ? "egress" : "ingress") +
+             " (allow)\n";
+    }
+    std::string baseline = "  baseline:    no rule matches (allow)\n";
+    if (s.baseline) {
+      baseline =
+          absl::StrCat("  baseline:    ", ClusterRuleText(*s.baseline),
+                       s.baseline->action == "Pass" ? " (allow)" : "", "\n");
+    }
+    return absl::StrCat(out, verdict, "\n", admin,
+                        "  NetworkPolicy: none selects it\n", baseline);
+  }
+  absl::StrAppend(&out, verdict, "\n", admin,
+                  "  isolated by: ", absl::StrJoin(s.policies, ", "),
                   "\n  allowed by:  ");
-  if (s.allowed_by.empty()) return out + "no rule matches\n";
+  if (s.allowed_by.empty()) {
+    return out + "no rule matches (the implicit deny is final)\n";
+  }
   std::vector<std::string> rules;
   for (const RuleRef& r : s.allowed_by) rules.push_back(RuleName(r));
   return out + absl::StrJoin(rules, ", ") + "\n";

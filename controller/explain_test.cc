@@ -1,5 +1,7 @@
 #include "controller/explain.h"
 
+#include <tuple>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "policy-schema/defaults.h"
@@ -66,6 +68,47 @@ TEST_F(ExplainTest, Explain_ByAddress_ResolvesPodOrExternal) {
   ASSERT_TRUE(e.ok());
   EXPECT_FALSE(e->verdict.allowed);
   EXPECT_THAT(ExplanationToJson(*e), HasSubstr(R"("namespace":null)"));
+}
+
+// The tier walk: an Admin Pass into the NetworkPolicy that allows a -> b;
+// an Admin Deny of b -> a; both named with tier, priority and rule name.
+TEST_F(ExplainTest, Explain_ClusterPolicies_ShowTheTierWalk) {
+  schema::ClusterNetworkPolicy cnp;
+  cnp.metadata.name = "guard";
+  cnp.spec.tier = "Admin";
+  cnp.spec.priority = 7;
+  cnp.spec.subject.emplace().namespaces.emplace();
+  for (auto [name, action, pod] :
+       {std::tuple{"pass-a", "Pass", "a"}, {"deny-b", "Deny", "b"}}) {
+    schema::ClusterNetworkPolicyRule rule;
+    rule.name = name;
+    rule.action = action;
+    schema::ClusterNetworkPolicyPeer peer;
+    peer.pods.emplace().pod_selector.match_labels = {{"pod", pod}};
+    rule.peers.emplace().push_back(peer);
+    cnp.spec.ingress.push_back(rule);
+  }
+  state_.UpsertClusterPolicy(cnp);
+
+  auto pass = Explain(state_, {"x/a", "x/b", "80", std::nullopt});
+  ASSERT_TRUE(pass.ok());
+  EXPECT_TRUE(pass->verdict.allowed);
+  EXPECT_EQ(pass->verdict.ingress.decided_by, "NetworkPolicy");
+  const std::string table = ExplanationToTable(*pass);
+  EXPECT_THAT(table, HasSubstr("admin tier:  ClusterNetworkPolicy guard "
+                               "(Admin, priority 7) ingress[0] \"pass-a\": "
+                               "Pass"));
+  EXPECT_THAT(table, HasSubstr("allowed by:  x/b-from-a ingress[0]"));
+
+  auto deny = Explain(state_, {"x/b", "x/a", "80", std::nullopt});
+  ASSERT_TRUE(deny.ok());
+  EXPECT_FALSE(deny->verdict.allowed);
+  EXPECT_EQ(deny->verdict.ingress.decided_by, "Admin");
+  EXPECT_THAT(
+      ExplanationToJson(*deny),
+      HasSubstr(R"("admin":{"kind":"ClusterNetworkPolicy","name":)"
+                R"("guard","tier":"Admin","priority":7,"rule":)"
+                R"("ingress[1]","ruleName":"deny-b","action":"Deny"})"));
 }
 
 TEST_F(ExplainTest, Explain_BadInput_IsInvalidArgument) {
