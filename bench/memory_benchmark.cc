@@ -47,8 +47,12 @@ class TypicalContext : public flowlog::FlowContext {
     return e;
   }
   std::optional<flowlog::PolicyRef> RuleByNumber(uint16_t) const override {
-    return flowlog::PolicyRef{"NetworkPolicy", "shop-frontend",
-                              "allow-from-gateway", "ingress[0]"};
+    return flowlog::PolicyRef{"NetworkPolicy",
+                              "shop-frontend",
+                              "allow-from-gateway",
+                              "ingress[0]",
+                              "",
+                              ""};
   }
   std::vector<std::string> IsolatingPolicies(const schema::IpAddress&,
                                              bool) const override {

@@ -31,8 +31,14 @@ std::vector<std::string> FlowColumns(const flowlog::ParsedFlow& flow) {
                                                  : flow.time_text;
   std::string policy = "-";
   if (r.policy) {
-    policy = r.policy->namespace_ + "/" + r.policy->name;
+    // A ClusterNetworkPolicy by its tier and name: "Admin:guard".
+    policy = r.policy->tier.empty()
+                 ? r.policy->namespace_ + "/" + r.policy->name
+                 : r.policy->tier + ":" + r.policy->name;
     if (r.policy->rule) absl::StrAppend(&policy, " ", *r.policy->rule);
+    if (!r.policy->rule_name.empty()) {
+      absl::StrAppend(&policy, " (", r.policy->rule_name, ")");
+    }
   }
   if (r.isolated_by.size() > 1) {
     // Every isolating policy is in the JSON; the table names the first.

@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
   filter("--from", "from", "source NAMESPACE/POD, NAMESPACE/ or IP");
   filter("--to", "to", "destination NAMESPACE/POD, NAMESPACE/ or IP");
   filter("--verdict", "verdict", "allow, deny or audit");
-  filter("--policy", "policy", "records naming NAMESPACE/NAME");
+  filter("--policy", "policy",
+         "records naming NAMESPACE/NAME (a ClusterNetworkPolicy: NAME)");
   filter("--port", "port", "destination port");
   filter("--proto", "proto", "TCP, UDP, SCTP, ...");
   flows_cmd->add_option("--socket", flows.socket_path,

@@ -108,6 +108,8 @@ std::optional<flowlog::PolicyRef> FlowPipeline::RuleByNumber(
   ref.name = origin->name;
   ref.rule = absl::StrCat(ir::DirectionName(origin->direction), "[",
                           origin->index, "]");
+  ref.tier = ir::TierName(origin->tier);
+  ref.rule_name = origin->rule_name;
   return ref;
 }
 

@@ -2,6 +2,8 @@
 
 #include <netinet/in.h>
 
+#include <charconv>
+
 namespace podwall::flowlog {
 namespace {
 
@@ -102,10 +104,25 @@ void FlowLogger::OnNew(const ConntrackEvent& ev) {
 }
 
 void FlowLogger::OnPacket(const PacketEvent& ev) {
-  const std::string_view prefix = ev.prefix;
+  // "podwall deny|audit <direction>[ #<rule number>]": the number names
+  // the rule that denied (a ClusterNetworkPolicy Deny); without it, the
+  // chain's implicit deny.
+  std::string_view prefix = ev.prefix;
   const bool deny = prefix.starts_with("podwall deny ");
   const bool audit = prefix.starts_with("podwall audit ");
   if (!deny && !audit) return;
+  std::optional<uint16_t> rule_number;
+  if (const std::size_t hash = prefix.find(" #");
+      hash != std::string_view::npos) {
+    const std::string_view digits = prefix.substr(hash + 2);
+    uint16_t n = 0;
+    auto [end, ec] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (ec == std::errc() && end == digits.data() + digits.size()) {
+      rule_number = n;
+    }
+    prefix = prefix.substr(0, hash);
+  }
   const DenialKey key{ev.tuple, ev.prefix};
   auto it = pending_.find(key);
   if (it != pending_.end()) {
@@ -125,7 +142,9 @@ void FlowLogger::OnPacket(const PacketEvent& ev) {
   r.count = 1;
   r.isolated_by = context_.IsolatingPolicies(
       ingress ? ev.tuple.dst : ev.tuple.src, ingress);
-  if (!r.isolated_by.empty()) {
+  if (rule_number) {
+    r.policy = context_.RuleByNumber(*rule_number);
+  } else if (!r.isolated_by.empty()) {
     const std::string& first = r.isolated_by.front();
     const std::size_t slash = first.find('/');
     PolicyRef p;

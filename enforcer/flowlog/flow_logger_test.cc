@@ -40,8 +40,16 @@ class FakeContext : public FlowContext {
     return e;
   }
   std::optional<PolicyRef> RuleByNumber(uint16_t n) const override {
-    if (n == 7) return PolicyRef{"NetworkPolicy", "x", "allow-y", "ingress[0]"};
-    if (n == 9) return PolicyRef{"NetworkPolicy", "y", "to-x", "egress[1]"};
+    if (n == 7) {
+      return PolicyRef{"NetworkPolicy", "x", "allow-y", "ingress[0]", "", ""};
+    }
+    if (n == 9) {
+      return PolicyRef{"NetworkPolicy", "y", "to-x", "egress[1]", "", ""};
+    }
+    if (n == 11) {
+      return PolicyRef{"ClusterNetworkPolicy", "",      "guard",
+                       "ingress[2]",           "Admin", "deny-y"};
+    }
     return std::nullopt;
   }
   std::vector<std::string> IsolatingPolicies(const schema::IpAddress&,
@@ -154,6 +162,36 @@ TEST(FlowLoggerTest, Denials_AggregatedPerTupleAndSecond) {
   EXPECT_EQ(sink.records[1].count, 1u);
 }
 
+// A ClusterNetworkPolicy Deny logs its rule's number: the record names
+// that rule, its tier and its name, not the policies that isolate the pod.
+TEST(FlowLoggerTest, ClusterPolicyDenial_NamesTheRuleAndTier) {
+  FakeContext ctx;
+  Collect sink;
+  FlowLogger logger({"node-1"}, ctx, sink);
+  const Time t0 = std::chrono::system_clock::now();
+  logger.OnPacket(Packet("podwall deny ingress #11", 5555, t0));
+  logger.Flush(t0 + std::chrono::seconds(1));
+  ASSERT_EQ(sink.records.size(), 1u);
+  const FlowRecord& r = sink.records[0];
+  EXPECT_EQ(r.direction, "ingress");
+  ASSERT_TRUE(r.policy.has_value());
+  EXPECT_EQ(r.policy->kind, "ClusterNetworkPolicy");
+  const std::string json = FlowRecordJson(r);
+  EXPECT_THAT(json, HasSubstr(R"("policy":{"kind":"ClusterNetworkPolicy",)"
+                              R"("namespace":null,"name":"guard","rule":)"
+                              R"("ingress[2]","tier":"Admin","ruleName":)"
+                              R"("deny-y"})"));
+  auto parsed = ParseFlowRecordJson(json);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->record.policy->tier, "Admin");
+  EXPECT_EQ(parsed->record.policy->rule_name, "deny-y");
+  FlowFilter by_name;
+  by_name.policy = "guard";
+  EXPECT_TRUE(by_name.Matches(r));
+  by_name.policy = "x/guard";
+  EXPECT_FALSE(by_name.Matches(r));
+}
+
 TEST(FlowLoggerTest, DenialFlood_BoundedAndLossCounted) {
   FakeContext ctx;
   Collect sink;
@@ -264,7 +302,7 @@ TEST(FlowRecordTest, Json_RoundTripsThroughParse) {
   r.proto = "TCP";
   r.src = {"10.0.0.2", 5000, "y", "b", {{"app", "web"}}, "pod"};
   r.dst = {"1.1.1.1", 443, std::nullopt, std::nullopt, {}, "external"};
-  r.policy = PolicyRef{"NetworkPolicy", "y", "egress", "egress[2]"};
+  r.policy = PolicyRef{"NetworkPolicy", "y", "egress", "egress[2]", "", ""};
   r.state = "closed";
   r.packets = 10;
   r.bytes = 999;

@@ -101,7 +101,8 @@ std::size_t HeapBytes(const std::string& s) {
 
 std::size_t HeapBytes(const PolicyRef& p) {
   return HeapBytes(p.kind) + HeapBytes(p.namespace_) + HeapBytes(p.name) +
-         (p.rule ? HeapBytes(*p.rule) : 0);
+         (p.rule ? HeapBytes(*p.rule) : 0) + HeapBytes(p.tier) +
+         HeapBytes(p.rule_name);
 }
 
 std::size_t ApproxBytes(const FlowRecord& r) {
@@ -133,10 +134,15 @@ std::string FlowRecordJson(const FlowRecord& r) {
   if (r.policy) {
     w.BeginObject();
     w.Key("kind").String(r.policy->kind);
-    w.Key("namespace").String(r.policy->namespace_);
+    w.Key("namespace");
+    r.policy->tier.empty() ? w.String(r.policy->namespace_) : w.Null();
     w.Key("name").String(r.policy->name);
     w.Key("rule");
     r.policy->rule ? w.String(*r.policy->rule) : w.Null();
+    if (!r.policy->tier.empty()) {
+      w.Key("tier").String(r.policy->tier);
+      w.Key("ruleName").String(r.policy->rule_name);
+    }
     w.EndObject();
   } else {
     w.Null();
@@ -183,6 +189,8 @@ absl::StatusOr<ParsedFlow> ParseFlowRecordJson(std::string_view line) {
     if (!doc["policy"]["rule"].get_string().get(rule)) {
       p.rule = std::string(rule);
     }
+    p.tier = schema::JsonString(doc["policy"], "tier");
+    p.rule_name = schema::JsonString(doc["policy"], "ruleName");
     r.policy = p;
   }
   simdjson::dom::array iso;
@@ -211,8 +219,9 @@ bool FlowFilter::Matches(const FlowRecord& r) const {
   if (to && !EndpointMatches(r.dst, *to)) return false;
   if (verdict && r.verdict != *verdict) return false;
   if (policy) {
-    bool any =
-        r.policy && r.policy->namespace_ + "/" + r.policy->name == *policy;
+    bool any = r.policy && (r.policy->tier.empty()
+                                ? r.policy->namespace_ + "/" + r.policy->name
+                                : r.policy->name) == *policy;
     for (const std::string& p : r.isolated_by) any |= p == *policy;
     if (!any) return false;
   }

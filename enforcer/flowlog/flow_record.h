@@ -28,10 +28,15 @@ struct FlowEndpoint {
 };
 
 struct PolicyRef {
-  std::string kind = "NetworkPolicy";
-  std::string namespace_;
+  std::string kind = "NetworkPolicy";  // Or "ClusterNetworkPolicy".
+  std::string namespace_;              // Empty for ClusterNetworkPolicy.
   std::string name;
-  std::optional<std::string> rule;  // "ingress[0]"; none for denials.
+  // "ingress[0]"; none for a NetworkPolicy's denials (they name the
+  // policies that isolate the pod).
+  std::optional<std::string> rule;
+  // ClusterNetworkPolicy only: "Admin" or "Baseline", and the rule's name.
+  std::string tier;
+  std::string rule_name;
 };
 
 struct FlowRecord {
@@ -82,10 +87,11 @@ struct FlowFilter {
   std::optional<std::string> from;        // "ns/name", "ns/", or an IP.
   std::optional<std::string> to;
   std::optional<std::string> verdict;
-  std::optional<std::string> policy;  // "ns/name".
-  std::optional<uint16_t> port;       // Destination port.
-  std::optional<std::string> proto;   // Case-insensitive.
-  std::optional<std::size_t> last;    // At most this many, the newest.
+  // "ns/name" of a NetworkPolicy, or the name of a ClusterNetworkPolicy.
+  std::optional<std::string> policy;
+  std::optional<uint16_t> port;      // Destination port.
+  std::optional<std::string> proto;  // Case-insensitive.
+  std::optional<std::size_t> last;   // At most this many, the newest.
 
   bool Matches(const FlowRecord& r) const;
 };

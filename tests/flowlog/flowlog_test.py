@@ -14,7 +14,9 @@ With the e2e suite's nine CNI pods and one policy (x/a accepts x/b only):
   - the --flow-log file and the ring hold the same records;
   - 100,000 denied packets: aggregated, the daemon's memory stays bounded,
     and the records plus the reported losses account for every packet the
-    kernel's log rule handed over.
+    kernel's log rule handed over;
+  - a ClusterNetworkPolicy's Accept and Deny are recorded with its kind,
+    tier and rule name, and `podwall flows --policy NAME` finds them.
 """
 
 import json
@@ -171,6 +173,29 @@ for i in range(100000):
         denied_metric = re.search(r'podwall_denied_packets_total\{namespace="x"\} (\S+)', metrics)
         check(denied_metric is not None and float(denied_metric.group(1)) >= total,
               "denied packets counted per namespace in metrics")
+        # ClusterNetworkPolicy: an Admin Accept (y/a, which x/a's policy
+        # does not allow) and an Admin Deny (x/b, which it does) are named
+        # with their kind, tier and rule name.
+        daemon.write("cnp.yaml", CNP)
+        daemon.wait(lambda s: s["synced"] and s["counts"].get("cluster_policies") == 1,
+                    "the ClusterNetworkPolicy applied")
+        dt.flush_conntrack(cluster)
+        check(dt.reach(cluster, "y/a", "x/a"), "Admin Accept: y/a -> x/a allowed")
+        check(not dt.reach(cluster, "x/b", "x/a"), "Admin Deny: x/b -> x/a denied")
+        time.sleep(1.5)
+        cnp = flows("--policy", "guard")
+        accepted = [f for f in cnp if f["verdict"] == "allow" and f["state"] == "new"]
+        denied_cnp = [f for f in cnp if f["verdict"] == "deny"]
+        want = {"kind": "ClusterNetworkPolicy", "namespace": None, "name": "guard",
+                "tier": "Admin"}
+        check(len(accepted) == 1 and accepted[0]["src"]["pod"] == "a"
+              and accepted[0]["policy"] == {**want, "rule": "ingress[0]",
+                                            "ruleName": "from-y-a"},
+              f"Admin Accept recorded with tier and rule name: {accepted}")
+        check(len(denied_cnp) == 1 and denied_cnp[0]["src"]["pod"] == "b"
+              and denied_cnp[0]["policy"] == {**want, "rule": "ingress[1]",
+                                              "ruleName": "not-x-b"},
+              f"Admin Deny recorded with tier and rule name: {denied_cnp}")
         # With --flow-log (its writer is a thread of its own): SIGHUP re-reads
         # the sources and the daemon lives on; SIGTERM ends it cleanly.
         daemon.proc.send_signal(1)
@@ -198,6 +223,33 @@ for i in range(100000):
         cluster.cleanup()
     print(f"\n{len(failures)} failure(s)")
     return 1 if failures else 0
+
+
+CNP = """
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: guard}
+spec:
+  tier: Admin
+  priority: 1
+  subject:
+    pods:
+      namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: x}}
+      podSelector: {matchLabels: {pod: a}}
+  ingress:
+  - name: from-y-a
+    action: Accept
+    from:
+    - pods:
+        namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
+        podSelector: {matchLabels: {pod: a}}
+  - name: not-x-b
+    action: Deny
+    from:
+    - pods:
+        namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: x}}
+        podSelector: {matchLabels: {pod: b}}
+"""
 
 
 def rss(pid):
