@@ -161,6 +161,15 @@ TEST(ClusterPolicyDecodeTest, IngressPeerWithOnlyNetworks_IsPrunedToEmpty) {
             "properties");
 }
 
+TEST(ClusterPolicyDecodeTest, DomainNames_AcceptedWithAWarningThatSaysWhy) {
+  absl::StatusOr<ManifestSet> set = ParseManifests(kFull, "cnp.yaml");
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_EQ(set->warnings.size(), 1u);
+  EXPECT_THAT(set->warnings[0],
+              HasSubstr("cnp.yaml:40: spec.egress[2].to[0].domainNames: "
+                        "podwall does not resolve domain names"));
+}
+
 TEST(ClusterPolicyDecodeTest, WrongApiVersion_IsUnsupported) {
   absl::StatusOr<ManifestSet> set = ParseManifests(
       "apiVersion: policy.networking.k8s.io/v1alpha1\n"

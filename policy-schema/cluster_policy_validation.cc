@@ -298,6 +298,27 @@ FieldErrors ValidateClusterNetworkPolicy(const ClusterNetworkPolicy& policy) {
   return errs;
 }
 
+std::vector<std::pair<FieldPath, std::string>> UnenforcedFields(
+    const Object& object) {
+  std::vector<std::pair<FieldPath, std::string>> out;
+  const auto* cnp = std::get_if<ClusterNetworkPolicy>(&object);
+  if (!cnp) return out;
+  for (std::size_t i = 0; i < cnp->spec.egress.size(); ++i) {
+    const auto& peers = cnp->spec.egress[i].peers;
+    if (!peers) continue;
+    for (std::size_t p = 0; p < peers->size(); ++p) {
+      if (!(*peers)[p].domain_names) continue;
+      out.emplace_back(
+          FieldPath("spec").Child("egress").Index(i).Child("to").Index(p).Child(
+              "domainNames"),
+          "podwall does not resolve domain names: this peer "
+          "matches no traffic (an allowlist of names denies "
+          "instead of allowing)");
+    }
+  }
+  return out;
+}
+
 FieldErrors ValidateNode(const Node& node) {
   FieldErrors errs;
   ValidateObjectMeta(node.metadata, /*namespaced=*/false,

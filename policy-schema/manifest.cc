@@ -73,6 +73,11 @@ absl::StatusOr<ManifestSet> ParseManifests(std::string_view text,
       errors.push_back(FormatFieldErrors(source, *d.locator, errs));
       continue;
     }
+    for (const auto& [path, why] : UnenforcedFields(d.object)) {
+      set.warnings.push_back(absl::StrCat(std::string(source), ":",
+                                          d.locator->Locate(path).line, ": ",
+                                          path.str(), ": ", why));
+    }
     set.objects.push_back(
         {std::move(d.object), std::string(source), std::move(d.locator)});
   }

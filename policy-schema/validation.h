@@ -37,6 +37,12 @@ FieldErrors ValidateClusterNetworkPolicy(const ClusterNetworkPolicy& policy);
 FieldErrors ValidateNode(const Node& node);
 FieldErrors ValidateObject(const Object& object);
 
+// Valid fields podwall accepts but does not enforce as written, each with
+// why: ClusterNetworkPolicy domainNames peers (podwall does not resolve
+// names; such a peer matches no traffic). For warnings, not errors.
+std::vector<std::pair<FieldPath, std::string>> UnenforcedFields(
+    const Object& object);
+
 }  // namespace podwall::schema
 
 #endif  // PODWALL_POLICY_SCHEMA_VALIDATION_H_

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "policy-schema/decode.h"
 #include "policy-schema/defaults.h"
+#include "policy-schema/validation.h"
 
 namespace podwall::sources {
 namespace {
@@ -75,6 +76,7 @@ absl::StatusOr<std::string> KubernetesSource::List(HttpClient& client,
     if (!list.ok()) return list.status();
     for (schema::DecodedObject& o : list->objects) {
       schema::ApplyDefaults(o.object);
+      WarnUnenforced(o.object);
       listed.keys.insert(ObjectKey(o.object));
       if (!listed.prototype) listed.prototype = Identity(o.object);
       queue_.Push({ObjectChange::Type::kUpsert, std::move(o.object)});
@@ -151,6 +153,7 @@ void KubernetesSource::Run(const Resource& r) {
           if (!ev->resource_version.empty()) version = ev->resource_version;
           if (!ev->object) return true;  // BOOKMARK, or a kind we skip.
           schema::ApplyDefaults(*ev->object);
+          if (ev->type != "DELETED") WarnUnenforced(*ev->object);
           const std::string key = ObjectKey(*ev->object);
           const bool deleted = ev->type == "DELETED";
           if (deleted) {
@@ -204,6 +207,13 @@ void KubernetesSource::Run(const Resource& r) {
       continue;
     }
     failures = 0;  // The server ended the watch (timeout): watch again.
+  }
+}
+
+void KubernetesSource::WarnUnenforced(const schema::Object& object) {
+  for (const auto& [path, why] : schema::UnenforcedFields(object)) {
+    Note(ChangeSink::Severity::kWarning,
+         absl::StrCat(ObjectKey(object), ": ", path.str(), ": ", why));
   }
 }
 

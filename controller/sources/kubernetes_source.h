@@ -70,6 +70,8 @@ class KubernetesSource : public QueuedSource {
   // A resource whose CRD is not installed: deletes what it reported,
   // counts as listed, and waits `absent_poll` (notes it the first time).
   void Absent(const Resource& r, Reported& last, int& notes);
+  // Says which valid fields of `object` podwall does not enforce.
+  void WarnUnenforced(const schema::Object& object);
   void Backoff(int& failures) {
     queue_.Backoff(failures, options_.min_backoff, options_.max_backoff);
   }
