@@ -16,6 +16,8 @@ pod's (y/a, selected by no policy) are captured meanwhile. Checks:
     x/b's IPv6 address, does not move the node's or y/a's neighbour entry
     to x/a's MAC; router advertisements and redirects from x/a reach no one;
   - spoofing the allowed peer's address (x/c's) does not reach x/b;
+  - y/c, guarded by a ClusterNetworkPolicy alone (Accept x/c, Deny the
+    rest), receives none of the broadcasts, multicasts or spoofed frames;
   - class 4: with a tc ingress redirect to an IFB device on x/a's veth (as
     the CNI bandwidth plugin makes), x/a's spoofed packets (and ARP, when
     bridged) skip its netdev guard and are dropped by the guard after tc;
@@ -57,6 +59,24 @@ metadata: {name: b-sends-nothing, namespace: y}
 spec:
   podSelector: {matchLabels: {pod: b}}
   policyTypes: [Egress]
+---
+# y/c is guarded by a ClusterNetworkPolicy alone (no NetworkPolicy selects
+# it): only x/c is accepted, everything else denied.
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: c-guard}
+spec:
+  tier: Admin
+  priority: 1
+  subject:
+    pods:
+      namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
+      podSelector: {matchLabels: {pod: c}}
+  ingress:
+  - {name: from-x-c, action: Accept, from: [{pods: {
+      namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: x}},
+      podSelector: {matchLabels: {pod: c}}}}]}
+  - {name: rest, action: Deny, from: [{namespaces: {}}]}
 """
 
 failures = []
@@ -199,12 +219,25 @@ def main():
             ("udp6 spoofing the allowed peer x/c",
              fr.udp6_frame(to_b, a.mac, c.v6, b.v6, b"PW-SPOOF-C6"), False),
         ]
-        got = capture([b, o], 2.0, lambda: send_frames(a, [f for _, f, _ in attacks]))
+        # y/c, isolated only by a ClusterNetworkPolicy Deny, gets the same
+        # protection: the broadcasts and multicasts above, and x/c's
+        # address spoofed towards it.
+        g = Pod(cluster, "y/c")
+        to_g = g.mac if bridged else to_b
+        attacks += [
+            ("udp4 spoofing x/c to CNP-guarded y/c",
+             fr.udp4_frame(to_g, a.mac, c.v4, g.v4, b"PW-SPOOF-CNP4"), False),
+            ("udp6 spoofing x/c to CNP-guarded y/c",
+             fr.udp6_frame(to_g, a.mac, c.v6, g.v6, b"PW-SPOOF-CNP6"), False),
+        ]
+        got = capture([b, o, g], 2.0, lambda: send_frames(a, [f for _, f, _ in attacks]))
         for what, frame, control in attacks:
             # The datagram's text, or the TCP header, identifies the frame.
             marker = frame[frame.index(b"PW-"):] if b"PW-" in frame else frame[-20:]
             check(not any(marker.hex() in f for f in got[b.name]),
                   f"[{topology}] {what}: not received by isolated x/b")
+            check(not any(marker.hex() in f for f in got[g.name]),
+                  f"[{topology}] {what}: not received by CNP-guarded y/c")
             if control and bridged:
                 check(any(marker.hex() in f for f in got[o.name]),
                       f"[{topology}] {what}: received by open y/a (the frame was sent)")
@@ -334,6 +367,13 @@ def main():
               f"[{topology}] x/c reaches x/b over IPv4 and IPv6 with ARP and ND afresh ({ok})")
         denied = cluster.probe_from("x/a", [dict(s, timeout=0.6) for s in specs])
         check(not denied["4"] and not denied["6"], f"[{topology}] x/a still denied by policy")
+        to_g = [{"id": f"{fam}", "proto": "tcp", "host": addr, "port": 80, "timeout": 3.0}
+                for fam, addr in (("4", g.v4), ("6", g.v6))]
+        ok = cluster.probe_from("x/c", to_g)
+        check(ok["4"] and ok["6"], f"[{topology}] x/c reaches CNP-guarded y/c ({ok})")
+        denied = cluster.probe_from("x/a", [dict(s, timeout=0.6) for s in to_g])
+        check(not denied["4"] and not denied["6"],
+              f"[{topology}] x/a denied by the ClusterNetworkPolicy")
         cluster.wait_ready()
         check(True, f"[{topology}] the node reaches every pod over IPv4 and IPv6")
     except Exception as ex:  # Report, then clean up.
