@@ -13,9 +13,16 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "enforcer/conntrack/ctnetlink.h"
 
 namespace podwall::flowlog {
 namespace {
+
+using conntrack::AttrBe32;
+using conntrack::AttrBe64;
+using conntrack::CtAttrs;
+using conntrack::NestedAttrs;
+using conntrack::ParseCtTuple;
 
 constexpr int kRcvBuf = 16 << 20;  // Room for bursts between loop turns.
 // The largest datagram read: NFLOG's 64 KiB batches, with room to spare.
@@ -69,59 +76,6 @@ void DrainSocket(mnl_socket* nl, uint64_t& overruns, std::size_t max, Fn&& cb) {
       cb(nlh);
     }
   }
-}
-
-struct Attrs {
-  const nlattr* at[64] = {};
-};
-
-int CollectAttr(const nlattr* a, void* data) {
-  auto* attrs = static_cast<Attrs*>(data);
-  const int type = mnl_attr_get_type(a);
-  if (type >= 0 && type < 64) attrs->at[type] = a;
-  return MNL_CB_OK;
-}
-
-Attrs Nested(const nlattr* parent) {
-  Attrs a;
-  if (parent) mnl_attr_parse_nested(parent, CollectAttr, &a);
-  return a;
-}
-
-uint32_t Be32(const nlattr* a) { return a ? ntohl(mnl_attr_get_u32(a)) : 0; }
-uint64_t Be64(const nlattr* a) { return a ? be64toh(mnl_attr_get_u64(a)) : 0; }
-
-// CTA_TUPLE_ORIG (or REPLY) -> FiveTuple.
-bool ParseCtTuple(const nlattr* tuple, FiveTuple& out) {
-  const Attrs t = Nested(tuple);
-  const Attrs ip = Nested(t.at[CTA_TUPLE_IP]);
-  const Attrs proto = Nested(t.at[CTA_TUPLE_PROTO]);
-  if (ip.at[CTA_IP_V4_SRC] && ip.at[CTA_IP_V4_DST]) {
-    out.src = {schema::IpFamily::kV4, {}};
-    out.dst = {schema::IpFamily::kV4, {}};
-    std::memcpy(out.src.bytes.data(),
-                mnl_attr_get_payload(ip.at[CTA_IP_V4_SRC]), 4);
-    std::memcpy(out.dst.bytes.data(),
-                mnl_attr_get_payload(ip.at[CTA_IP_V4_DST]), 4);
-  } else if (ip.at[CTA_IP_V6_SRC] && ip.at[CTA_IP_V6_DST]) {
-    out.src = {schema::IpFamily::kV6, {}};
-    out.dst = {schema::IpFamily::kV6, {}};
-    std::memcpy(out.src.bytes.data(),
-                mnl_attr_get_payload(ip.at[CTA_IP_V6_SRC]), 16);
-    std::memcpy(out.dst.bytes.data(),
-                mnl_attr_get_payload(ip.at[CTA_IP_V6_DST]), 16);
-  } else {
-    return false;
-  }
-  out.proto =
-      proto.at[CTA_PROTO_NUM] ? mnl_attr_get_u8(proto.at[CTA_PROTO_NUM]) : 0;
-  out.sport = proto.at[CTA_PROTO_SRC_PORT]
-                  ? ntohs(mnl_attr_get_u16(proto.at[CTA_PROTO_SRC_PORT]))
-                  : 0;
-  out.dport = proto.at[CTA_PROTO_DST_PORT]
-                  ? ntohs(mnl_attr_get_u16(proto.at[CTA_PROTO_DST_PORT]))
-                  : 0;
-  return true;
 }
 
 }  // namespace
@@ -219,8 +173,7 @@ std::size_t NflogSocket::Drain(
     if (nlh->nlmsg_type != ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET)) {
       return;
     }
-    Attrs a;
-    mnl_attr_parse(nlh, sizeof(nfgenmsg), CollectAttr, &a);
+    const CtAttrs a = conntrack::MessageAttrs(nlh);
     if (!a.at[NFULA_PAYLOAD]) return;
     PacketEvent ev;
     ev.time = std::chrono::system_clock::now();
@@ -266,23 +219,22 @@ std::size_t ConntrackEvents::Drain(
         nlh->nlmsg_type == ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW) &&
         (nlh->nlmsg_flags & NLM_F_CREATE);
     if (!ended && !created) return;
-    Attrs a;
-    mnl_attr_parse(nlh, sizeof(nfgenmsg), CollectAttr, &a);
+    const CtAttrs a = conntrack::MessageAttrs(nlh);
     ConntrackEvent end;
     end.ended = ended;
     end.time = std::chrono::system_clock::now();
-    end.ct_mark = Be32(a.at[CTA_MARK]);
+    end.ct_mark = AttrBe32(a.at[CTA_MARK]);
     if (end.ct_mark == 0) return;  // Not a connection podwall decided.
     if (!ParseCtTuple(a.at[CTA_TUPLE_ORIG], end.tuple)) return;
-    end.ct_id = Be32(a.at[CTA_ID]);
+    end.ct_id = AttrBe32(a.at[CTA_ID]);
     for (int dir : {CTA_COUNTERS_ORIG, CTA_COUNTERS_REPLY}) {
-      const Attrs c = Nested(a.at[dir]);
-      end.packets += Be64(c.at[CTA_COUNTERS_PACKETS]);
-      end.bytes += Be64(c.at[CTA_COUNTERS_BYTES]);
+      const CtAttrs c = NestedAttrs(a.at[dir]);
+      end.packets += AttrBe64(c.at[CTA_COUNTERS_PACKETS]);
+      end.bytes += AttrBe64(c.at[CTA_COUNTERS_BYTES]);
     }
-    const Attrs ts = Nested(a.at[CTA_TIMESTAMP]);
-    end.start_ns = Be64(ts.at[CTA_TIMESTAMP_START]);
-    end.stop_ns = Be64(ts.at[CTA_TIMESTAMP_STOP]);
+    const CtAttrs ts = NestedAttrs(a.at[CTA_TIMESTAMP]);
+    end.start_ns = AttrBe64(ts.at[CTA_TIMESTAMP_START]);
+    end.stop_ns = AttrBe64(ts.at[CTA_TIMESTAMP_STOP]);
     on_event(end);
     ++delivered;
   });

@@ -1,0 +1,77 @@
+#ifndef PODWALL_ENFORCER_CONNTRACK_CONNTRACK_TABLE_H_
+#define PODWALL_ENFORCER_CONNTRACK_CONNTRACK_TABLE_H_
+
+// The kernel's connection tracking table, as established-connection checks
+// need it: the connections one address takes part in, and removing one
+// (its next packet is then tracked afresh, as new, and judged by the
+// policy chains again). The seam has a fake (fake_conntrack_table.h) for
+// the logic above it; NetlinkConntrackTable talks ctnetlink.
+
+#include <linux/netlink.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "enforcer/flowlog/flow_event.h"
+#include "enforcer/netlink/handles.h"
+#include "policy-schema/ip_prefix.h"
+
+namespace podwall::conntrack {
+
+struct TrackedConnection {
+  flowlog::FiveTuple orig;   // As the client sent it.
+  flowlog::FiveTuple reply;  // As the server answers (NAT undone).
+  uint32_t id = 0;           // The kernel's, to remove exactly this entry.
+  uint32_t mark = 0;
+
+  bool operator==(const TrackedConnection&) const = default;
+};
+
+class ConntrackTable {
+ public:
+  virtual ~ConntrackTable() = default;
+  // Calls `fn` for each tracked connection `address` takes part in: as the
+  // original source or destination, or as the reply's source (the real
+  // server behind a NAT'ed address). Each connection comes once.
+  virtual absl::Status ForEachOf(
+      const schema::IpAddress& address,
+      const std::function<void(const TrackedConnection&)>& fn) = 0;
+  // Removes the entry; NotFound when it is gone already.
+  virtual absl::Status Remove(const TrackedConnection& connection) = 0;
+};
+
+// ctnetlink in the calling thread's network namespace. Each lookup is
+// three dumps the kernel filters by address (CTA_FILTER, Linux 5.8+), so
+// the work follows the connections of that address, not the table.
+class NetlinkConntrackTable : public ConntrackTable {
+ public:
+  static absl::StatusOr<std::unique_ptr<NetlinkConntrackTable>> Create();
+
+  absl::Status ForEachOf(
+      const schema::IpAddress& address,
+      const std::function<void(const TrackedConnection&)>& fn) override;
+  absl::Status Remove(const TrackedConnection& connection) override;
+
+ private:
+  NetlinkConntrackTable() = default;
+  // One filtered dump: `address` as the source or destination of the
+  // original tuple, or the source of the reply tuple.
+  enum class Field { kOrigSource, kOrigDestination, kReplySource };
+  absl::Status Dump(const schema::IpAddress& address, Field field,
+                    const std::function<void(const TrackedConnection&)>& fn);
+  // Sends the request in `buf` and reads replies up to its end, handing
+  // each data message to `fn`.
+  absl::Status Exchange(char* buf,
+                        const std::function<void(const nlmsghdr*)>& fn);
+
+  netlink::MnlSocket nl_;
+  uint32_t portid_ = 0;
+  uint32_t seq_ = 1;
+};
+
+}  // namespace podwall::conntrack
+
+#endif  // PODWALL_ENFORCER_CONNTRACK_CONNTRACK_TABLE_H_
