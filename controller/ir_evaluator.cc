@@ -46,13 +46,17 @@ bool RuleMatches(const ir::NodePolicy& policy, const ir::Rule& rule,
 
 }  // namespace
 
-bool IrAllows(const ir::NodePolicy& policy, ir::Direction direction,
-              const schema::IpAddress& local, const schema::IpAddress& peer,
-              ir::Protocol protocol, uint16_t port) {
-  const ir::Endpoint* ep = policy.FindEndpointByAddress(local);
-  if (!ep) return true;
-  const ir::EndpointSide& side =
-      direction == ir::Direction::kIngress ? ep->ingress : ep->egress;
+IrDecision IrDecide(const ir::NodePolicy& policy, ir::Direction direction,
+                    const schema::IpAddress& local,
+                    const schema::IpAddress& peer, ir::Protocol protocol,
+                    uint16_t port) {
+  IrDecision d;
+  d.endpoint = policy.FindEndpointByAddress(local);
+  if (!d.endpoint) return d;
+  const ir::EndpointSide& side = direction == ir::Direction::kIngress
+                                     ? d.endpoint->ingress
+                                     : d.endpoint->egress;
+  d.side = &side;
   // The first matching rule of a tier, if any.
   auto first_match =
       [&](const std::vector<ir::EndpointRule>& tier) -> const ir::Rule* {
@@ -64,13 +68,29 @@ bool IrAllows(const ir::NodePolicy& policy, ir::Direction direction,
     }
     return nullptr;
   };
-  if (const ir::Rule* admin = first_match(side.admin)) {
-    if (admin->action == ir::Action::kAccept) return true;
-    if (admin->action == ir::Action::kDeny) return false;
+  if (const ir::Rule* admin = first_match(side.admin);
+      admin && admin->action != ir::Action::kPass) {
+    d.rule = admin;
+    d.allowed = admin->action == ir::Action::kAccept;
+    return d;
   }
-  if (side.isolated) return first_match(side.rules) != nullptr;
-  const ir::Rule* baseline = first_match(side.baseline);
-  return !baseline || baseline->action != ir::Action::kDeny;
+  if (side.isolated) {
+    d.rule = first_match(side.rules);
+    d.allowed = d.rule != nullptr;
+    return d;
+  }
+  if (const ir::Rule* baseline = first_match(side.baseline);
+      baseline && baseline->action != ir::Action::kPass) {
+    d.rule = baseline;
+    d.allowed = baseline->action != ir::Action::kDeny;
+  }
+  return d;
+}
+
+bool IrAllows(const ir::NodePolicy& policy, ir::Direction direction,
+              const schema::IpAddress& local, const schema::IpAddress& peer,
+              ir::Protocol protocol, uint16_t port) {
+  return IrDecide(policy, direction, local, peer, protocol, port).allowed;
 }
 
 }  // namespace podwall::controller

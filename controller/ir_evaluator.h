@@ -19,6 +19,20 @@ bool IrAllows(const ir::NodePolicy& policy, ir::Direction direction,
               const schema::IpAddress& local, const schema::IpAddress& peer,
               ir::Protocol protocol, uint16_t port);
 
+// IrAllows' answer with what gave it: the rule that decided (an allow, an
+// Accept or a Deny; null for an implicit deny or when nothing applies) and
+// the side walked (null when `local` is not a local endpoint).
+struct IrDecision {
+  bool allowed = true;
+  const ir::Rule* rule = nullptr;
+  const ir::Endpoint* endpoint = nullptr;
+  const ir::EndpointSide* side = nullptr;
+};
+IrDecision IrDecide(const ir::NodePolicy& policy, ir::Direction direction,
+                    const schema::IpAddress& local,
+                    const schema::IpAddress& peer, ir::Protocol protocol,
+                    uint16_t port);
+
 }  // namespace podwall::controller
 
 #endif  // PODWALL_CONTROLLER_IR_EVALUATOR_H_

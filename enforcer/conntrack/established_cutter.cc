@@ -1,0 +1,140 @@
+#include "enforcer/conntrack/established_cutter.h"
+
+#include <netinet/in.h>
+
+#include <optional>
+#include <utility>
+
+namespace podwall::conntrack {
+namespace {
+
+std::optional<ir::Protocol> ProtocolOf(uint8_t proto) {
+  switch (proto) {
+    case IPPROTO_TCP:
+      return ir::Protocol::kTCP;
+    case IPPROTO_UDP:
+      return ir::Protocol::kUDP;
+    case IPPROTO_SCTP:
+      return ir::Protocol::kSCTP;
+    default:
+      return std::nullopt;
+  }
+}
+
+bool BindsAny(const ir::EndpointSide& side, const std::set<std::string>& ids) {
+  for (const auto* tier : {&side.admin, &side.rules, &side.baseline}) {
+    for (const ir::EndpointRule& b : *tier) {
+      if (ids.contains(b.rule_id)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::set<std::string> EndpointsToRecheck(const ir::NodePolicyDelta& delta,
+                                         const ir::NodePolicyView& view) {
+  std::set<std::string> out;
+  for (const std::string& id : delta.endpoints) {
+    if (view.FindEndpoint(id)) out.insert(id);
+  }
+  // Sets that lost members: the rules using them allow less.
+  std::set<std::string> shrunk;
+  for (const auto& [id, d] : delta.pod_set_elements) {
+    if (!d.removed.empty()) shrunk.insert(id);
+  }
+  for (const auto& [id, d] : delta.port_set_elements) {
+    if (!d.removed.empty()) shrunk.insert(id);
+  }
+  std::set<std::string> rules = delta.rules;
+  if (!shrunk.empty() || !rules.empty()) {
+    for (const ir::Endpoint* ep : view.Endpoints()) {
+      if (out.contains(ep->id)) continue;
+      for (const ir::EndpointSide* side : {&ep->ingress, &ep->egress}) {
+        std::set<std::string> bound;
+        for (const auto* tier : {&side->admin, &side->rules, &side->baseline}) {
+          for (const ir::EndpointRule& b : *tier) bound.insert(b.rule_id);
+        }
+        bool hit = BindsAny(*side, rules);
+        for (const std::string& rid : bound) {
+          if (hit) break;
+          const ir::Rule* r = view.FindRule(rid);
+          if (!r) continue;
+          for (const std::string& set : r->pod_set_ids) {
+            hit |= shrunk.contains(set);
+          }
+          hit |= !r->port_set_id.empty() && shrunk.contains(r->port_set_id);
+        }
+        if (hit) {
+          out.insert(ep->id);
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+EstablishedCutter::EstablishedCutter(
+    ConntrackTable& table,
+    std::function<bool(const schema::IpAddress&)> is_node_address)
+    : table_(table), is_node_address_(std::move(is_node_address)) {}
+
+CutReport EstablishedCutter::Cut(const ir::NodePolicy& policy,
+                                 const std::set<std::string>& endpoints) {
+  CutReport report;
+  std::set<std::pair<uint32_t, flowlog::FiveTuple>> judged;
+  for (const std::string& id : endpoints) {
+    auto ep =
+        std::lower_bound(policy.endpoints.begin(), policy.endpoints.end(), id,
+                         [](const ir::Endpoint& e, const std::string& key) {
+                           return e.id < key;
+                         });
+    if (ep == policy.endpoints.end() || ep->id != id) continue;
+    for (const schema::IpAddress& address : ep->addresses) {
+      std::vector<TrackedConnection> deny;
+      std::vector<CutConnection> why;
+      absl::Status st =
+          table_.ForEachOf(address, [&](const TrackedConnection& c) {
+            if (!judged.emplace(c.id, c.orig).second) return;
+            const std::optional<ir::Protocol> proto = ProtocolOf(c.orig.proto);
+            if (!proto) return;
+            // Real ends: the client as it sent, the server as it answers.
+            const schema::IpAddress& client = c.orig.src;
+            const schema::IpAddress& server = c.reply.src;
+            if (is_node_address_(client) || is_node_address_(server)) return;
+            ++report.examined;
+            const uint16_t port = c.reply.sport;
+            for (ir::Direction dir :
+                 {ir::Direction::kEgress, ir::Direction::kIngress}) {
+              const bool egress = dir == ir::Direction::kEgress;
+              const controller::IrDecision d =
+                  controller::IrDecide(policy, dir, egress ? client : server,
+                                       egress ? server : client, *proto, port);
+              if (d.allowed) continue;
+              CutConnection cut;
+              cut.connection = c;
+              cut.direction = dir;
+              cut.endpoint = d.endpoint ? d.endpoint->id : "";
+              cut.rule = d.rule;
+              if (d.side) cut.policies = d.side->policies;
+              why.push_back(std::move(cut));
+              deny.push_back(c);
+              return;
+            }
+          });
+      if (!st.ok()) ++report.errors;
+      for (std::size_t i = 0; i < deny.size(); ++i) {
+        absl::Status removed = table_.Remove(deny[i]);
+        if (removed.ok()) {
+          report.cut.push_back(std::move(why[i]));
+        } else if (!absl::IsNotFound(removed)) {
+          ++report.errors;
+        }
+      }
+    }
+  }
+  return report;
+}
+
+}  // namespace podwall::conntrack

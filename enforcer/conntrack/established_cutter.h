@@ -1,0 +1,72 @@
+#ifndef PODWALL_ENFORCER_CONNTRACK_ESTABLISHED_CUTTER_H_
+#define PODWALL_ENFORCER_CONNTRACK_ESTABLISHED_CUTTER_H_
+
+// Established connections follow the policy: after a sync that may have
+// taken an allowance away, the tracked connections of the local endpoints
+// it touched are judged against the new IR, and those it now denies are
+// removed from conntrack. Their next packet is then new to the kernel and
+// meets the policy chains, which drop it. Connections still allowed are
+// left alone (their entries, counters and flow records untouched).
+//
+// What is judged: TCP, UDP and SCTP connections, by their real ends (the
+// client as it sent, the server as it answers: a Service's NAT is undone),
+// egress at the client and ingress at the server when they are local
+// endpoints, exactly as the kernel decides a new connection. Connections
+// with the node (or a host-network pod) are never judged: node <-> pod
+// traffic is always allowed.
+
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "controller/ir_evaluator.h"
+#include "enforcer/conntrack/conntrack_table.h"
+#include "policy-schema/ir/node_policy.h"
+
+namespace podwall::conntrack {
+
+// The local endpoints whose allowances a delta may have narrowed: those it
+// rebinds, those bound to a rule it changed, and those bound to a rule
+// whose peer or named-port set lost elements. A delta that only adds set
+// elements names none: widening costs nothing here.
+std::set<std::string> EndpointsToRecheck(const ir::NodePolicyDelta& delta,
+                                         const ir::NodePolicyView& view);
+
+// A connection cut, and why.
+struct CutConnection {
+  TrackedConnection connection;
+  ir::Direction direction = ir::Direction::kIngress;  // The side that denies.
+  std::string endpoint;  // That side's endpoint ("ns/pod").
+  // The rule that denies (a ClusterNetworkPolicy Deny), else null: the
+  // side's implicit deny, whose isolating policies are these.
+  const ir::Rule* rule = nullptr;
+  std::vector<std::string> policies;
+};
+
+struct CutReport {
+  std::size_t examined = 0;  // Connections judged.
+  std::vector<CutConnection> cut;
+  std::size_t errors = 0;  // Lookups or removals that failed.
+};
+
+class EstablishedCutter {
+ public:
+  // `is_node_address`: addresses of the node itself (its interfaces).
+  EstablishedCutter(
+      ConntrackTable& table,
+      std::function<bool(const schema::IpAddress&)> is_node_address);
+
+  // Judges the connections of `endpoints` (IDs in `policy`) and removes
+  // those `policy` denies.
+  CutReport Cut(const ir::NodePolicy& policy,
+                const std::set<std::string>& endpoints);
+
+ private:
+  ConntrackTable& table_;
+  std::function<bool(const schema::IpAddress&)> is_node_address_;
+};
+
+}  // namespace podwall::conntrack
+
+#endif  // PODWALL_ENFORCER_CONNTRACK_ESTABLISHED_CUTTER_H_
