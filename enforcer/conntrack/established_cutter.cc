@@ -75,14 +75,14 @@ std::set<std::string> EndpointsToRecheck(const ir::NodePolicyDelta& delta,
   return out;
 }
 
-EstablishedCutter::EstablishedCutter(
-    ConntrackTable& table,
-    std::function<bool(const schema::IpAddress&)> is_node_address)
-    : table_(table), is_node_address_(std::move(is_node_address)) {}
+EstablishedCutter::EstablishedCutter(ConntrackTable& table,
+                                     NodeAddresses node_addresses)
+    : table_(table), node_addresses_(std::move(node_addresses)) {}
 
 CutReport EstablishedCutter::Cut(const ir::NodePolicy& policy,
                                  const std::set<std::string>& endpoints) {
   CutReport report;
+  const std::set<schema::IpAddress> node = node_addresses_();
   std::set<std::pair<uint32_t, flowlog::FiveTuple>> judged;
   for (const std::string& id : endpoints) {
     auto ep =
@@ -102,7 +102,7 @@ CutReport EstablishedCutter::Cut(const ir::NodePolicy& policy,
             // Real ends: the client as it sent, the server as it answers.
             const schema::IpAddress& client = c.orig.src;
             const schema::IpAddress& server = c.reply.src;
-            if (is_node_address_(client) || is_node_address_(server)) return;
+            if (node.contains(client) || node.contains(server)) return;
             ++report.examined;
             const uint16_t port = c.reply.sport;
             for (ir::Direction dir :

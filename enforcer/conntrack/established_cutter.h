@@ -52,10 +52,10 @@ struct CutReport {
 
 class EstablishedCutter {
  public:
-  // `is_node_address`: addresses of the node itself (its interfaces).
-  EstablishedCutter(
-      ConntrackTable& table,
-      std::function<bool(const schema::IpAddress&)> is_node_address);
+  // `node_addresses`: the node's own addresses (its interfaces'), asked
+  // once per Cut.
+  using NodeAddresses = std::function<std::set<schema::IpAddress>()>;
+  EstablishedCutter(ConntrackTable& table, NodeAddresses node_addresses);
 
   // Judges the connections of `endpoints` (IDs in `policy`) and removes
   // those `policy` denies.
@@ -64,7 +64,7 @@ class EstablishedCutter {
 
  private:
   ConntrackTable& table_;
-  std::function<bool(const schema::IpAddress&)> is_node_address_;
+  NodeAddresses node_addresses_;
 };
 
 }  // namespace podwall::conntrack

@@ -72,7 +72,7 @@ class EstablishedCutterTest : public ::testing::Test {
     const ir::NodePolicyDelta delta = compiler_.TakeDelta();
     recheck_ = EndpointsToRecheck(delta, compiler_);
     EstablishedCutter cutter(
-        table_, [](const IpAddress& a) { return a == Ip("10.0.0.254"); });
+        table_, [] { return std::set<IpAddress>{Ip("10.0.0.254")}; });
     return cutter.Cut(compiler_.Snapshot(), recheck_);
   }
 

@@ -8,6 +8,7 @@
 #include "controller/sources/docker_source.h"
 #include "controller/sources/kubernetes_source.h"
 #include "controller/sources/manifest_source.h"
+#include "enforcer/links/node_addresses.h"
 #include "policy-schema/status_macros.h"
 
 namespace podwall::daemon {
@@ -30,6 +31,7 @@ absl::Status Daemon::Start() {
   NodeAgentOptions agent;
   agent.node_name = options_.node_name;
   agent.audit = options_.audit;
+  agent.cut_established = options_.cut_established;
   agent.scheduling.min_interval = options_.min_sync_interval;
   agent.scheduling.verify_interval = options_.verify_interval;
   if (options_.flow_capture) {
@@ -42,6 +44,20 @@ absl::Status Daemon::Start() {
   agent_->set_on_synced([this](uint64_t generation) {
     if (on_synced_) on_synced_(generation);
   });
+  if (options_.cut_established && !options_.audit) {
+    auto table = conntrack::NetlinkConntrackTable::Create();
+    if (table.ok()) {
+      conntrack_ = *std::move(table);
+      agent_->SetConntrack(conntrack_.get(), links::NodeAddresses);
+      agent_->set_on_cut([this](const conntrack::CutConnection& c,
+                                const ir::NodePolicy& policy) {
+        if (flows_) flows_->RecordCut(c, policy);
+      });
+    } else {
+      log_.Warn("established connections cannot be checked",
+                {{"error", std::string(table.status().message())}});
+    }
+  }
 
   // Signals arrive as loop events. Blocking them here covers this thread
   // and the threads sources start below.

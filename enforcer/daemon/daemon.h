@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "controller/sources/kubeconfig.h"
+#include "enforcer/conntrack/conntrack_table.h"
 #include "enforcer/daemon/control_api.h"
 #include "enforcer/daemon/event_loop.h"
 #include "enforcer/daemon/flow_pipeline.h"
@@ -48,6 +49,9 @@ struct DaemonOptions {
   std::string socket_path = "/run/podwall/podwall.sock";
   std::string metrics_address = "127.0.0.1:9750";
   bool audit = false;
+  // --established=cut (true) | keep: after a sync, remove the established
+  // connections the policy now denies.
+  bool cut_established = true;
   // Syncs are at least this far apart; changes in between are coalesced.
   std::chrono::milliseconds min_sync_interval{10};
   // How often the kernel is read back and drift repaired.
@@ -106,6 +110,7 @@ class Daemon {
   // is destroyed before them.
   std::unique_ptr<EventLoop> loop_;
   std::unique_ptr<nft::NetlinkBackend> backend_;
+  std::unique_ptr<conntrack::NetlinkConntrackTable> conntrack_;
   links::RtnetlinkInterfaceDiscovery discovery_;
   std::unique_ptr<NodeAgent> agent_;
   std::unique_ptr<SignalFd> signals_;

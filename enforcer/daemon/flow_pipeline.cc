@@ -1,11 +1,9 @@
 #include "enforcer/daemon/flow_pipeline.h"
 
-#include <ifaddrs.h>
 #include <netinet/in.h>
 
-#include <cstring>
-
 #include "absl/strings/str_cat.h"
+#include "enforcer/links/node_addresses.h"
 #include "policy-schema/status_macros.h"
 
 namespace podwall::daemon {
@@ -252,30 +250,51 @@ HttpResponse FlowPipeline::HandleFlows(const HttpRequest& req) {
   return resp;
 }
 
+void FlowPipeline::RecordCut(const conntrack::CutConnection& cut,
+                             const ir::NodePolicy& policy) {
+  const conntrack::TrackedConnection& c = cut.connection;
+  flowlog::FlowRecord r;
+  r.time = std::chrono::system_clock::now();
+  r.node = options_.node_name;
+  r.verdict = "deny";
+  r.state = "cut";
+  r.direction = ir::DirectionName(cut.direction);
+  r.proto = c.orig.proto == IPPROTO_TCP   ? "TCP"
+            : c.orig.proto == IPPROTO_UDP ? "UDP"
+                                          : "SCTP";
+  r.family = c.orig.src.family == schema::IpFamily::kV4 ? 4 : 6;
+  // The real ends: the client as it sent, the server as it answered.
+  r.src = Describe(c.orig.src, c.orig.sport);
+  r.dst = Describe(c.reply.src, c.reply.sport);
+  r.isolated_by = cut.policies;
+  if (cut.rule) {
+    const ir::RuleOrigin& o = cut.rule->origin;
+    flowlog::PolicyRef p;
+    p.kind = o.kind;
+    p.namespace_ = o.namespace_;
+    p.name = o.name;
+    p.rule = absl::StrCat(ir::DirectionName(o.direction), "[", o.index, "]");
+    p.tier = ir::TierName(o.tier);
+    p.rule_name = o.rule_name;
+    r.policy = p;
+  } else if (!cut.policies.empty()) {
+    const std::string& first = cut.policies.front();
+    const std::size_t slash = first.find('/');
+    flowlog::PolicyRef p;
+    p.namespace_ = first.substr(0, slash);
+    p.name = slash == std::string::npos ? "" : first.substr(slash + 1);
+    r.policy = p;
+  }
+  (void)policy;
+  Emit(r);
+}
+
 void FlowPipeline::RefreshNodeAddresses() {
   loop_.Cancel(addresses_timer_);
   addresses_timer_ =
       loop_.After(kNodeAddressInterval, [this] { RefreshNodeAddresses(); });
-  ifaddrs* addrs = nullptr;
-  if (getifaddrs(&addrs) != 0) return;
-  node_addresses_.clear();
-  for (ifaddrs* a = addrs; a; a = a->ifa_next) {
-    if (!a->ifa_addr) continue;
-    schema::IpAddress ip;
-    if (a->ifa_addr->sa_family == AF_INET) {
-      ip.family = schema::IpFamily::kV4;
-      std::memcpy(ip.bytes.data(),
-                  &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, 4);
-    } else if (a->ifa_addr->sa_family == AF_INET6) {
-      ip.family = schema::IpFamily::kV6;
-      std::memcpy(ip.bytes.data(),
-                  &reinterpret_cast<sockaddr_in6*>(a->ifa_addr)->sin6_addr, 16);
-    } else {
-      continue;
-    }
-    node_addresses_.insert(ip);
-  }
-  freeifaddrs(addrs);
+  std::set<schema::IpAddress> now = links::NodeAddresses();
+  if (!now.empty()) node_addresses_ = std::move(now);
 }
 
 }  // namespace podwall::daemon

@@ -189,9 +189,42 @@ void NodeAgent::OnSynced(const SyncScheduler::Outcome& outcome) {
   } else if (rule_numbers_.unnumbered() == 0) {
     logged_unnumbered_ = false;
   }
+  CutEstablished();
   UpdateGauges();
   waiters_->AnswerReady();
   if (on_synced_) on_synced_(state.generation);
+}
+
+void NodeAgent::SetConntrack(
+    conntrack::ConntrackTable* table,
+    conntrack::EstablishedCutter::NodeAddresses node_addresses) {
+  cutter_ = table ? std::make_unique<conntrack::EstablishedCutter>(
+                        *table, std::move(node_addresses))
+                  : nullptr;
+}
+
+void NodeAgent::CutEstablished() {
+  std::set<std::string> endpoints = syncer_->TakeEndpointsToRecheck();
+  if (!cutter_ || !options_.cut_established || options_.audit ||
+      endpoints.empty()) {
+    return;
+  }
+  const ir::NodePolicy policy = input_->compiler().Snapshot();
+  const conntrack::CutReport report = cutter_->Cut(policy, endpoints);
+  connections_cut_ += report.cut.size();
+  metrics_
+      .GetCounter("podwall_connections_cut_total",
+                  "Established connections removed because a changed policy "
+                  "denies them.")
+      .Inc(static_cast<double>(report.cut.size()));
+  log_.Info("established connections rechecked",
+            {{"endpoints", std::to_string(endpoints.size())},
+             {"examined", std::to_string(report.examined)},
+             {"cut", std::to_string(report.cut.size())},
+             {"errors", std::to_string(report.errors)}});
+  if (on_cut_) {
+    for (const conntrack::CutConnection& c : report.cut) on_cut_(c, policy);
+  }
 }
 
 void NodeAgent::UpdateGauges() {

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "enforcer/conntrack/established_cutter.h"
 #include "enforcer/daemon/cluster_input.h"
 #include "enforcer/daemon/cni_waiters.h"
 #include "enforcer/daemon/interface_tracker.h"
@@ -48,6 +49,9 @@ struct NodeAgentOptions {
   std::optional<nft::FlowLogOptions> flow_log;
   // Connection-mark numbers available (tests shrink it).
   uint16_t rule_number_capacity = sync::RuleNumbers::kMaxCapacity;
+  // After a sync, cut the established connections the policy now denies
+  // (`--established=cut`); false keeps them (`keep`). Never in audit mode.
+  bool cut_established = true;
 };
 
 class NodeAgent {
@@ -81,6 +85,18 @@ class NodeAgent {
     cni_answer_ = std::move(answer);
   }
 
+  // The conntrack table established connections are checked in, and the
+  // node's own addresses (never judged); without it nothing is cut.
+  void SetConntrack(conntrack::ConntrackTable* table,
+                    conntrack::EstablishedCutter::NodeAddresses node_addresses);
+  // Called for each connection cut (flow records).
+  void set_on_cut(std::function<void(const conntrack::CutConnection&,
+                                     const ir::NodePolicy&)>
+                      fn) {
+    on_cut_ = std::move(fn);
+  }
+  uint64_t connections_cut() const { return connections_cut_; }
+
   // For benchmarks and tests: called after every successful sync.
   void set_on_synced(std::function<void(uint64_t generation)> fn) {
     on_synced_ = std::move(fn);
@@ -100,6 +116,8 @@ class NodeAgent {
  private:
   nft::RenderOptions RenderOptionsFor(const NodeAgentOptions& options);
   void OnSynced(const SyncScheduler::Outcome& outcome);
+  // Judges the connections of the endpoints the syncs may have narrowed.
+  void CutEstablished();
   absl::StatusOr<bool> RepairDrift();
 
   const NodeAgentOptions options_;
@@ -113,6 +131,10 @@ class NodeAgent {
   std::unique_ptr<CniWaiters> waiters_;
   CniWaiters::Answer cni_answer_;
   std::function<void(uint64_t)> on_synced_;
+  std::unique_ptr<conntrack::EstablishedCutter> cutter_;
+  std::function<void(const conntrack::CutConnection&, const ir::NodePolicy&)>
+      on_cut_;
+  uint64_t connections_cut_ = 0;
   bool logged_ready_ = false;
   bool logged_unnumbered_ = false;
 };

@@ -68,6 +68,12 @@ int main(int argc, char** argv) {
   app.add_flag("--audit", options.audit,
                "install everything but drop nothing: would-be denials are "
                "counted and logged to the flow log");
+  std::string established = "cut";
+  app.add_option("--established", established,
+                 "cut: after each sync, end the established connections the "
+                 "policy now denies; keep: leave them until they end")
+      ->check(CLI::IsMember({"cut", "keep"}))
+      ->capture_default_str();
   app.add_option("--verify-interval", verify_seconds,
                  "seconds between read-backs of the kernel that repair drift")
       ->check(CLI::Range(1, 86400))
@@ -115,6 +121,7 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
+  options.cut_established = established == "cut";
   if (!kubeconfig.empty() && in_cluster) {
     std::cerr << "podwalld: --kubeconfig and --in-cluster exclude each other\n";
     return 2;

@@ -36,6 +36,8 @@ std::string StatusJson(
   for (const std::string& p : agent.interfaces().problems()) w.String(p);
   w.EndArray();
   w.Key("audit").Bool(agent.options().audit);
+  w.Key("established").String(agent.options().cut_established ? "cut" : "keep");
+  w.Key("connections_cut").Uint(agent.connections_cut());
   if (flow_file_errors) {
     w.Key("flow_log_file").BeginObject();
     w.Key("lines_lost").Uint(flow_file_errors->first);

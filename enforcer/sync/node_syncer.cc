@@ -1,5 +1,6 @@
 #include "enforcer/sync/node_syncer.h"
 
+#include "enforcer/conntrack/established_cutter.h"
 #include "enforcer/nft/planner.h"
 
 namespace podwall::sync {
@@ -46,6 +47,7 @@ absl::Status NodeSyncer::Sync(controller::Compiler& compiler) {
   ir::NodePolicyDelta delta = compiler.TakeDelta();
   last_path_ = Path::kNone;
   if (!mirror_.known() || render_whole_) return SyncWhole(compiler);
+  recheck_.merge(conntrack::EndpointsToRecheck(delta, compiler));
   if (rule_numbers_) {
     rule_numbers_->Update(delta, compiler);
     // Rules that just got a number: their chains carry a new mark.
@@ -76,6 +78,7 @@ absl::Status NodeSyncer::SyncWhole(const controller::Compiler& compiler) {
   const nft::Ruleset ruleset = nft::RenderRuleset(policy, options_);
   absl::Status st = mirror_.Sync(ruleset);
   if (!st.ok()) return st;
+  for (const ir::Endpoint& ep : policy.endpoints) recheck_.insert(ep.id);
   render_whole_ = false;
   last_path_ = mirror_.last_adopted() ? Path::kAdopted : Path::kWhole;
   return st;

@@ -17,6 +17,9 @@
 // Not thread-safe; owned by the sync loop. The backend and the rule numbers
 // must outlive the syncer.
 
+#include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -71,8 +74,16 @@ class NodeSyncer {
   }
   nft::RulesetMirror::Counts applied_counts() const { return mirror_.counts(); }
 
+  // The local endpoints whose allowances the syncs since the last call may
+  // have narrowed (every endpoint after a whole sync: what the kernel held
+  // before is unknown), for the established-connection check.
+  std::set<std::string> TakeEndpointsToRecheck() {
+    return std::exchange(recheck_, {});
+  }
+
  private:
   absl::Status SyncWhole(const controller::Compiler& compiler);
+  std::set<std::string> recheck_;
 
   // Names of sets that came or went; returns whether another set's name
   // changed with them.

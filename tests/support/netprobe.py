@@ -142,8 +142,42 @@ def hold(host, port, seconds):
     return {"exchanges": exchanges, "broken": False}
 
 
+def stream(proto, host, port, seconds):
+    """One socket (a TCP connection, or a UDP socket with one source port)
+    for `seconds`: a message every 0.1 s, the wall-clock times of the
+    echoes that came back."""
+    import time
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+    echoes = []
+    broken = False
+    with socket.socket(family, kind) as c:
+        c.settimeout(2)
+        try:
+            c.connect((host, port))
+        except OSError:
+            return {"echoes": echoes, "broken": True}
+        c.settimeout(0.3)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                c.send(b"ping")
+                if c.recv(64):
+                    echoes.append(time.time())
+            except socket.timeout:
+                pass
+            except OSError:
+                broken = True
+                break
+            time.sleep(0.1)
+    return {"echoes": echoes, "broken": broken}
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "loop":
+    if sys.argv[1] == "stream":
+        print(json.dumps(stream(sys.argv[2], sys.argv[3], int(sys.argv[4]),
+                                float(sys.argv[5]))))
+    elif sys.argv[1] == "loop":
         print(json.dumps(loop(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))))
     elif sys.argv[1] == "hold":
         print(json.dumps(hold(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))))

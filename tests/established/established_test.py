@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+"""Established connections follow the policy, on real CNI pods.
+
+    established_test.py PODWALL PODWALLD bridge|ptp
+
+podwalld (--established=cut, the default) with the e2e suite's nine pods
+and a policy letting x/b and x/c reach x/a (TCP 80, UDP 81). Connections
+held open from x/b and x/c to x/a (one TCP connection each, one UDP
+socket from x/b) exchange a message every 0.1 s while the policy is
+tightened to x/c only, then loosened again:
+  - x/b's TCP connection and UDP flow stop within 1 s of the tightening
+    sync; x/c's connection (same socket) keeps exchanging throughout;
+  - loosening cuts nothing, and x/b's UDP flow comes back (so does its
+    TCP connection: its retransmissions are new to conntrack, now allowed);
+  - the flow log says `cut` for x/b's connections, naming the policy;
+  - status and metrics count the cuts;
+  - with --established=keep, an open connection outlives the tightening.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "daemon"))
+import run_e2e as e2e  # noqa: E402
+import daemon_test as dt  # noqa: E402
+
+failures = []
+
+
+def policy(pods):
+    return f"""
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: a-in, namespace: x}}
+spec:
+  podSelector: {{matchLabels: {{pod: a}}}}
+  ingress:
+  - from: [{{podSelector: {{matchExpressions: [{{key: pod, operator: In, values: {pods}}}]}}}}]
+    ports: [{{protocol: TCP, port: 80}}, {{protocol: UDP, port: 81}}]
+"""
+
+
+def main():
+    podwall, podwalld, topology = sys.argv[1:4]
+
+    def check(cond, what):
+        print(("ok   " if cond else "FAIL ") + f"[{topology}] " + what, flush=True)
+        if not cond:
+            failures.append(what)
+
+    cluster = e2e.Cluster(topology, f"pwc{os.getpid() % 100000}{topology[0]}")
+    daemon = None
+    streams = []
+    try:
+        cluster.setup()
+        daemon = dt.Daemon(podwalld, cluster)
+        daemon.write("cluster.yaml", e2e.cluster_manifests(cluster, {}, {}, {}))
+        daemon.write("policy.yaml", policy("[b, c]"))
+        daemon.start()
+        dt.flush_conntrack(cluster)
+        a = cluster.ips["x/a"][0]
+        seconds = 7.0
+        for src, proto, port in (("x/b", "tcp", 80), ("x/c", "tcp", 80), ("x/b", "udp", 81)):
+            streams.append(((src, proto), dt.start_background(
+                cluster, src, ["stream", proto, a, str(port), str(seconds)])))
+        time.sleep(1.5)
+
+        def change(text):
+            before = daemon.status()["generation"]
+            daemon.write("policy.yaml", text)
+            daemon.wait(lambda s: s["generation"] > before and s["synced"], "synced")
+            return time.time()
+
+        tightened = change(policy("[c]"))
+        cut_after_tightening = daemon.status()["connections_cut"]
+        time.sleep(2.5)
+        loosened = change(policy("[b, c]"))
+        cut_after_loosening = daemon.status()["connections_cut"]
+        results = {}
+        for key, proc in streams:
+            out, _ = proc.communicate(timeout=seconds + 10)
+            results[key] = json.loads(out)
+        streams = []
+
+        b_tcp, c_tcp, b_udp = (results[k] for k in
+                               (("x/b", "tcp"), ("x/c", "tcp"), ("x/b", "udp")))
+        check(any(t < tightened for t in b_tcp["echoes"]),
+              "x/b's TCP connection worked before the change")
+        late = [t - tightened for t in b_tcp["echoes"] if tightened + 1.0 < t < loosened]
+        check(not late, f"x/b's TCP connection stops within 1 s of the sync (late: {late})")
+        check(not c_tcp["broken"] and
+              any(t > loosened for t in c_tcp["echoes"]) and
+              any(tightened + 1 < t < loosened for t in c_tcp["echoes"]),
+              "x/c's connection, still allowed, keeps exchanging on the same socket "
+              f"({len(c_tcp['echoes'])} echoes, broken={c_tcp['broken']})")
+        late = [t - tightened for t in b_udp["echoes"] if tightened + 1.0 < t < loosened]
+        check(not late, f"x/b's UDP flow stops within 1 s of the sync (late: {late})")
+        check(any(t > loosened + 0.5 for t in b_udp["echoes"]),
+              "x/b's UDP flow comes back once allowed again")
+        check(cut_after_tightening >= 2,
+              f"status counts the cut connections ({cut_after_tightening})")
+        check(cut_after_loosening == cut_after_tightening,
+              f"loosening cut nothing ({cut_after_tightening} -> {cut_after_loosening})")
+        r = subprocess.run([podwall, "flows", "--socket", daemon.socket, "-o", "json",
+                            "--verdict", "deny"], capture_output=True, text=True, timeout=10)
+        cut = [f for f in map(json.loads, r.stdout.splitlines()) if f["state"] == "cut"]
+        protos = sorted(f["proto"] for f in cut if f["src"]["pod"] == "b"
+                        and f["dst"]["pod"] == "a")
+        check(protos == ["TCP", "UDP"] and all(
+            f["policy"]["name"] == "a-in" and f["direction"] == "ingress" for f in cut),
+            f"flow records say cut, naming the policy: {cut}")
+        metrics = daemon.metrics()["/metrics"][1]
+        m = re.search(r"^podwall_connections_cut_total (\S+)", metrics, re.M)
+        check(m is not None and float(m.group(1)) == cut_after_tightening,
+              "podwall_connections_cut_total counts them")
+        with open(daemon.log_path) as f:
+            log = f.read()
+        check("established connections rechecked" in log, "each recheck is logged")
+
+        # --established=keep: today's behaviour, the open connection lives on.
+        daemon.signal(15)
+        daemon = dt.Daemon(podwalld, cluster, ["--established", "keep"])
+        daemon.write("policy.yaml", policy("[b, c]"))
+        daemon.start()
+        check(daemon.status()["established"] == "keep", "status shows --established=keep")
+        proc = dt.start_background(cluster, "x/b", ["stream", "tcp", a, "80", "4"])
+        streams = [(("x/b", "tcp"), proc)]
+        time.sleep(1.0)
+        tightened = change(policy("[c]"))
+        kept = json.loads(proc.communicate(timeout=15)[0])
+        streams = []
+        check(any(t > tightened + 1.5 for t in kept["echoes"]),
+              "with keep, x/b's open connection still exchanges after the tightening")
+    except Exception as ex:
+        failures.append(f"error: {ex!r}")
+        print(f"FAIL error: {ex!r}", flush=True)
+    finally:
+        for _, proc in streams:
+            proc.kill()
+        if daemon and daemon.proc and daemon.proc.poll() is None:
+            daemon.proc.kill()
+            daemon.proc.wait()
+        if failures and os.path.exists(os.path.join(cluster.work, "podwalld.log")):
+            with open(os.path.join(cluster.work, "podwalld.log")) as f:
+                print("--- podwalld log ---\n" + f.read()[-3000:])
+        e2e.run(e2e.in_ns(cluster.node, podwall, "uninstall"), check=False)
+        cluster.cleanup()
+    print(f"\n{len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
