@@ -130,6 +130,7 @@ def main():
         d["daemon_rss_mb"] = d["daemon_rss_mb"]
         add(d)
         add(run([f"{b}/bench/memory_benchmark"], "memory_benchmark"))
+        add(run([f"{b}/bench/established_benchmark"], "established_benchmark"))
     print("request/response (A/B interleaved inside)", flush=True)
     add(run(["/usr/bin/python3", f"{HERE}/rr_benchmark.py", podwall, f"{b}/bench/write_cluster",
              "--runs", str(runs), "--seconds", "3" if args.quick else "5"], "rr_benchmark"))

@@ -20,7 +20,6 @@ namespace {
 // nf_conntrack_netlink.c's tuple filter flags (kernel-internal names, not
 // in the UAPI headers): which fields of the filter's tuple must match.
 constexpr uint32_t kFilterIpSource = 1u << 0;
-constexpr uint32_t kFilterIpDestination = 1u << 1;
 
 constexpr std::size_t kBufferSize = 64 << 10;
 
@@ -98,14 +97,12 @@ absl::Status NetlinkConntrackTable::Dump(
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
   nlmsghdr* nlh = Request(buf.data(), IPCTNL_MSG_CT_GET, NLM_F_DUMP,
                           FamilyOf(address), seq_++);
-  const bool orig = field != Field::kReplySource;
-  const bool as_source = field != Field::kOrigDestination;
+  const bool orig = field == Field::kOrigSource;
   PutCtAddress(nlh, orig ? CTA_TUPLE_ORIG : CTA_TUPLE_REPLY, address,
-               as_source);
+               /*as_source=*/true);
   nlattr* filter = mnl_attr_nest_start(nlh, CTA_FILTER);
-  const uint32_t flags = as_source ? kFilterIpSource : kFilterIpDestination;
-  mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, orig ? flags : 0);
-  mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, orig ? 0 : flags);
+  mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, orig ? kFilterIpSource : 0);
+  mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, orig ? 0 : kFilterIpSource);
   mnl_attr_nest_end(nlh, filter);
   return Exchange(buf.data(), [&](const nlmsghdr* msg) {
     const CtAttrs a = MessageAttrs(msg);
@@ -128,14 +125,12 @@ absl::Status NetlinkConntrackTable::ForEachOf(
   // each connection is reported once though two dumps may hold it.
   std::set<std::pair<uint32_t, flowlog::FiveTuple>> seen;
   auto once = [&](const TrackedConnection& c) {
-    if (c.orig.src != address && c.orig.dst != address &&
-        c.reply.src != address) {
-      return;
-    }
+    if (c.orig.src != address && c.reply.src != address) return;
     if (seen.emplace(c.id, c.orig).second) fn(c);
   };
-  for (Field f :
-       {Field::kOrigSource, Field::kOrigDestination, Field::kReplySource}) {
+  // As the client (original source), and as the server (the reply's
+  // source: the original destination too unless NAT sent it elsewhere).
+  for (Field f : {Field::kOrigSource, Field::kReplySource}) {
     if (absl::Status st = Dump(address, f, once); !st.ok()) return st;
   }
   return absl::OkStatus();

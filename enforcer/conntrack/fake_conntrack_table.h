@@ -25,8 +25,7 @@ class FakeConntrackTable : public ConntrackTable {
     ++lookups_;
     const std::vector<TrackedConnection> now = connections_;
     for (const TrackedConnection& c : now) {
-      if (c.orig.src == address || c.orig.dst == address ||
-          c.reply.src == address) {
+      if (c.orig.src == address || c.reply.src == address) {
         fn(c);
       }
     }
