@@ -3,13 +3,15 @@
 
     established_test.py PODWALL PODWALLD bridge|ptp
 
-podwalld (--established=cut, the default) with the e2e suite's nine pods
-and a policy letting x/b and x/c reach x/a (TCP 80, UDP 81). Connections
-held open from x/b and x/c to x/a (one TCP connection each, one UDP
-socket from x/b) exchange a message every 0.1 s while the policy is
-tightened to x/c only, then loosened again:
-  - x/b's TCP connection and UDP flow stop within 1 s of the tightening
-    sync; x/c's connection (same socket) keeps exchanging throughout;
+podwalld (--established=cut, the default) with the e2e suite's nine pods,
+a policy letting x/b and x/c reach x/a (TCP 80, UDP 81) and one letting
+y/b send to namespace x. Connections held open (x/b and x/c to x/a over
+TCP, x/b to x/a over UDP and over IPv6, y/b to x/c) exchange a message
+every 0.1 s while the policies are tightened (x/a: x/c only; y/b: no
+egress), then loosened again:
+  - x/b's connections (TCP, UDP, IPv6) and y/b's (denied by its own
+    egress policy) stop within 1 s of the tightening sync; x/c's
+    connection (same socket) keeps exchanging throughout;
   - loosening cuts nothing, and x/b's UDP flow comes back (so does its
     TCP connection: its retransmissions are new to conntrack, now allowed);
   - the flow log says `cut` for x/b's connections, naming the policy;
@@ -33,7 +35,12 @@ import daemon_test as dt  # noqa: E402
 failures = []
 
 
-def policy(pods):
+def policy(pods, y_b_egress=True):
+    """x/a accepts `pods` of x (TCP 80, UDP 81); y/b may send to x (TCP 80)
+    while `y_b_egress`, else nothing."""
+    egress = ("egress: [{to: [{namespaceSelector: {matchLabels: "
+              "{kubernetes.io/metadata.name: x}}}], ports: [{port: 80}]}]"
+              if y_b_egress else "egress: []")
     return f"""
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -43,6 +50,14 @@ spec:
   ingress:
   - from: [{{podSelector: {{matchExpressions: [{{key: pod, operator: In, values: {pods}}}]}}}}]
     ports: [{{protocol: TCP, port: 80}}, {{protocol: UDP, port: 81}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: b-out, namespace: y}}
+spec:
+  podSelector: {{matchLabels: {{pod: b}}}}
+  policyTypes: [Egress]
+  {egress}
 """
 
 
@@ -64,11 +79,16 @@ def main():
         daemon.write("policy.yaml", policy("[b, c]"))
         daemon.start()
         dt.flush_conntrack(cluster)
-        a = cluster.ips["x/a"][0]
+        a, a6 = cluster.ips["x/a"]
+        c4 = cluster.ips["x/c"][0]
         seconds = 7.0
-        for src, proto, port in (("x/b", "tcp", 80), ("x/c", "tcp", 80), ("x/b", "udp", 81)):
-            streams.append(((src, proto), dt.start_background(
-                cluster, src, ["stream", proto, a, str(port), str(seconds)])))
+        for key, dst, proto, port in ((("x/b", "tcp"), a, "tcp", 80),
+                                      (("x/c", "tcp"), a, "tcp", 80),
+                                      (("x/b", "udp"), a, "udp", 81),
+                                      (("x/b", "tcp6"), a6, "tcp", 80),
+                                      (("y/b", "tcp"), c4, "tcp", 80)):
+            streams.append((key, dt.start_background(
+                cluster, key[0], ["stream", proto, dst, str(port), str(seconds)])))
         time.sleep(1.5)
 
         def change(text):
@@ -77,7 +97,7 @@ def main():
             daemon.wait(lambda s: s["generation"] > before and s["synced"], "synced")
             return time.time()
 
-        tightened = change(policy("[c]"))
+        tightened = change(policy("[c]", y_b_egress=False))
         cut_after_tightening = daemon.status()["connections_cut"]
         time.sleep(2.5)
         loosened = change(policy("[b, c]"))
@@ -101,20 +121,32 @@ def main():
               f"({len(c_tcp['echoes'])} echoes, broken={c_tcp['broken']})")
         late = [t - tightened for t in b_udp["echoes"] if tightened + 1.0 < t < loosened]
         check(not late, f"x/b's UDP flow stops within 1 s of the sync (late: {late})")
+        b_tcp6, y_b = results[("x/b", "tcp6")], results[("y/b", "tcp")]
+        check(any(t < tightened for t in b_tcp6["echoes"]) and not [
+            t for t in b_tcp6["echoes"] if tightened + 1.0 < t < loosened],
+            "x/b's IPv6 TCP connection stops within 1 s of the sync")
+        check(any(t < tightened for t in y_b["echoes"]) and not [
+            t for t in y_b["echoes"] if tightened + 1.0 < t < loosened],
+            "y/b's connection, denied now by its own egress policy, stops within 1 s")
         check(any(t > loosened + 0.5 for t in b_udp["echoes"]),
               "x/b's UDP flow comes back once allowed again")
-        check(cut_after_tightening >= 2,
+        check(cut_after_tightening >= 4,
               f"status counts the cut connections ({cut_after_tightening})")
         check(cut_after_loosening == cut_after_tightening,
               f"loosening cut nothing ({cut_after_tightening} -> {cut_after_loosening})")
         r = subprocess.run([podwall, "flows", "--socket", daemon.socket, "-o", "json",
                             "--verdict", "deny"], capture_output=True, text=True, timeout=10)
         cut = [f for f in map(json.loads, r.stdout.splitlines()) if f["state"] == "cut"]
-        protos = sorted(f["proto"] for f in cut if f["src"]["pod"] == "b"
-                        and f["dst"]["pod"] == "a")
-        check(protos == ["TCP", "UDP"] and all(
-            f["policy"]["name"] == "a-in" and f["direction"] == "ingress" for f in cut),
+        to_a = sorted((f["proto"], f["family"]) for f in cut if f["src"]["pod"] == "b"
+                      and f["dst"]["pod"] == "a")
+        out_y = [f for f in cut if f["src"]["namespace"] == "y"]
+        check(to_a == [("TCP", 4), ("TCP", 6), ("UDP", 4)] and all(
+            f["policy"]["name"] == "a-in" and f["direction"] == "ingress"
+            for f in cut if f["dst"]["pod"] == "a"),
             f"flow records say cut, naming the policy: {cut}")
+        check(len(out_y) == 1 and out_y[0]["direction"] == "egress"
+              and out_y[0]["policy"]["name"] == "b-out" and out_y[0]["dst"]["pod"] == "c",
+              f"the egress cut names y/b's egress policy: {out_y}")
         metrics = daemon.metrics()["/metrics"][1]
         m = re.search(r"^podwall_connections_cut_total (\S+)", metrics, re.M)
         check(m is not None and float(m.group(1)) == cut_after_tightening,
