@@ -6,7 +6,8 @@
 podwalld (--established=cut, the default) with the e2e suite's nine pods,
 a policy letting x/b and x/c reach x/a (TCP 80, UDP 81) and one letting
 y/b send to namespace x. Connections held open (x/b and x/c to x/a over
-TCP, x/b to x/a over UDP and over IPv6, y/b to x/c) exchange a message
+TCP, x/b to x/a over UDP, over IPv6 and through a Service address
+DNAT'ed to x/a, y/b to x/c) exchange a message
 every 0.1 s while the policies are tightened (x/a: x/c only; y/b: no
 egress), then loosened again:
   - x/b's connections (TCP, UDP, IPv6) and y/b's (denied by its own
@@ -81,12 +82,26 @@ def main():
         dt.flush_conntrack(cluster)
         a, a6 = cluster.ips["x/a"]
         c4 = cluster.ips["x/c"][0]
+        # A Service address, as kube-proxy would make it: 10.96.0.10:443
+        # DNAT'ed to x/a:80 in the node's namespace.
+        e2e.run(e2e.in_ns(cluster.node, "nft", "-f", "-"), input=(
+            "table ip svcnat {\n chain pre {\n"
+            "  type nat hook prerouting priority dstnat; policy accept;\n"
+            f"  ip daddr 10.96.0.10 tcp dport 443 dnat to {a}:80\n }}\n}}\n"))
+        # The pods route only their subnet: x/b reaches the Service address
+        # through the node, as through a default route.
+        routes = e2e.run(e2e.in_ns(cluster.pod_ns("x/b"), "ip", "-4", "route")).stdout
+        via = re.search(r"via (\S+)", routes)
+        gw = via.group(1) if via else f"{cluster.net4}.1"
+        e2e.run(e2e.in_ns(cluster.pod_ns("x/b"), "ip", "route", "add", "10.96.0.10/32",
+                          "via", gw))
         seconds = 7.0
         for key, dst, proto, port in ((("x/b", "tcp"), a, "tcp", 80),
                                       (("x/c", "tcp"), a, "tcp", 80),
                                       (("x/b", "udp"), a, "udp", 81),
                                       (("x/b", "tcp6"), a6, "tcp", 80),
-                                      (("y/b", "tcp"), c4, "tcp", 80)):
+                                      (("y/b", "tcp"), c4, "tcp", 80),
+                                      (("x/b", "svc"), "10.96.0.10", "tcp", 443)):
             streams.append((key, dt.start_background(
                 cluster, key[0], ["stream", proto, dst, str(port), str(seconds)])))
         time.sleep(1.5)
@@ -122,6 +137,11 @@ def main():
         late = [t - tightened for t in b_udp["echoes"] if tightened + 1.0 < t < loosened]
         check(not late, f"x/b's UDP flow stops within 1 s of the sync (late: {late})")
         b_tcp6, y_b = results[("x/b", "tcp6")], results[("y/b", "tcp")]
+        svc = results[("x/b", "svc")]
+        check(any(t < tightened for t in svc["echoes"]) and not [
+            t for t in svc["echoes"] if tightened + 1.0 < t < loosened],
+            "x/b's connection through the Service address (NAT'ed to x/a) stops "
+            "within 1 s")
         check(any(t < tightened for t in b_tcp6["echoes"]) and not [
             t for t in b_tcp6["echoes"] if tightened + 1.0 < t < loosened],
             "x/b's IPv6 TCP connection stops within 1 s of the sync")
@@ -130,7 +150,7 @@ def main():
             "y/b's connection, denied now by its own egress policy, stops within 1 s")
         check(any(t > loosened + 0.5 for t in b_udp["echoes"]),
               "x/b's UDP flow comes back once allowed again")
-        check(cut_after_tightening >= 4,
+        check(cut_after_tightening >= 5,
               f"status counts the cut connections ({cut_after_tightening})")
         check(cut_after_loosening == cut_after_tightening,
               f"loosening cut nothing ({cut_after_tightening} -> {cut_after_loosening})")
@@ -140,7 +160,7 @@ def main():
         to_a = sorted((f["proto"], f["family"]) for f in cut if f["src"]["pod"] == "b"
                       and f["dst"]["pod"] == "a")
         out_y = [f for f in cut if f["src"]["namespace"] == "y"]
-        check(to_a == [("TCP", 4), ("TCP", 6), ("UDP", 4)] and all(
+        check(to_a == [("TCP", 4), ("TCP", 4), ("TCP", 6), ("UDP", 4)] and all(
             f["policy"]["name"] == "a-in" and f["direction"] == "ingress"
             for f in cut if f["dst"]["pod"] == "a"),
             f"flow records say cut, naming the policy: {cut}")
