@@ -92,18 +92,20 @@ absl::Status NetlinkConntrackTable::Exchange(
 }
 
 absl::Status NetlinkConntrackTable::Dump(
-    const schema::IpAddress& address, Field field,
+    const std::optional<schema::IpAddress>& address, Field field,
     const std::function<void(const TrackedConnection&)>& fn) {
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
   nlmsghdr* nlh = Request(buf.data(), IPCTNL_MSG_CT_GET, NLM_F_DUMP,
-                          FamilyOf(address), seq_++);
-  const bool orig = field == Field::kOrigSource;
-  PutCtAddress(nlh, orig ? CTA_TUPLE_ORIG : CTA_TUPLE_REPLY, address,
-               /*as_source=*/true);
-  nlattr* filter = mnl_attr_nest_start(nlh, CTA_FILTER);
-  mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, orig ? kFilterIpSource : 0);
-  mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, orig ? 0 : kFilterIpSource);
-  mnl_attr_nest_end(nlh, filter);
+                          address ? FamilyOf(*address) : AF_UNSPEC, seq_++);
+  if (address) {
+    const bool orig = field == Field::kOrigSource;
+    PutCtAddress(nlh, orig ? CTA_TUPLE_ORIG : CTA_TUPLE_REPLY, *address,
+                 /*as_source=*/true);
+    nlattr* filter = mnl_attr_nest_start(nlh, CTA_FILTER);
+    mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, orig ? kFilterIpSource : 0);
+    mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, orig ? 0 : kFilterIpSource);
+    mnl_attr_nest_end(nlh, filter);
+  }
   return Exchange(buf.data(), [&](const nlmsghdr* msg) {
     const CtAttrs a = MessageAttrs(msg);
     TrackedConnection c;
@@ -118,20 +120,28 @@ absl::Status NetlinkConntrackTable::Dump(
 }
 
 absl::Status NetlinkConntrackTable::ForEachOf(
-    const schema::IpAddress& address,
+    const std::set<schema::IpAddress>& addresses,
     const std::function<void(const TrackedConnection&)>& fn) {
   // The kernel's filter narrows the dumps; this check is what guarantees
   // the answer (this kernel's filter lets every IPv6 entry through), and
   // each connection is reported once though two dumps may hold it.
   std::set<std::pair<uint32_t, flowlog::FiveTuple>> seen;
   auto once = [&](const TrackedConnection& c) {
-    if (c.orig.src != address && c.reply.src != address) return;
+    if (!addresses.contains(c.orig.src) && !addresses.contains(c.reply.src)) {
+      return;
+    }
     if (seen.emplace(c.id, c.orig).second) fn(c);
   };
+  if (addresses.empty()) return absl::OkStatus();
+  if (addresses.size() > kFilteredAddresses) {
+    return Dump(std::nullopt, Field::kOrigSource, once);
+  }
   // As the client (original source), and as the server (the reply's
   // source: the original destination too unless NAT sent it elsewhere).
-  for (Field f : {Field::kOrigSource, Field::kReplySource}) {
-    if (absl::Status st = Dump(address, f, once); !st.ok()) return st;
+  for (const schema::IpAddress& address : addresses) {
+    for (Field f : {Field::kOrigSource, Field::kReplySource}) {
+      if (absl::Status st = Dump(address, f, once); !st.ok()) return st;
+    }
   }
   return absl::OkStatus();
 }

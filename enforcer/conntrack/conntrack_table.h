@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -33,36 +35,41 @@ struct TrackedConnection {
 class ConntrackTable {
  public:
   virtual ~ConntrackTable() = default;
-  // Calls `fn` for each tracked connection `address` takes part in: as the
-  // client (the original source) or as the server (the reply's source,
-  // which is the original destination unless a NAT sent the connection
-  // elsewhere: a Service's real endpoint). Each connection comes once.
+  // Calls `fn` once for each tracked connection one of `addresses` takes
+  // part in: as the client (the original source) or as the server (the
+  // reply's source, which is the original destination unless a NAT sent
+  // the connection elsewhere: a Service's real endpoint).
   virtual absl::Status ForEachOf(
-      const schema::IpAddress& address,
+      const std::set<schema::IpAddress>& addresses,
       const std::function<void(const TrackedConnection&)>& fn) = 0;
   // Removes the entry; NotFound when it is gone already.
   virtual absl::Status Remove(const TrackedConnection& connection) = 0;
 };
 
-// ctnetlink in the calling thread's network namespace. Each lookup is two
-// dumps the kernel filters by address (CTA_FILTER, Linux 5.8+): only that
-// address's connections cross to user space and are judged, though the
-// kernel still walks its table (about 0.3 us per entry per dump here).
+// ctnetlink in the calling thread's network namespace. A few addresses are
+// looked up with two dumps each that the kernel filters by address
+// (CTA_FILTER, Linux 5.8+): only their connections cross to user space.
+// Every dump walks the kernel's whole table, which all namespaces share
+// (about 0.2 us per entry), so beyond kFilteredAddresses one unfiltered
+// dump of this namespace's connections is cheaper.
 class NetlinkConntrackTable : public ConntrackTable {
  public:
   static absl::StatusOr<std::unique_ptr<NetlinkConntrackTable>> Create();
 
+  static constexpr std::size_t kFilteredAddresses = 4;
+
   absl::Status ForEachOf(
-      const schema::IpAddress& address,
+      const std::set<schema::IpAddress>& addresses,
       const std::function<void(const TrackedConnection&)>& fn) override;
   absl::Status Remove(const TrackedConnection& connection) override;
 
  private:
   NetlinkConntrackTable() = default;
-  // One filtered dump: `address` as the source of the original tuple, or
-  // the source of the reply tuple.
+  // One dump: of every connection (no `address`), or of those with
+  // `address` as the source of the original tuple or of the reply tuple.
   enum class Field { kOrigSource, kReplySource };
-  absl::Status Dump(const schema::IpAddress& address, Field field,
+  absl::Status Dump(const std::optional<schema::IpAddress>& address,
+                    Field field,
                     const std::function<void(const TrackedConnection&)>& fn);
   // Sends the request in `buf` and reads replies up to its end, handing
   // each data message to `fn`.

@@ -25,7 +25,7 @@ void Insert(const std::string& args) {
 std::set<std::string> Found(ConntrackTable& table, const char* address) {
   std::set<std::string> out;
   absl::Status st = table.ForEachOf(
-      *IpAddress::Parse(address), [&](const TrackedConnection& c) {
+      {*IpAddress::Parse(address)}, [&](const TrackedConnection& c) {
         out.insert(c.orig.src.ToString() + ">" + c.orig.dst.ToString() + ":" +
                    std::to_string(c.orig.dport) + " via " +
                    c.reply.src.ToString() + ":" +
@@ -74,10 +74,28 @@ TEST_F(ConntrackTableKernelTest, ForEachOf_FindsEveryEndAndOnlyThose) {
   EXPECT_THAT(Found(*table_, "fd00::3"), ::testing::IsEmpty());
 }
 
+// Beyond a few addresses, one unfiltered dump: the same answer.
+TEST_F(ConntrackTableKernelTest, ForEachOf_ManyAddresses_OneDumpSameAnswer) {
+  std::set<IpAddress> many;
+  for (const char* a : {"10.1.0.2", "10.1.0.9", "fd00::2", "10.7.0.1",
+                        "10.7.0.2", "10.7.0.3"}) {
+    many.insert(*IpAddress::Parse(a));
+  }
+  ASSERT_GT(many.size(), NetlinkConntrackTable::kFilteredAddresses);
+  std::set<uint16_t> ports;
+  ASSERT_TRUE(table_
+                  ->ForEachOf(many,
+                              [&](const TrackedConnection& c) {
+                                ports.insert(c.reply.sport);
+                              })
+                  .ok());
+  EXPECT_THAT(ports, ::testing::ElementsAre(53, 80, 8443));
+}
+
 TEST_F(ConntrackTableKernelTest, Remove_TakesOutExactlyThatEntry) {
   TrackedConnection nat;
   ASSERT_TRUE(table_
-                  ->ForEachOf(*IpAddress::Parse("10.1.0.9"),
+                  ->ForEachOf({*IpAddress::Parse("10.1.0.9")},
                               [&](const TrackedConnection& c) { nat = c; })
                   .ok());
   ASSERT_NE(nat.id, 0u);

@@ -84,6 +84,7 @@ CutReport EstablishedCutter::Cut(const ir::NodePolicy& policy,
   CutReport report;
   const std::set<schema::IpAddress> node = node_addresses_();
   std::set<std::pair<uint32_t, flowlog::FiveTuple>> judged;
+  std::set<schema::IpAddress> addresses;
   for (const std::string& id : endpoints) {
     auto ep =
         std::lower_bound(policy.endpoints.begin(), policy.endpoints.end(), id,
@@ -91,47 +92,46 @@ CutReport EstablishedCutter::Cut(const ir::NodePolicy& policy,
                            return e.id < key;
                          });
     if (ep == policy.endpoints.end() || ep->id != id) continue;
-    for (const schema::IpAddress& address : ep->addresses) {
-      std::vector<TrackedConnection> deny;
-      std::vector<CutConnection> why;
-      absl::Status st =
-          table_.ForEachOf(address, [&](const TrackedConnection& c) {
-            if (!judged.emplace(c.id, c.orig).second) return;
-            const std::optional<ir::Protocol> proto = ProtocolOf(c.orig.proto);
-            if (!proto) return;
-            // Real ends: the client as it sent, the server as it answers.
-            const schema::IpAddress& client = c.orig.src;
-            const schema::IpAddress& server = c.reply.src;
-            if (node.contains(client) || node.contains(server)) return;
-            ++report.examined;
-            const uint16_t port = c.reply.sport;
-            for (ir::Direction dir :
-                 {ir::Direction::kEgress, ir::Direction::kIngress}) {
-              const bool egress = dir == ir::Direction::kEgress;
-              const controller::IrDecision d =
-                  controller::IrDecide(policy, dir, egress ? client : server,
-                                       egress ? server : client, *proto, port);
-              if (d.allowed) continue;
-              CutConnection cut;
-              cut.connection = c;
-              cut.direction = dir;
-              cut.endpoint = d.endpoint ? d.endpoint->id : "";
-              cut.rule = d.rule;
-              if (d.side) cut.policies = d.side->policies;
-              why.push_back(std::move(cut));
-              deny.push_back(c);
-              return;
-            }
-          });
-      if (!st.ok()) ++report.errors;
-      for (std::size_t i = 0; i < deny.size(); ++i) {
-        absl::Status removed = table_.Remove(deny[i]);
-        if (removed.ok()) {
-          report.cut.push_back(std::move(why[i]));
-        } else if (!absl::IsNotFound(removed)) {
-          ++report.errors;
+    addresses.insert(ep->addresses.begin(), ep->addresses.end());
+  }
+  std::vector<CutConnection> deny;
+  absl::Status st =
+      table_.ForEachOf(addresses, [&](const TrackedConnection& c) {
+        if (!judged.emplace(c.id, c.orig).second) return;
+        const std::optional<ir::Protocol> proto = ProtocolOf(c.orig.proto);
+        if (!proto) return;
+        // Real ends: the client as it sent, the server as it answers.
+        const schema::IpAddress& client = c.orig.src;
+        const schema::IpAddress& server = c.reply.src;
+        if (node.contains(client) || node.contains(server)) return;
+        ++report.examined;
+        const uint16_t port = c.reply.sport;
+        for (ir::Direction dir :
+             {ir::Direction::kEgress, ir::Direction::kIngress}) {
+          const bool egress = dir == ir::Direction::kEgress;
+          const controller::IrDecision d =
+              controller::IrDecide(policy, dir, egress ? client : server,
+                                   egress ? server : client, *proto, port);
+          if (d.allowed) continue;
+          CutConnection cut;
+          cut.connection = c;
+          cut.direction = dir;
+          cut.endpoint = d.endpoint ? d.endpoint->id : "";
+          cut.rule = d.rule;
+          if (d.side) cut.policies = d.side->policies;
+          deny.push_back(std::move(cut));
+          return;
         }
-      }
+      });
+  if (!st.ok()) ++report.errors;
+  // Removed after the lookup: a dump in progress must not see its table
+  // change under it.
+  for (CutConnection& cut : deny) {
+    absl::Status removed = table_.Remove(cut.connection);
+    if (removed.ok()) {
+      report.cut.push_back(std::move(cut));
+    } else if (!absl::IsNotFound(removed)) {
+      ++report.errors;
     }
   }
   return report;

@@ -20,12 +20,12 @@ class FakeConntrackTable : public ConntrackTable {
   int lookups() const { return lookups_; }
 
   absl::Status ForEachOf(
-      const schema::IpAddress& address,
+      const std::set<schema::IpAddress>& addresses,
       const std::function<void(const TrackedConnection&)>& fn) override {
     ++lookups_;
     const std::vector<TrackedConnection> now = connections_;
     for (const TrackedConnection& c : now) {
-      if (c.orig.src == address || c.reply.src == address) {
+      if (addresses.contains(c.orig.src) || addresses.contains(c.reply.src)) {
         fn(c);
       }
     }
