@@ -202,7 +202,7 @@ def main():
             print(f"{k:<32} {'-':>10} {'-':>10} {'-':>10}  {op} {bound} not measured")
             continue
         lo, hi, _ = spread.get(k, [None, None, 0])
-        ok = v is not None and (v <= bound if op == "<=" else v >= bound)
+        ok = v <= bound if op == "<=" else v >= bound
         print(f"{k:<32} {v:>10} {lo:>10} {hi:>10}  {op} {bound} "
               f"{'met' if ok else 'NOT MET'}")
     for k in sorted(results):

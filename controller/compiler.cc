@@ -290,17 +290,7 @@ void Compiler::CompilePolicy(const ClusterState& state, const PolicyKey& key) {
             {proto, static_cast<uint16_t>(first), static_cast<uint16_t>(last)});
       }
     }
-    std::sort(r.ports.begin(), r.ports.end());
-    r.ports.erase(std::unique(r.ports.begin(), r.ports.end()), r.ports.end());
-    std::sort(r.named_ports.begin(), r.named_ports.end());
-    r.named_ports.erase(std::unique(r.named_ports.begin(), r.named_ports.end()),
-                        r.named_ports.end());
-    if (dir == ir::Direction::kEgress && !r.named_ports.empty()) {
-      r.port_set_id = AcquirePortSet(state, r);
-    }
-    delta_.rules.insert(r.id);
-    use.rule_ids.push_back(r.id);
-    rules_[r.id] = std::move(r);
+    AddRule(state, std::move(r), use);
   };
   if (HasType(*policy, "Ingress")) {
     for (std::size_t i = 0; i < policy->spec.ingress.size(); ++i) {
@@ -314,6 +304,20 @@ void Compiler::CompilePolicy(const ClusterState& state, const PolicyKey& key) {
                    policy->spec.egress[i].ports, policy->spec.egress[i].to);
     }
   }
+}
+
+void Compiler::AddRule(const ClusterState& state, ir::Rule r, PolicyUse& use) {
+  std::sort(r.ports.begin(), r.ports.end());
+  r.ports.erase(std::unique(r.ports.begin(), r.ports.end()), r.ports.end());
+  std::sort(r.named_ports.begin(), r.named_ports.end());
+  r.named_ports.erase(std::unique(r.named_ports.begin(), r.named_ports.end()),
+                      r.named_ports.end());
+  if (r.origin.direction == ir::Direction::kEgress && !r.named_ports.empty()) {
+    r.port_set_id = AcquirePortSet(state, r);
+  }
+  delta_.rules.insert(r.id);
+  use.rule_ids.push_back(r.id);
+  rules_[r.id] = std::move(r);
 }
 
 void Compiler::RemovePolicyRules(const PolicyKey& key) {

@@ -121,6 +121,9 @@ class Compiler : public ir::NodePolicyView {
   void CompilePolicy(const ClusterState& state, const PolicyKey& key);
   void RemovePolicyRules(const PolicyKey& key);
   void ReleaseRules(std::vector<std::string>& rule_ids);
+  // Sorts the rule's ports, resolves egress named ports through a port
+  // set, and records it as one of `use`'s rules.
+  void AddRule(const ClusterState& state, ir::Rule r, PolicyUse& use);
 
   // Cluster policies (compiler_cluster.cc).
   bool ClusterPolicySelects(const schema::ClusterNetworkPolicy& policy,

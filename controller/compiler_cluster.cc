@@ -221,18 +221,7 @@ void Compiler::CompileClusterPolicy(const ClusterState& state,
           }
         }
       }
-      std::sort(r.ports.begin(), r.ports.end());
-      r.ports.erase(std::unique(r.ports.begin(), r.ports.end()), r.ports.end());
-      std::sort(r.named_ports.begin(), r.named_ports.end());
-      r.named_ports.erase(
-          std::unique(r.named_ports.begin(), r.named_ports.end()),
-          r.named_ports.end());
-      if (dir == ir::Direction::kEgress && !r.named_ports.empty()) {
-        r.port_set_id = AcquirePortSet(state, r);
-      }
-      delta_.rules.insert(r.id);
-      use.rule_ids.push_back(r.id);
-      rules_[r.id] = std::move(r);
+      AddRule(state, std::move(r), use);
     }
   }
 }

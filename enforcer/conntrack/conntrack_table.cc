@@ -99,8 +99,7 @@ absl::Status NetlinkConntrackTable::Dump(
                           address ? FamilyOf(*address) : AF_UNSPEC, seq_++);
   if (address) {
     const bool orig = field == Field::kOrigSource;
-    PutCtAddress(nlh, orig ? CTA_TUPLE_ORIG : CTA_TUPLE_REPLY, *address,
-                 /*as_source=*/true);
+    PutCtSource(nlh, orig ? CTA_TUPLE_ORIG : CTA_TUPLE_REPLY, *address);
     nlattr* filter = mnl_attr_nest_start(nlh, CTA_FILTER);
     mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, orig ? kFilterIpSource : 0);
     mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, orig ? 0 : kFilterIpSource);

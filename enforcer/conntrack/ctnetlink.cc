@@ -89,14 +89,12 @@ void PutCtTuple(nlmsghdr* nlh, uint16_t type, const flowlog::FiveTuple& tuple) {
   mnl_attr_nest_end(nlh, nest);
 }
 
-void PutCtAddress(nlmsghdr* nlh, uint16_t type, const schema::IpAddress& a,
-                  bool as_source) {
+void PutCtSource(nlmsghdr* nlh, uint16_t type, const schema::IpAddress& a) {
   nlattr* nest = mnl_attr_nest_start(nlh, type);
   nlattr* ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
   const bool v4 = a.family == schema::IpFamily::kV4;
-  const uint16_t attr = v4 ? (as_source ? CTA_IP_V4_SRC : CTA_IP_V4_DST)
-                           : (as_source ? CTA_IP_V6_SRC : CTA_IP_V6_DST);
-  mnl_attr_put(nlh, attr, v4 ? 4 : 16, a.bytes.data());
+  mnl_attr_put(nlh, v4 ? CTA_IP_V4_SRC : CTA_IP_V6_SRC, v4 ? 4 : 16,
+               a.bytes.data());
   mnl_attr_nest_end(nlh, ip);
   mnl_attr_nest_end(nlh, nest);
 }

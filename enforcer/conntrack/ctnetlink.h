@@ -35,10 +35,9 @@ bool ParseCtTuple(const nlattr* tuple, flowlog::FiveTuple& out);
 // both addresses, the protocol and its ports.
 void PutCtTuple(nlmsghdr* nlh, uint16_t type, const flowlog::FiveTuple& tuple);
 
-// Writes a nest `type` holding only one address, as its source or its
-// destination: what a dump filter on that address needs.
-void PutCtAddress(nlmsghdr* nlh, uint16_t type, const schema::IpAddress& a,
-                  bool as_source);
+// Writes a nest `type` holding only one address, as its source: what a
+// dump filter on that address needs.
+void PutCtSource(nlmsghdr* nlh, uint16_t type, const schema::IpAddress& a);
 
 }  // namespace podwall::conntrack
 

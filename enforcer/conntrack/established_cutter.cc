@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -21,15 +22,6 @@ std::optional<ir::Protocol> ProtocolOf(uint8_t proto) {
   }
 }
 
-bool BindsAny(const ir::EndpointSide& side, const std::set<std::string>& ids) {
-  for (const auto* tier : {&side.admin, &side.rules, &side.baseline}) {
-    for (const ir::EndpointRule& b : *tier) {
-      if (ids.contains(b.rule_id)) return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 std::set<std::string> EndpointsToRecheck(const ir::NodePolicyDelta& delta,
@@ -46,30 +38,20 @@ std::set<std::string> EndpointsToRecheck(const ir::NodePolicyDelta& delta,
   for (const auto& [id, d] : delta.port_set_elements) {
     if (!d.removed.empty()) shrunk.insert(id);
   }
-  std::set<std::string> rules = delta.rules;
-  if (!shrunk.empty() || !rules.empty()) {
-    for (const ir::Endpoint* ep : view.Endpoints()) {
-      if (out.contains(ep->id)) continue;
-      for (const ir::EndpointSide* side : {&ep->ingress, &ep->egress}) {
-        std::set<std::string> bound;
-        for (const auto* tier : {&side->admin, &side->rules, &side->baseline}) {
-          for (const ir::EndpointRule& b : *tier) bound.insert(b.rule_id);
-        }
-        bool hit = BindsAny(*side, rules);
-        for (const std::string& rid : bound) {
-          if (hit) break;
-          const ir::Rule* r = view.FindRule(rid);
-          if (!r) continue;
-          for (const std::string& set : r->pod_set_ids) {
-            hit |= shrunk.contains(set);
-          }
-          hit |= !r->port_set_id.empty() && shrunk.contains(r->port_set_id);
-        }
-        if (hit) {
-          out.insert(ep->id);
-          break;
-        }
-      }
+  if (shrunk.empty() && delta.rules.empty()) return out;
+  // A rule that changed, or whose peers or named ports lost members.
+  auto narrowed = [&](const std::string& rule_id) {
+    if (delta.rules.contains(rule_id)) return true;
+    const ir::Rule* r = shrunk.empty() ? nullptr : view.FindRule(rule_id);
+    if (!r) return false;
+    for (const std::string& set : r->pod_set_ids) {
+      if (shrunk.contains(set)) return true;
+    }
+    return shrunk.contains(r->port_set_id);
+  };
+  for (const ir::Endpoint* ep : view.Endpoints()) {
+    if (ep->ingress.AnyBinding(narrowed) || ep->egress.AnyBinding(narrowed)) {
+      out.insert(ep->id);
     }
   }
   return out;
@@ -83,7 +65,6 @@ CutReport EstablishedCutter::Cut(const ir::NodePolicy& policy,
                                  const std::set<std::string>& endpoints) {
   CutReport report;
   const std::set<schema::IpAddress> node = node_addresses_();
-  std::set<std::pair<uint32_t, flowlog::FiveTuple>> judged;
   std::set<schema::IpAddress> addresses;
   for (const std::string& id : endpoints) {
     auto ep =
@@ -97,7 +78,6 @@ CutReport EstablishedCutter::Cut(const ir::NodePolicy& policy,
   std::vector<CutConnection> deny;
   absl::Status st =
       table_.ForEachOf(addresses, [&](const TrackedConnection& c) {
-        if (!judged.emplace(c.id, c.orig).second) return;
         const std::optional<ir::Protocol> proto = ProtocolOf(c.orig.proto);
         if (!proto) return;
         // Real ends: the client as it sent, the server as it answers.

@@ -38,18 +38,22 @@ class EstablishedCutterTest : public ::testing::Test {
   void SetUp() override {
     for (auto [name, ip] :
          {std::pair{"a", "10.0.0.1"}, {"b", "10.0.0.2"}, {"c", "10.0.0.3"}}) {
-      schema::Pod p;
-      p.metadata.name = name;
-      p.metadata.namespace_ = "x";
-      p.metadata.labels = {{"pod", name}};
-      p.spec.node_name = "n1";
-      p.status.phase = "Running";
-      p.status.pod_ip = ip;
-      state_.UpsertWorkload(controller::WorkloadFromPod(p));
+      Pod(name, ip, name);
     }
     Policy("b");
     compiler_.Rebuild(state_);
     (void)compiler_.TakeDelta();
+  }
+  // A running pod x/<name> on this node, labelled pod=<label>.
+  void Pod(const std::string& name, const char* ip, const std::string& label) {
+    schema::Pod p;
+    p.metadata.name = name;
+    p.metadata.namespace_ = "x";
+    p.metadata.labels = {{"pod", label}};
+    p.spec.node_name = "n1";
+    p.status.phase = "Running";
+    p.status.pod_ip = ip;
+    state_.UpsertWorkload(controller::WorkloadFromPod(p));
   }
   // x/a accepts TCP 80 (and `also`) from pods labelled pod=<from>.
   void Policy(const std::string& from, int32_t also = 0) {
@@ -104,13 +108,7 @@ TEST_F(EstablishedCutterTest, Tightening_CutsWhatIsNowDeniedOnly) {
 TEST_F(EstablishedCutterTest, Widening_RechecksNothing) {
   table_.Add(Tcp("10.0.0.2", "10.0.0.1", 80, 1));
   CutReport r = Change([&] {
-    // c joins the allowed set: elements only added.
-    schema::Pod p;
-    p.metadata = {"c", "", "x", "", "", {{"pod", "b"}}};
-    p.spec.node_name = "n1";
-    p.status.phase = "Running";
-    p.status.pod_ip = "10.0.0.3";
-    state_.UpsertWorkload(controller::WorkloadFromPod(p));
+    Pod("c", "10.0.0.3", "b");  // c joins the allowed set: only added.
     compiler_.OnWorkloadChanged(state_, "x/c");
   });
   EXPECT_THAT(recheck_, ::testing::Not(::testing::Contains("x/a")));
@@ -121,12 +119,7 @@ TEST_F(EstablishedCutterTest, Widening_RechecksNothing) {
 TEST_F(EstablishedCutterTest, PeerRelabelled_CutsItsConnections) {
   table_.Add(Tcp("10.0.0.2", "10.0.0.1", 80, 1));
   CutReport r = Change([&] {
-    schema::Pod p;
-    p.metadata = {"b", "", "x", "", "", {{"pod", "other"}}};
-    p.spec.node_name = "n1";
-    p.status.phase = "Running";
-    p.status.pod_ip = "10.0.0.2";
-    state_.UpsertWorkload(controller::WorkloadFromPod(p));
+    Pod("b", "10.0.0.2", "other");
     compiler_.OnWorkloadChanged(state_, "x/b");
   });
   EXPECT_TRUE(recheck_.contains("x/a"));  // Its rule's set lost b.

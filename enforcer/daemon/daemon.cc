@@ -49,9 +49,8 @@ absl::Status Daemon::Start() {
     if (table.ok()) {
       conntrack_ = *std::move(table);
       agent_->SetConntrack(conntrack_.get(), links::NodeAddresses);
-      agent_->set_on_cut([this](const conntrack::CutConnection& c,
-                                const ir::NodePolicy& policy) {
-        if (flows_) flows_->RecordCut(c, policy);
+      agent_->set_on_cut([this](const conntrack::CutConnection& c) {
+        if (flows_) flows_->RecordCut(c);
       });
     } else {
       log_.Warn("established connections cannot be checked",

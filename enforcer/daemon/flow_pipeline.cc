@@ -250,8 +250,7 @@ HttpResponse FlowPipeline::HandleFlows(const HttpRequest& req) {
   return resp;
 }
 
-void FlowPipeline::RecordCut(const conntrack::CutConnection& cut,
-                             const ir::NodePolicy& policy) {
+void FlowPipeline::RecordCut(const conntrack::CutConnection& cut) {
   const conntrack::TrackedConnection& c = cut.connection;
   flowlog::FlowRecord r;
   r.time = std::chrono::system_clock::now();
@@ -285,7 +284,6 @@ void FlowPipeline::RecordCut(const conntrack::CutConnection& cut,
     p.name = slash == std::string::npos ? "" : first.substr(slash + 1);
     r.policy = p;
   }
-  (void)policy;
   Emit(r);
 }
 

@@ -55,8 +55,7 @@ class FlowPipeline : private flowlog::FlowContext, private flowlog::FlowSink {
   // The connection of a follower closed.
   void ConnectionClosed(int connection) { followers_.erase(connection); }
   // A `cut` record: an established connection a changed policy denies.
-  void RecordCut(const conntrack::CutConnection& cut,
-                 const ir::NodePolicy& policy);
+  void RecordCut(const conntrack::CutConnection& cut);
   // Re-reads this node's own addresses (records name them "host"); also
   // every few seconds by itself.
   void RefreshNodeAddresses();

@@ -198,17 +198,16 @@ void NodeAgent::OnSynced(const SyncScheduler::Outcome& outcome) {
 void NodeAgent::SetConntrack(
     conntrack::ConntrackTable* table,
     conntrack::EstablishedCutter::NodeAddresses node_addresses) {
-  cutter_ = table ? std::make_unique<conntrack::EstablishedCutter>(
-                        *table, std::move(node_addresses))
-                  : nullptr;
+  const bool cut = table && options_.cut_established && !options_.audit;
+  cutter_ = cut ? std::make_unique<conntrack::EstablishedCutter>(
+                      *table, std::move(node_addresses))
+                : nullptr;
+  syncer_->set_recheck(cut);
 }
 
 void NodeAgent::CutEstablished() {
   std::set<std::string> endpoints = syncer_->TakeEndpointsToRecheck();
-  if (!cutter_ || !options_.cut_established || options_.audit ||
-      endpoints.empty()) {
-    return;
-  }
+  if (!cutter_ || endpoints.empty()) return;
   const ir::NodePolicy policy = input_->compiler().Snapshot();
   const conntrack::CutReport report = cutter_->Cut(policy, endpoints);
   connections_cut_ += report.cut.size();
@@ -223,7 +222,7 @@ void NodeAgent::CutEstablished() {
              {"cut", std::to_string(report.cut.size())},
              {"errors", std::to_string(report.errors)}});
   if (on_cut_) {
-    for (const conntrack::CutConnection& c : report.cut) on_cut_(c, policy);
+    for (const conntrack::CutConnection& c : report.cut) on_cut_(c);
   }
 }
 

@@ -89,10 +89,9 @@ class NodeAgent {
   // node's own addresses (never judged); without it nothing is cut.
   void SetConntrack(conntrack::ConntrackTable* table,
                     conntrack::EstablishedCutter::NodeAddresses node_addresses);
-  // Called for each connection cut (flow records).
-  void set_on_cut(std::function<void(const conntrack::CutConnection&,
-                                     const ir::NodePolicy&)>
-                      fn) {
+  // Called for each connection cut (flow records); the cut's rule points
+  // into the IR it was judged by, valid during the call only.
+  void set_on_cut(std::function<void(const conntrack::CutConnection&)> fn) {
     on_cut_ = std::move(fn);
   }
   uint64_t connections_cut() const { return connections_cut_; }
@@ -132,8 +131,7 @@ class NodeAgent {
   CniWaiters::Answer cni_answer_;
   std::function<void(uint64_t)> on_synced_;
   std::unique_ptr<conntrack::EstablishedCutter> cutter_;
-  std::function<void(const conntrack::CutConnection&, const ir::NodePolicy&)>
-      on_cut_;
+  std::function<void(const conntrack::CutConnection&)> on_cut_;
   uint64_t connections_cut_ = 0;
   bool logged_ready_ = false;
   bool logged_unnumbered_ = false;

@@ -8,6 +8,7 @@
 
 #include <map>
 
+#include "enforcer/conntrack/fake_conntrack_table.h"
 #include "enforcer/daemon/control_api.h"
 #include "enforcer/daemon/fake_timers.h"
 #include "enforcer/daemon/status_report.h"
@@ -80,6 +81,8 @@ class NodeAgentTest : public ::testing::Test {
     options.scheduling.verify_interval = seconds(60);
     options.flow_log = nft::FlowLogOptions();
     options.rule_number_capacity = rule_numbers;
+    options.cut_established = cut_established_;
+    options.audit = audit_;
     agent_ = std::make_unique<NodeAgent>(options, timers_, kernel_, discovery_,
                                          Logger(log_fd_), metrics_);
     agent_->set_cni_answer(
@@ -121,7 +124,72 @@ class NodeAgentTest : public ::testing::Test {
   int log_fd_ = open("/dev/null", O_WRONLY | O_CLOEXEC);
   std::unique_ptr<NodeAgent> agent_;
   std::map<int, std::string> answers_;
+  bool cut_established_ = true;
+  bool audit_ = false;
 };
+
+// --established: a tightening removes the open connection it now denies
+// (x/b -> x/a:5432, allowed by the policy's second rule until it goes),
+// leaves the one still allowed, and says so; keep and audit cut nothing.
+class EstablishedTest : public NodeAgentTest,
+                        public ::testing::WithParamInterface<int> {};
+
+TEST_P(EstablishedTest, Tightening_CutsOnlyInCutMode) {
+  const int mode = GetParam();  // 0 cut, 1 keep, 2 audit.
+  cut_established_ = mode != 1;
+  audit_ = mode == 2;
+  Make();
+  conntrack::FakeConntrackTable table;
+  auto tcp = [](const char* client, const char* server, uint16_t port,
+                uint32_t id) {
+    conntrack::TrackedConnection c;
+    c.id = id;
+    c.orig = {Ip(client), Ip(server), 6, 40000, port};
+    c.reply = {Ip(server), Ip(client), 6, port, 40000};
+    return c;
+  };
+  table.Add(tcp("10.0.1.2", "10.0.1.1", 5432, 1));  // Denied after.
+  table.Add(tcp("10.0.1.2", "10.0.1.1", 80, 2));    // Still allowed.
+  std::vector<uint32_t> cut;
+  agent_->SetConntrack(&table, [] { return std::set<schema::IpAddress>{}; });
+  agent_->set_on_cut([&](const conntrack::CutConnection& c) {
+    cut.push_back(c.connection.id);
+  });
+  discovery_.links() = {{Ip("10.0.1.1"), "veth-a"}};
+  Feed(kCluster);
+  agent_->FinishStart();
+  ASSERT_TRUE(cut.empty()) << "the first policy allows both";
+  Feed(R"(
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: x}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from: [{podSelector: {}}]
+    ports: [{port: 80}]
+)");
+  timers_.Advance(milliseconds(20));
+  ASSERT_EQ(agent_->sync_state().generation, 2u);
+  if (mode == 0) {
+    EXPECT_THAT(cut, ElementsAre(1u));
+    ASSERT_EQ(table.connections().size(), 1u);
+    EXPECT_EQ(table.connections()[0].id, 2u);
+    EXPECT_EQ(agent_->connections_cut(), 1u);
+    EXPECT_EQ(Metric("podwall_connections_cut_total"), 1);
+  } else {
+    EXPECT_TRUE(cut.empty());
+    EXPECT_EQ(table.connections().size(), 2u);
+    EXPECT_EQ(table.lookups(), 0) << "keep and audit look nothing up";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, EstablishedTest, ::testing::Values(0, 1, 2),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return std::string(info.param == 0   ? "Cut"
+                                              : info.param == 1 ? "Keep"
+                                                                : "Audit");
+                         });
 
 TEST_F(NodeAgentTest, Start_InputWaitsForEverySource_ThenOneWholeBatch) {
   Make();

@@ -47,13 +47,11 @@ EndpointObjects RenderEndpoint(const ir::Endpoint& ep,
   }
   // What cannot be judged by unicast address (broadcast, multicast, ...)
   // is kept from a pod whose ingress some rule can deny.
-  bool ingress_can_deny = ep.ingress.isolated;
-  for (const auto* tier : {&ep.ingress.admin, &ep.ingress.baseline}) {
-    for (const ir::EndpointRule& b : *tier) {
-      const ir::Rule* rule = find_rule(b.rule_id);
-      if (rule && rule->action == ir::Action::kDeny) ingress_can_deny = true;
-    }
-  }
+  const bool ingress_can_deny =
+      ep.ingress.isolated || ep.ingress.AnyBinding([&](const std::string& id) {
+        const ir::Rule* rule = find_rule(id);
+        return rule && rule->action == ir::Action::kDeny;
+      });
   for (const std::string& device : ep.interfaces) {
     // Audit mode drops nothing, so nothing is kept from the pod either.
     out.guards.push_back(SpoofGuard{device, ep.id, ep.addresses,
@@ -157,12 +155,8 @@ void RenderPortSet(const ir::PortSet& s, const SetNames& names,
 
 bool BindsAnyRule(const ir::EndpointSide& side,
                   const std::set<std::string>& rule_ids) {
-  for (const auto* tier : {&side.admin, &side.rules, &side.baseline}) {
-    for (const ir::EndpointRule& r : *tier) {
-      if (rule_ids.contains(r.rule_id)) return true;
-    }
-  }
-  return false;
+  return side.AnyBinding(
+      [&](const std::string& id) { return rule_ids.contains(id); });
 }
 
 std::vector<ElementUpdate> RenderSetElementUpdates(

@@ -47,7 +47,9 @@ absl::Status NodeSyncer::Sync(controller::Compiler& compiler) {
   ir::NodePolicyDelta delta = compiler.TakeDelta();
   last_path_ = Path::kNone;
   if (!mirror_.known() || render_whole_) return SyncWhole(compiler);
-  recheck_.merge(conntrack::EndpointsToRecheck(delta, compiler));
+  if (recheck_on_) {
+    recheck_.merge(conntrack::EndpointsToRecheck(delta, compiler));
+  }
   if (rule_numbers_) {
     rule_numbers_->Update(delta, compiler);
     // Rules that just got a number: their chains carry a new mark.
@@ -78,7 +80,9 @@ absl::Status NodeSyncer::SyncWhole(const controller::Compiler& compiler) {
   const nft::Ruleset ruleset = nft::RenderRuleset(policy, options_);
   absl::Status st = mirror_.Sync(ruleset);
   if (!st.ok()) return st;
-  for (const ir::Endpoint& ep : policy.endpoints) recheck_.insert(ep.id);
+  if (recheck_on_) {
+    for (const ir::Endpoint& ep : policy.endpoints) recheck_.insert(ep.id);
+  }
   render_whole_ = false;
   last_path_ = mirror_.last_adopted() ? Path::kAdopted : Path::kWhole;
   return st;

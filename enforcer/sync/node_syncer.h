@@ -76,13 +76,19 @@ class NodeSyncer {
 
   // The local endpoints whose allowances the syncs since the last call may
   // have narrowed (every endpoint after a whole sync: what the kernel held
-  // before is unknown), for the established-connection check.
+  // before is unknown), for the established-connection check; gathered
+  // only while `set_recheck(true)` (off by default: no work for `keep`).
+  void set_recheck(bool on) {
+    recheck_on_ = on;
+    if (!on) recheck_.clear();
+  }
   std::set<std::string> TakeEndpointsToRecheck() {
     return std::exchange(recheck_, {});
   }
 
  private:
   absl::Status SyncWhole(const controller::Compiler& compiler);
+  bool recheck_on_ = false;
   std::set<std::string> recheck_;
 
   // Names of sets that came or went; returns whether another set's name

@@ -136,6 +136,16 @@ struct EndpointSide {
   bool enforced() const {
     return isolated || !admin.empty() || !baseline.empty();
   }
+  // Whether `pred(rule_id)` holds for a rule bound in any tier.
+  template <typename Pred>
+  bool AnyBinding(Pred pred) const {
+    for (const auto* tier : {&admin, &rules, &baseline}) {
+      for (const EndpointRule& b : *tier) {
+        if (pred(b.rule_id)) return true;
+      }
+    }
+    return false;
+  }
 };
 
 struct Endpoint {
