@@ -388,9 +388,22 @@ def main():
         # Renamed: the pod follows the container's new name (its chains are
         # renamed too: a new generation).
         before = daemon.status()["generation"]
+        renamed_at = int(time.time()) - 1
         host.docker("rename", "other", "intruder")
-        daemon.wait(lambda s: s["synced"] and s["generation"] > before
-                    and s["counts"]["pods"] == 5, "renamed")
+        try:
+            daemon.wait(lambda s: s["synced"] and s["generation"] > before
+                        and s["counts"]["pods"] == 5, "renamed", 30)
+        except RuntimeError:
+            # Once seen in CI and never here: say whether the engine sent
+            # the event and what it lists, so the next failure tells.
+            events = host.docker("events", "--since", str(renamed_at), "--until",
+                                 str(int(time.time())), "--format", "{{json .}}",
+                                 check=False)
+            listed = host.docker("ps", "-a", "--format", "{{.ID}} {{.Names}} {{.State}}",
+                                 check=False)
+            print(f"engine events since the rename:\n{events.stdout}{events.stderr}\n"
+                  f"containers:\n{listed.stdout}", flush=True)
+            raise
         host.flush_conntrack()
         check(not host.probe("intruder", host.ip("web")), "renamed: still denied")
         time.sleep(1.5)  # Denials are aggregated per second.
