@@ -29,6 +29,8 @@ class JsonWriter {
   JsonWriter& Double(double value);
   JsonWriter& Bool(bool value);
   JsonWriter& Null();
+  // A value that is already JSON (another writer's complete output).
+  JsonWriter& Raw(std::string_view json);
 
   // The text written so far; complete once every Begin has its End.
   const std::string& str() const { return out_; }

@@ -25,8 +25,8 @@ namespace {
 // Chain -> fingerprints of its rules, in order.
 using ChainRules = std::map<std::string, std::vector<std::string>>;
 
-// Every rule of podwall's table of `family`. NotFound when the table is
-// missing.
+// Every rule of podwall's table of `family` (but a trace's). NotFound when the
+// table is missing.
 absl::StatusOr<ChainRules> DumpRules(NetlinkSocket& socket, uint16_t family) {
   ChainRules rules;
   absl::Status st = socket.Dump(
@@ -39,10 +39,11 @@ absl::StatusOr<ChainRules> DumpRules(NetlinkSocket& socket, uint16_t family) {
       },
       [&](const nlmsghdr* nlh) {
         netlink::NftRule r(nftnl_rule_alloc());
-        if (nftnl_rule_nlmsg_parse(nlh, r.get()) == 0) {
-          rules[nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN)].push_back(
-              RuleFingerprint(r.get()));
-        }
+        if (nftnl_rule_nlmsg_parse(nlh, r.get()) != 0) return;
+        const char* chain = nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN);
+        // A trace armed for `podwall trace` is not drift.
+        if (std::strcmp(chain, kTraceChain) == 0) return;
+        rules[chain].push_back(RuleFingerprint(r.get()));
       });
   if (!st.ok()) return st;
   return rules;

@@ -139,6 +139,9 @@ struct SpoofGuard {
 };
 
 inline constexpr char kGuardChainPrefix[] = "guard_";
+// `podwall trace`'s temporary base chains (enforcer/trace/trace_arm.h): not
+// part of any Ruleset, and not drift while they exist.
+inline constexpr char kTraceChain[] = "trace_arm";
 inline constexpr char kDeliverChainPrefix[] = "deliver_";
 
 // Element changes of one set or map, for syncs that touch nothing else.
