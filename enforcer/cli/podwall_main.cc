@@ -10,6 +10,7 @@
 #include "enforcer/cli/exit_codes.h"
 #include "enforcer/cli/flows_command.h"
 #include "enforcer/cli/status_command.h"
+#include "enforcer/cli/trace_command.h"
 #include "enforcer/cli/validate_command.h"
 
 int main(int argc, char** argv) {
@@ -112,6 +113,27 @@ int main(int argc, char** argv) {
   flows_cmd->add_option("-o,--output", flows_output, "table or json")
       ->check(CLI::IsMember({"table", "json"}));
 
+  TraceOptions trace;
+  std::string trace_output = "table";
+  CLI::App* trace_cmd = app.add_subcommand(
+      "trace",
+      "Trace a connection in the kernel (podwalld arms nftables tracing for "
+      "it) and compare the path with what explain predicts");
+  trace_cmd->add_option("--from", trace.from, "NAMESPACE/POD")->required();
+  trace_cmd->add_option("--to", trace.to, "NAMESPACE/POD or IP")->required();
+  trace_cmd->add_option("--port", trace.port, "N[/tcp|udp|sctp]")->required();
+  trace_cmd->add_flag("--probe", trace.probe,
+                      "send one connection attempt from the source pod");
+  trace_cmd->add_option("--wait", trace.wait,
+                        "how long to wait for a packet (default 10s, at "
+                        "most 60s)");
+  trace_cmd->add_option("--family", trace.family, "4 or 6")
+      ->check(CLI::IsMember({4, 6}));
+  trace_cmd->add_option("--socket", trace.socket_path,
+                        "podwalld's control socket");
+  trace_cmd->add_option("-o,--output", trace_output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -134,6 +156,10 @@ int main(int argc, char** argv) {
   if (status_cmd->parsed()) {
     status.json_output = status_output == "json";
     return RunStatus(status, std::cout, std::cerr);
+  }
+  if (trace_cmd->parsed()) {
+    trace.json_output = trace_output == "json";
+    return RunTrace(trace, std::cout, std::cerr);
   }
   if (explain_cmd->parsed()) {
     explain.json_output = explain_output == "json";

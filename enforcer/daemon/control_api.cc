@@ -17,11 +17,13 @@ HttpResponse JsonError(int code, const std::string& message) {
 }  // namespace
 
 ControlApi::ControlApi(NodeAgent& agent, MetricsRegistry& metrics,
-                       std::function<std::string()> status, Route flows)
+                       std::function<std::string()> status, Route flows,
+                       Route trace)
     : agent_(agent),
       metrics_(metrics),
       status_(std::move(status)),
-      flows_(std::move(flows)) {}
+      flows_(std::move(flows)),
+      trace_(std::move(trace)) {}
 
 HttpResponse ControlApi::Control(const HttpRequest& req) {
   if (req.path == "/v1/flows") {
@@ -33,6 +35,10 @@ HttpResponse ControlApi::Control(const HttpRequest& req) {
   }
   if (req.path == "/v1/endpoints" || req.path == "/v1/endpoints/delete") {
     return Endpoints(req);
+  }
+  if (req.path == "/v1/trace") {
+    if (!trace_) return JsonError(503, "tracing is unavailable here");
+    return trace_(req);
   }
   if (req.path == "/v1/status") {
     if (req.method != "GET") return {405, "text/plain", "GET only\n"};

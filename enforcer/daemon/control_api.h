@@ -10,6 +10,9 @@
 //                               rules are in the kernel (a late answer)
 //   POST /v1/endpoints/delete   podwall-cni DEL
 //   GET  /v1/endpoints          podwall-cni CHECK: is the pod enforced?
+//   POST /v1/trace              podwall trace (TraceService; root only)
+//   GET  /v1/cluster            the objects podwalld enforces, as one JSON
+//                               List (podwall what-if and suggest)
 // Metrics address (TCP): GET /metrics, /healthz, /readyz.
 //
 // Single-threaded (the daemon loop). Everything passed in must outlive it.
@@ -29,7 +32,8 @@ class ControlApi {
   // `status` renders the status report; `flows` serves /v1/flows (empty
   // when flow capture is off).
   ControlApi(NodeAgent& agent, MetricsRegistry& metrics,
-             std::function<std::string()> status, Route flows);
+             std::function<std::string()> status, Route flows,
+             Route trace = nullptr);
 
   HttpResponse Control(const HttpRequest& req);
   HttpResponse Metrics(const HttpRequest& req);
@@ -41,6 +45,7 @@ class ControlApi {
   MetricsRegistry& metrics_;
   std::function<std::string()> status_;
   Route flows_;
+  Route trace_;
 };
 
 }  // namespace podwall::daemon

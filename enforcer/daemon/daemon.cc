@@ -9,6 +9,8 @@
 #include "controller/sources/kubernetes_source.h"
 #include "controller/sources/manifest_source.h"
 #include "enforcer/links/node_addresses.h"
+#include "enforcer/links/pod_netns.h"
+#include "enforcer/trace/probe.h"
 #include "policy-schema/status_macros.h"
 
 namespace podwall::daemon {
@@ -71,6 +73,7 @@ absl::Status Daemon::Start() {
                                           }));
   control_server_->set_on_stream_closed([this](int connection) {
     if (flows_) flows_->ConnectionClosed(connection);
+    if (trace_) trace_->ConnectionClosed(connection);
     agent_->ConnectionClosed(connection);
   });
   agent_->set_cni_answer([this](int connection, const std::string& body) {
@@ -97,12 +100,14 @@ absl::Status Daemon::Start() {
                      FlowPipeline::Start(std::move(flow), *loop_, *agent_,
                                          *control_server_, metrics_, log_));
   }
+  StartTracing();
   api_ = std::make_unique<ControlApi>(
       *agent_, metrics_, [this] { return StatusJson(); },
       flows_ ? ControlApi::Route([this](const HttpRequest& r) {
         return flows_->HandleFlows(r);
       })
-             : ControlApi::Route());
+             : ControlApi::Route(),
+      [this](const HttpRequest& r) { return trace_->Handle(r); });
   log_.Info("listening",
             {{"socket", control_server_->address()},
              {"metrics", metrics_server_ ? metrics_server_->address() : ""}});
@@ -131,6 +136,29 @@ absl::Status Daemon::Start() {
         "kernel stay in force meanwhile");
   }
   return absl::OkStatus();
+}
+
+void Daemon::StartTracing() {
+  TraceService::Seams seams;
+  auto kernel = trace::NetlinkTraceKernel::Create();
+  if (kernel.ok()) {
+    trace_kernel_ = *std::move(kernel);
+    seams.kernel = trace_kernel_.get();
+  } else {
+    log_.Warn("podwall trace is unavailable",
+              {{"error", std::string(kernel.status().message())}});
+  }
+  seams.watch = [this](int fd, std::function<void()> fn) {
+    return loop_->Watch(fd, std::move(fn));
+  };
+  seams.unwatch = [this](int fd) { loop_->Unwatch(fd); };
+  seams.open_netns = [](const std::string& device) {
+    return links::OpenPeerNetns(device);
+  };
+  seams.start_probe = trace::StartProbe;
+  seams.probe_outcome = trace::ProbeOutcome;
+  trace_ = std::make_unique<TraceService>(*agent_, *loop_, *control_server_,
+                                          std::move(seams), log_);
 }
 
 absl::Status Daemon::StartSources() {

@@ -33,9 +33,11 @@
 #include "enforcer/daemon/node_agent.h"
 #include "enforcer/daemon/signal_fd.h"
 #include "enforcer/daemon/source_set.h"
+#include "enforcer/daemon/trace_service.h"
 #include "enforcer/links/link_watcher.h"
 #include "enforcer/links/veth_discovery.h"
 #include "enforcer/nft/netlink_backend.h"
+#include "enforcer/trace/trace_kernel.h"
 
 namespace podwall::daemon {
 
@@ -97,6 +99,8 @@ class Daemon {
 
  private:
   absl::Status StartSources();
+  // podwall trace: its kernel seam and service (unavailable without one).
+  void StartTracing();
   // After a source's events: guarded networks, and the first sync once
   // every source is synced.
   void AfterSourceEvents();
@@ -111,12 +115,14 @@ class Daemon {
   std::unique_ptr<EventLoop> loop_;
   std::unique_ptr<nft::NetlinkBackend> backend_;
   std::unique_ptr<conntrack::NetlinkConntrackTable> conntrack_;
+  std::unique_ptr<trace::NetlinkTraceKernel> trace_kernel_;
   links::RtnetlinkInterfaceDiscovery discovery_;
   std::unique_ptr<NodeAgent> agent_;
   std::unique_ptr<SignalFd> signals_;
   std::unique_ptr<HttpServer> control_server_;
   std::unique_ptr<HttpServer> metrics_server_;
   std::unique_ptr<FlowPipeline> flows_;
+  std::unique_ptr<TraceService> trace_;
   std::unique_ptr<ControlApi> api_;
   std::unique_ptr<SourceSet> sources_;
   std::unique_ptr<links::LinkWatcher> link_watcher_;

@@ -499,6 +499,7 @@ void HttpServer::OnReadable(int id) {
     return;  // Wait for the rest, until the deadline.
   } else {
     (*req)->connection = id;
+    (*req)->peer = conn.peer;
     resp = handler_(**req);
   }
   // The handler may have closed connections (answers to other streams).

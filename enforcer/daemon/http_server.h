@@ -31,6 +31,9 @@ namespace podwall::daemon {
 
 struct HttpRequest {
   int connection = -1;  // Identifies the connection for Send() (an id).
+  // Who asks: "" for root on the unix socket, "uid N" for another user,
+  // the address over TCP.
+  std::string peer;
   std::string method;
   std::string path;                          // Without the query.
   std::map<std::string, std::string> query;  // Decoded.

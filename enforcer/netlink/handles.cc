@@ -10,6 +10,7 @@
 #include <netlink/cache.h>
 #include <netlink/route/link.h>
 #include <netlink/socket.h>
+#include <unistd.h>
 
 namespace podwall::netlink {
 
@@ -25,5 +26,10 @@ void Free::operator()(nl_sock* p) const { nl_socket_free(p); }
 void Free::operator()(nl_cache* p) const { nl_cache_free(p); }
 void Free::operator()(nl_cache_mngr* p) const { nl_cache_mngr_free(p); }
 void Free::operator()(rtnl_link* p) const { rtnl_link_put(p); }
+
+void UniqueFd::reset() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
 
 }  // namespace podwall::netlink

@@ -7,6 +7,7 @@
 // enforcer/links (rtnetlink) and enforcer/flowlog (NFLOG, conntrack).
 
 #include <memory>
+#include <utility>
 
 // The libraries' types are opaque: declared here, so that including this
 // header pulls in none of their headers (whose kernel and libc headers
@@ -57,6 +58,30 @@ using NlSocket = Handle<nl_sock>;
 using NlCache = Handle<nl_cache>;
 using NlCacheManager = Handle<nl_cache_mngr>;
 using RtnlLink = Handle<rtnl_link>;
+
+// A file descriptor that is closed with its owner.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  void reset();
+
+ private:
+  int fd_ = -1;
+};
 
 }  // namespace podwall::netlink
 

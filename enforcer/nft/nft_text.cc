@@ -58,6 +58,8 @@ std::string LogText(const LogAction& l) {
                       l.prefix, "\" group ", l.group);
 }
 
+}  // namespace
+
 std::string RuleText(const Rule& r) {
   switch (r.kind) {
     case Rule::Kind::kCtEstablishedAccept:
@@ -113,6 +115,8 @@ std::string RuleText(const Rule& r) {
   }
   return out;
 }
+
+namespace {
 
 // The map of guards after tc (ruleset.h, SpoofGuard).
 std::string GuardMapText(const std::vector<SpoofGuard>& guards) {

@@ -14,6 +14,10 @@ namespace podwall::nft {
 
 std::string ToNftText(const Ruleset& ruleset);
 
+// One rule of table inet podwall, as it appears in a chain of that text
+// (comment included).
+std::string RuleText(const Rule& rule);
+
 }  // namespace podwall::nft
 
 #endif  // PODWALL_ENFORCER_NFT_NFT_TEXT_H_

@@ -73,6 +73,10 @@ class NodeSyncer {
     return mirror_.last_transaction_size();
   }
   nft::RulesetMirror::Counts applied_counts() const { return mirror_.counts(); }
+  // What the kernel holds as far as the last sync knows; null when unknown.
+  const nft::Ruleset* applied() const {
+    return mirror_.known() ? &mirror_.applied() : nullptr;
+  }
 
   // The local endpoints whose allowances the syncs since the last call may
   // have narrowed (every endpoint after a whole sync: what the kernel held
