@@ -9,6 +9,7 @@
 #include "enforcer/cli/compile_command.h"
 #include "enforcer/cli/exit_codes.h"
 #include "enforcer/cli/flows_command.h"
+#include "enforcer/cli/replay_commands.h"
 #include "enforcer/cli/status_command.h"
 #include "enforcer/cli/trace_command.h"
 #include "enforcer/cli/validate_command.h"
@@ -134,6 +135,41 @@ int main(int argc, char** argv) {
   trace_cmd->add_option("-o,--output", trace_output, "table or json")
       ->check(CLI::IsMember({"table", "json"}));
 
+  auto replay_inputs = [](CLI::App* cmd, ReplayInputs& in) {
+    cmd->add_option("--since", in.since,
+                    "only connections recorded this recently (30m, 2h, 1d)");
+    cmd->add_option("--flow-log", in.flow_log,
+                    "a flow-log file instead of podwalld's ring");
+    cmd->add_option("--cluster", in.cluster,
+                    "manifests of the cluster instead of what podwalld "
+                    "enforces (files or directories)");
+    cmd->add_option("--socket", in.socket_path, "podwalld's control socket");
+  };
+  WhatIfOptions what_if;
+  std::string what_if_output = "table";
+  CLI::App* what_if_cmd = app.add_subcommand(
+      "what-if",
+      "Replay recorded connections against proposed policies: which would "
+      "be denied or newly allowed (exit 1 if an allowed one breaks)");
+  what_if_cmd
+      ->add_option("-f,--filename", what_if.proposed,
+                   "proposed NetworkPolicies / ClusterNetworkPolicies")
+      ->required();
+  what_if_cmd->add_flag("--delete", what_if.remove,
+                        "the proposal removes these objects");
+  replay_inputs(what_if_cmd, what_if.inputs);
+  what_if_cmd->add_option("-o,--output", what_if_output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+
+  SuggestOptions suggest;
+  CLI::App* suggest_cmd = app.add_subcommand(
+      "suggest",
+      "Write least-privilege NetworkPolicies allowing exactly the recorded "
+      "connections of a namespace or pod");
+  suggest_cmd->add_option("-n,--namespace", suggest.namespace_, "NAMESPACE");
+  suggest_cmd->add_option("--pod", suggest.pod, "NAMESPACE/POD");
+  replay_inputs(suggest_cmd, suggest.inputs);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -157,6 +193,11 @@ int main(int argc, char** argv) {
     status.json_output = status_output == "json";
     return RunStatus(status, std::cout, std::cerr);
   }
+  if (what_if_cmd->parsed()) {
+    what_if.json_output = what_if_output == "json";
+    return RunWhatIf(what_if, std::cout, std::cerr);
+  }
+  if (suggest_cmd->parsed()) return RunSuggest(suggest, std::cout, std::cerr);
   if (trace_cmd->parsed()) {
     trace.json_output = trace_output == "json";
     return RunTrace(trace, std::cout, std::cerr);

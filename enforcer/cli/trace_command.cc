@@ -2,37 +2,19 @@
 
 #include <simdjson.h>
 
-#include <charconv>
-
 #include "absl/strings/str_cat.h"
 #include "enforcer/cli/daemon_client.h"
 #include "enforcer/cli/exit_codes.h"
+#include "enforcer/flowlog/flow_record.h"
 #include "policy-schema/json_fields.h"
 #include "policy-schema/json_writer.h"
 
 namespace podwall::cli {
 
-absl::StatusOr<std::chrono::milliseconds> ParseDuration(
-    const std::string& text) {
-  int64_t value = 0;
-  const char* end = text.data() + text.size();
-  auto [rest, ec] = std::from_chars(text.data(), end, value);
-  const std::string unit(rest, end);
-  if (ec != std::errc() || value < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("duration \"", text, "\": want N[ms|s|m|h]"));
-  }
-  if (unit == "ms") return std::chrono::milliseconds(value);
-  if (unit.empty() || unit == "s") return std::chrono::seconds(value);
-  if (unit == "m") return std::chrono::minutes(value);
-  if (unit == "h") return std::chrono::hours(value);
-  return absl::InvalidArgumentError(
-      absl::StrCat("duration \"", text, "\": want N[ms|s|m|h]"));
-}
-
 int RunTrace(const TraceOptions& options, std::ostream& out,
              std::ostream& err) {
-  absl::StatusOr<std::chrono::milliseconds> wait = ParseDuration(options.wait);
+  absl::StatusOr<std::chrono::seconds> wait =
+      flowlog::ParseDuration(options.wait);
   if (!wait.ok()) {
     err << "podwall trace: --wait " << wait.status().message() << "\n";
     return kExitBadInput;
@@ -40,7 +22,7 @@ int RunTrace(const TraceOptions& options, std::ostream& out,
   schema::JsonWriter w;
   w.BeginObject().Key("from").String(options.from);
   w.Key("to").String(options.to).Key("port").String(options.port);
-  w.Key("waitMs").Uint(static_cast<uint64_t>(wait->count()));
+  w.Key("waitMs").Uint(static_cast<uint64_t>(wait->count()) * 1000);
   w.Key("probe").Bool(options.probe);
   if (options.family != 0) w.Key("family").Int(options.family);
   w.EndObject();

@@ -10,8 +10,6 @@
 #include <ostream>
 #include <string>
 
-#include "absl/status/statusor.h"
-
 namespace podwall::cli {
 
 // Exit code when the kernel and the model disagree.
@@ -31,10 +29,6 @@ struct TraceOptions {
 // Exit 0 when kernel and model agree, 3 when they disagree, 1 when no
 // packet was traced or podwalld failed, 2 for bad input.
 int RunTrace(const TraceOptions& options, std::ostream& out, std::ostream& err);
-
-// "500ms", "10s", "2m" (a bare number is seconds).
-absl::StatusOr<std::chrono::milliseconds> ParseDuration(
-    const std::string& text);
 
 }  // namespace podwall::cli
 

@@ -1,5 +1,6 @@
 #include "enforcer/daemon/control_api.h"
 
+#include "controller/cluster_dump.h"
 #include "policy-schema/json_writer.h"
 
 namespace podwall::daemon {
@@ -39,6 +40,11 @@ HttpResponse ControlApi::Control(const HttpRequest& req) {
   if (req.path == "/v1/trace") {
     if (!trace_) return JsonError(503, "tracing is unavailable here");
     return trace_(req);
+  }
+  if (req.path == "/v1/cluster") {
+    if (req.method != "GET") return {405, "text/plain", "GET only\n"};
+    return {200, "application/json",
+            controller::ClusterStateToJsonList(agent_.input().state()) + "\n"};
   }
   if (req.path == "/v1/status") {
     if (req.method != "GET") return {405, "text/plain", "GET only\n"};
