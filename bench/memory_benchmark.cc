@@ -54,6 +54,7 @@ class TypicalContext : public flowlog::FlowContext {
                               "",
                               ""};
   }
+  bool IsLocalEndpoint(const schema::IpAddress&) const override { return true; }
   std::vector<std::string> IsolatingPolicies(const schema::IpAddress&,
                                              bool) const override {
     return {"shop-frontend/default-deny"};

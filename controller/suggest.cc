@@ -234,7 +234,7 @@ absl::StatusOr<Suggestion> SuggestPolicies(
   };
   std::size_t used = 0;
   for (const RecordedConnection& c : seen) {
-    if (c.verdict != "allow" && c.verdict != "audit") continue;
+    if (!c.was_allowed) continue;
     if (c.src_kind == "host" || c.dst_kind == "host") continue;
     const ConnectionEnd src = ResolveEnd(state, c.src_pod, c.src_ip);
     const ConnectionEnd dst = ResolveEnd(state, c.dst_pod, c.dst_ip);

@@ -12,8 +12,9 @@
 // pods by their workload's selector (and their namespace's name label
 // when elsewhere), addresses outside the cluster by ipBlock /32 or /128,
 // ports by name where every pod of the workload names them. The node's
-// own traffic is always allowed and needs no rule. Recorded denials are
-// not allowed by the suggestion.
+// own traffic is always allowed and needs no rule. A connection only ever
+// recorded denied is not allowed by the suggestion; one recorded allowed
+// (or audited) is, even if later cut or denied.
 
 #include <string>
 #include <vector>

@@ -78,6 +78,7 @@ RecordedConnection Conn(const char* src_pod, const char* src,
   c.protocol = proto;
   c.port = port;
   c.verdict = "allow";
+  c.was_allowed = true;
   c.count = 1;
   return c;
 }
@@ -143,6 +144,7 @@ TEST(SuggestTest, DeniedAndNodeTrafficAreNotAllowed) {
   Load(kCluster, state);
   RecordedConnection denied = Conn("y/d", "10.0.1.4", "x/b", "10.0.0.2", 22);
   denied.verdict = "deny";
+  denied.was_allowed = false;
   RecordedConnection host = Conn("", "10.0.0.254", "x/b", "10.0.0.2", 9100);
   host.src_kind = "host";
   auto s = SuggestPolicies(state, {denied, host}, {"x", "", ""});

@@ -28,7 +28,10 @@ struct RecordedConnection {
   schema::IpAddress dst_ip;
   ir::Protocol protocol = ir::Protocol::kTCP;
   uint16_t port = 0;
-  std::string verdict;    // The newest record's: allow, deny or audit.
+  std::string verdict;  // The newest record's: allow, deny or audit.
+  // Some record says it was allowed (or audited): it happened, even if a
+  // later record says cut or denied.
+  bool was_allowed = false;
   uint64_t count = 0;     // Connections the records stand for.
   std::string last_seen;  // RFC 3339.
 

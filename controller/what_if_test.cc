@@ -79,6 +79,7 @@ RecordedConnection Conn(const char* src_pod, const char* src,
     c.src_kind = "pod";
   c.port = port;
   c.verdict = verdict;
+  c.was_allowed = c.verdict != "deny";
   c.count = 3;
   c.last_seen = "2026-12-07T10:00:00Z";
   return c;

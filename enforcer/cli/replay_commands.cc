@@ -162,6 +162,7 @@ Distinct DistinctConnections(
       c.port = r.dst.port;
     }
     c.count += r.count;
+    if (r.verdict == "allow" || r.verdict == "audit") c.was_allowed = true;
     if (f->time_text >= newest[key]) {
       newest[key] = f->time_text;
       c.verdict = r.verdict;

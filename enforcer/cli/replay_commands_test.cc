@@ -24,6 +24,7 @@ TEST(DistinctConnectionsTest, OnePerEndsProtocolAndPort_NewestVerdict) {
   EXPECT_EQ(web.Name(), "x/b -> x/a 80/TCP");
   EXPECT_EQ(web.count, 3u);
   EXPECT_EQ(web.verdict, "deny");
+  EXPECT_TRUE(web.was_allowed);  // An earlier record allowed it.
   EXPECT_EQ(web.last_seen, "2026-12-07T10:05:00.000000Z");
   const auto& dns = d.connections[0];
   EXPECT_EQ(dns.Name(), "x/b -> 198.51.100.7 53/UDP");

@@ -128,6 +128,12 @@ flowlog::FlowEndpoint FlowPipeline::Describe(const schema::IpAddress& ip,
   return e;
 }
 
+bool FlowPipeline::IsLocalEndpoint(const schema::IpAddress& ip) const {
+  const controller::Workload* w =
+      agent_.input().state().FindWorkloadByAddress(ip);
+  return w && agent_.input().compiler().FindEndpoint(w->key) != nullptr;
+}
+
 std::vector<std::string> FlowPipeline::IsolatingPolicies(
     const schema::IpAddress& ip, bool ingress) const {
   const controller::Workload* w =

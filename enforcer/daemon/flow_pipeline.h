@@ -75,6 +75,7 @@ class FlowPipeline : private flowlog::FlowContext, private flowlog::FlowSink {
                                  uint16_t port) const override;
   std::optional<flowlog::PolicyRef> RuleByNumber(
       uint16_t number) const override;
+  bool IsLocalEndpoint(const schema::IpAddress& ip) const override;
   std::vector<std::string> IsolatingPolicies(const schema::IpAddress& ip,
                                              bool ingress) const override;
   // FlowSink.

@@ -57,6 +57,12 @@ void FlowLogger::OnNew(const ConntrackEvent& ev) {
   for (const auto& [number, dir] :
        {std::pair{egress, "egress"}, std::pair{ingress, "ingress"}}) {
     if (number == 0) continue;
+    // 0xffff (nft::kUnnumberedRule) also marks a side no policy isolates,
+    // on whatever crosses the forward hook: only a local pod's side is
+    // this node's to record.
+    const schema::IpAddress& end =
+        dir == std::string_view("egress") ? ev.tuple.src : ev.tuple.dst;
+    if (number == 0xffff && !context_.IsLocalEndpoint(end)) continue;
     FlowRecord r = t.base;
     r.verdict = "allow";
     r.direction = dir;

@@ -35,6 +35,9 @@ class FlowContext {
                                 uint16_t port) const = 0;
   // The rule a connection-mark number stands for (nullopt when unknown).
   virtual std::optional<PolicyRef> RuleByNumber(uint16_t number) const = 0;
+  // Whether `ip` is a pod on this node (its side of a connection is this
+  // node's to decide).
+  virtual bool IsLocalEndpoint(const schema::IpAddress& ip) const = 0;
   // "namespace/name" of every policy isolating the local pod at `ip`.
   virtual std::vector<std::string> IsolatingPolicies(
       const schema::IpAddress& ip, bool ingress) const = 0;

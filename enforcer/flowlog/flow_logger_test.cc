@@ -52,6 +52,9 @@ class FakeContext : public FlowContext {
     }
     return std::nullopt;
   }
+  bool IsLocalEndpoint(const schema::IpAddress& ip) const override {
+    return ip.ToString() == "10.0.0.1";
+  }
   std::vector<std::string> IsolatingPolicies(const schema::IpAddress&,
                                              bool ingress) const override {
     if (ingress) return {"x/default-deny", "x/allow-y"};
@@ -135,6 +138,22 @@ TEST(FlowLoggerTest, AllowedConnection_NewPerSideThenClosedWithCounts) {
   EXPECT_EQ(closed.duration_ms, 35u);
   EXPECT_EQ(*closed.dst.pod, "a");
   EXPECT_EQ(logger.stats().tracked, 0u);
+}
+
+// A side no policy isolates is marked 0xffff by the forward chain: the
+// local pod's side is recorded allowed with no policy, a remote one not.
+TEST(FlowLoggerTest, UnisolatedSides_RecordedOnlyWhereLocal) {
+  FakeContext ctx;
+  Collect sink;
+  FlowLogger logger({"node-1"}, ctx, sink);
+  // 10.0.0.2 (y/b, on another node) -> 10.0.0.1 (x/a, local).
+  logger.OnConntrack(
+      New(0xffffffffu, 43, 41235, std::chrono::system_clock::now()));
+  ASSERT_EQ(sink.records.size(), 1u);
+  EXPECT_EQ(sink.records[0].direction, "ingress");
+  EXPECT_EQ(sink.records[0].verdict, "allow");
+  EXPECT_FALSE(sink.records[0].policy.has_value());
+  EXPECT_THAT(FlowRecordJson(sink.records[0]), HasSubstr("\"policy\":null"));
 }
 
 TEST(FlowLoggerTest, Denials_AggregatedPerTupleAndSecond) {

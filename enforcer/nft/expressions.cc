@@ -213,6 +213,13 @@ void EncodeRuleExprs(const Rule& rule, nftnl_rule* r) {
       AddCmp(r, NFT_CMP_LTE, &last, 2);
     }
   }
+  if (rule.ct_mark_unset) {
+    CtMark(r, /*set=*/false);
+    const uint32_t mask = *rule.ct_mark_unset;
+    const uint32_t zero = 0;
+    AddBitwise(r, sizeof(uint32_t), &mask, &zero);
+    AddCmp(r, NFT_CMP_EQ, &zero, sizeof(zero));
+  }
   if (rule.set_ct_mark) {
     CtMark(r, /*set=*/false);
     const uint32_t mask = rule.set_ct_mark->first;

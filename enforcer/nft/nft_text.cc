@@ -92,6 +92,12 @@ std::string RuleText(const Rule& r) {
             ? absl::StrCat("th dport ", r.dport->first)
             : absl::StrCat("th dport ", r.dport->first, "-", r.dport->second));
   }
+  if (r.ct_mark_unset) {
+    char buf[48];
+    std::snprintf(buf, sizeof(buf), "ct mark & 0x%08x == 0x00000000",
+                  *r.ct_mark_unset);
+    parts.push_back(buf);
+  }
   if (r.set_ct_mark) {
     char buf[64];
     std::snprintf(buf, sizeof(buf), "ct mark set ct mark & 0x%08x | 0x%08x",

@@ -72,7 +72,8 @@ struct Rule {
     kCtInvalidDrop,            // ct state invalid drop
     kNeighborDiscoveryAccept,  // icmpv6 type 135-136 accept (NS, NA)
     kVmap,                     // ip[6] (s|d)addr vmap @set
-    kMatch,  // [addr @set] [l4proto] [dport] [ct mark set] [counter] [log]
+    kMatch,  // [addr @set] [l4proto] [dport] [ct mark & m == 0]
+             // [ct mark set] [counter] [log]
              // verdict
   };
   Kind kind = Kind::kMatch;
@@ -87,6 +88,8 @@ struct Rule {
   bool tuple = false;
   std::optional<ir::Protocol> protocol;                // meta l4proto
   std::optional<std::pair<uint16_t, uint16_t>> dport;  // th dport a[-b]
+  // ct mark & mask == 0: no rule marked this side of the connection yet.
+  std::optional<uint32_t> ct_mark_unset;
   // ct mark set ct mark & keep | value: records the allowing rule on the
   // connection (flow logs).
   std::optional<std::pair<uint32_t, uint32_t>> set_ct_mark;  // (keep, value)
