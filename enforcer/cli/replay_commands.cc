@@ -11,6 +11,8 @@
 #include "enforcer/cli/daemon_client.h"
 #include "enforcer/cli/exit_codes.h"
 #include "enforcer/flowlog/flow_record.h"
+#include "policy-schema/decode.h"
+#include "policy-schema/defaults.h"
 #include "policy-schema/manifest.h"
 
 namespace podwall::cli {
@@ -74,10 +76,17 @@ absl::StatusOr<std::vector<schema::SourcedObject>> CurrentCluster(
     return absl::UnavailableError(
         absl::StrCat("podwalld: HTTP ", r->status, ": ", r->body));
   }
-  absl::StatusOr<schema::ManifestSet> set =
-      schema::ParseManifests(r->body, "podwalld:/v1/cluster");
-  if (!set.ok()) return set.status();
-  return std::move(set->objects);
+  // What podwalld enforces passed its sources' checks already (a Docker
+  // container's name need not be a DNS label): decoded, not re-validated.
+  absl::StatusOr<schema::DecodeResult> decoded =
+      schema::DecodeJson(r->body, "podwalld:/v1/cluster");
+  if (!decoded.ok()) return decoded.status();
+  std::vector<schema::SourcedObject> out;
+  for (schema::DecodedObject& d : decoded->objects) {
+    schema::ApplyDefaults(d.object);
+    out.push_back({std::move(d.object), "podwalld:/v1/cluster", d.locator});
+  }
+  return out;
 }
 
 absl::StatusOr<Distinct> Recorded(const ReplayInputs& in) {

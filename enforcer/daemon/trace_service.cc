@@ -4,6 +4,7 @@
 #include <linux/netfilter.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -19,6 +20,7 @@ namespace podwall::daemon {
 
 struct TraceService::Active {
   int connection = -1;
+  controller::ExplainRequest ask;
   trace::TraceReport report;
   std::optional<trace::TraceCollector> collector;
   trace::TraceTarget target;
@@ -101,9 +103,27 @@ HttpResponse TraceService::Handle(const HttpRequest& req) {
   auto a = std::make_unique<Active>();
   a->connection = req.connection;
   a->report.model = *model;
+  a->ask = ask;
+  // The source may send from any of its addresses of the destination's
+  // family (a container on two networks picks by route): all are armed.
   const auto& devices = agent_.interfaces().interfaces();
-  const auto src_dev = devices.find(model->src.address);
-  a->report.src_local = src_dev != devices.end();
+  a->target.dst = model->dst.address;
+  a->target.protocol = model->protocol;
+  a->target.port = model->port;
+  std::vector<schema::IpAddress> sources = {model->src.address};
+  if (model->src.workload) sources = model->src.workload->addresses;
+  for (const schema::IpAddress& s : sources) {
+    if (s.family != model->dst.address.family) continue;
+    a->target.sources.push_back(s);
+    if (auto d = devices.find(s); d != devices.end()) {
+      if (std::find(a->target.source_devices.begin(),
+                    a->target.source_devices.end(),
+                    d->second) == a->target.source_devices.end()) {
+        a->target.source_devices.push_back(d->second);
+      }
+    }
+  }
+  a->report.src_local = !a->target.source_devices.empty();
   a->report.dst_local = devices.contains(model->dst.address);
   if (!a->report.src_local && !a->report.dst_local) {
     return Error(
@@ -116,10 +136,8 @@ HttpResponse TraceService::Handle(const HttpRequest& req) {
                  "--probe sends from the source pod, which is not on "
                  "this node");
   }
-  a->target = {model->src.address, model->dst.address, model->protocol,
-               model->port, a->report.src_local ? src_dev->second : ""};
   a->collector.emplace(
-      trace::TraceMatch{model->src.address, model->dst.address,
+      trace::TraceMatch{a->target.sources, model->dst.address,
                         trace::IpProtocolOf(model->protocol), model->port},
       kMaxEvents);
 
@@ -146,7 +164,7 @@ HttpResponse TraceService::Handle(const HttpRequest& req) {
                             {"probe", probe ? "true" : "false"}});
   if (probe) {
     absl::StatusOr<netlink::UniqueFd> ns =
-        seams_.open_netns(active_->target.source_device);
+        seams_.open_netns(active_->target.source_devices.front());
     absl::StatusOr<netlink::UniqueFd> sock =
         ns.ok() ? seams_.start_probe(ns->get(), active_->target)
                 : absl::StatusOr<netlink::UniqueFd>(ns.status());
@@ -220,6 +238,16 @@ void TraceService::Finish() {
   if (!active_) return;
   Active& a = *active_;
   a.report.traced = a.collector->found();
+  // The model for the address the packet really came from.
+  if (a.report.traced && a.collector->events().front().packet &&
+      a.collector->events().front().packet->src != a.report.model.src.address) {
+    controller::ExplainRequest ask = a.ask;
+    ask.from = a.collector->events().front().packet->src.ToString();
+    if (auto m = controller::Explain(agent_.input().state(), ask); m.ok()) {
+      m->src_name = a.report.model.src_name;
+      a.report.model = *std::move(m);
+    }
+  }
   a.report.events_dropped = a.collector->dropped();
   a.report.kernel = trace::JudgePath(
       a.collector->events(),

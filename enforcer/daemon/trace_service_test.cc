@@ -164,10 +164,12 @@ TEST_F(TraceServiceTest, ProbedAllowedConnection_PathNamesThePolicyAndAgrees) {
       Post(R"({"from":"x/b","to":"x/a","port":"80/tcp","probe":true})");
   ASSERT_TRUE(r.stream) << r.body;
   ASSERT_TRUE(kernel_.armed().has_value());
-  EXPECT_EQ(kernel_.armed()->src, Ip("10.0.1.2"));
+  EXPECT_EQ(kernel_.armed()->sources,
+            std::vector<schema::IpAddress>{Ip("10.0.1.2")});
   EXPECT_EQ(kernel_.armed()->dst, Ip("10.0.1.1"));
   EXPECT_EQ(kernel_.armed()->port, 80);
-  EXPECT_EQ(kernel_.armed()->source_device, "veth-b");
+  EXPECT_EQ(kernel_.armed()->source_devices,
+            std::vector<std::string>{"veth-b"});
   EXPECT_EQ(netns_asked_, "veth-b");
   ASSERT_TRUE(probed_.has_value());
   EXPECT_EQ(Post(R"({"from":"x/b","to":"x/a","port":"80"})").status, 409);
@@ -238,7 +240,7 @@ TEST_F(TraceServiceTest, RefusedRequests_ArmNothing) {
   EXPECT_EQ(kernel_.arms(), 0);
   // ...but a's ingress is.
   EXPECT_TRUE(Post(R"({"from":"x/c","to":"x/a","port":"80"})").stream);
-  EXPECT_EQ(kernel_.armed()->source_device, "");
+  EXPECT_TRUE(kernel_.armed()->source_devices.empty());
 }
 
 }  // namespace

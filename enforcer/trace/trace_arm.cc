@@ -51,12 +51,13 @@ void SetNftrace(nftnl_rule* r) {
   nftnl_rule_add_expr(r, meta);
 }
 
-netlink::NftRule ArmRule(uint16_t family, const TraceTarget& t) {
+netlink::NftRule ArmRule(uint16_t family, const TraceTarget& t,
+                         const schema::IpAddress& src) {
   netlink::NftRule r(nftnl_rule_alloc());
   nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, nft::kTableName);
   nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, kTraceChain);
   nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, family);
-  const bool v4 = t.src.family == schema::IpFamily::kV4;
+  const bool v4 = src.family == schema::IpFamily::kV4;
   if (family == NFPROTO_NETDEV) {
     const uint16_t proto = htons(v4 ? ETH_P_IP : ETH_P_IPV6);
     nft::AddMeta(r.get(), NFT_META_PROTOCOL, NFT_REG_1);
@@ -69,7 +70,7 @@ netlink::NftRule ArmRule(uint16_t family, const TraceTarget& t) {
   const uint32_t len = v4 ? 4 : 16;
   nft::AddPayload(r.get(), NFT_PAYLOAD_NETWORK_HEADER, v4 ? 12 : 8, len,
                   NFT_REG_1);
-  nft::AddCmp(r.get(), NFT_CMP_EQ, t.src.bytes.data(), len);
+  nft::AddCmp(r.get(), NFT_CMP_EQ, src.bytes.data(), len);
   nft::AddPayload(r.get(), NFT_PAYLOAD_NETWORK_HEADER, v4 ? 16 : 24, len,
                   NFT_REG_1);
   nft::AddCmp(r.get(), NFT_CMP_EQ, t.dst.bytes.data(), len);
@@ -90,15 +91,21 @@ netlink::NftRule ArmRule(uint16_t family, const TraceTarget& t) {
   return r;
 }
 
-void ArmIn(uint16_t family, uint32_t hook, const std::string& device,
-           const TraceTarget& t, nft::NetlinkBatch& batch) {
+void ArmIn(uint16_t family, uint32_t hook,
+           const std::vector<std::string>& devices, const TraceTarget& t,
+           nft::NetlinkBatch& batch) {
   netlink::NftChain c = TraceChain(family);
   nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, hook);
   nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, kTracePriority);
   nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, "filter");
   nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
-  if (!device.empty()) {
-    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_DEV, device.c_str());
+  std::vector<const char*> names;
+  for (const std::string& d : devices) names.push_back(d.c_str());
+  names.push_back(nullptr);
+  if (devices.size() == 1) {
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_DEV, devices[0].c_str());
+  } else if (!devices.empty()) {
+    nftnl_chain_set_array(c.get(), NFTNL_CHAIN_DEVICES, names.data());
   }
   const std::string where = absl::StrCat(
       family == NFPROTO_NETDEV ? "netdev" : "inet", " chain ", kTraceChain);
@@ -106,21 +113,23 @@ void ArmIn(uint16_t family, uint32_t hook, const std::string& device,
       batch, NFT_MSG_NEWCHAIN, family, NLM_F_CREATE,
       [&](nlmsghdr* nlh) { nftnl_chain_nlmsg_build_payload(nlh, c.get()); },
       "add " + where);
-  netlink::NftRule r = ArmRule(family, t);
-  Message(
-      batch, NFT_MSG_NEWRULE, family, NLM_F_CREATE | NLM_F_APPEND,
-      [&](nlmsghdr* nlh) { nftnl_rule_nlmsg_build_payload(nlh, r.get()); },
-      "add the trace rule to " + where);
+  for (const schema::IpAddress& src : t.sources) {
+    netlink::NftRule r = ArmRule(family, t, src);
+    Message(
+        batch, NFT_MSG_NEWRULE, family, NLM_F_CREATE | NLM_F_APPEND,
+        [&](nlmsghdr* nlh) { nftnl_rule_nlmsg_build_payload(nlh, r.get()); },
+        "add a trace rule to " + where);
+  }
 }
 
 }  // namespace
 
 void EncodeArm(const TraceTarget& target, nft::NetlinkBatch& batch) {
-  if (!target.source_device.empty()) {
-    ArmIn(NFPROTO_NETDEV, NF_NETDEV_INGRESS, target.source_device, target,
+  if (!target.source_devices.empty()) {
+    ArmIn(NFPROTO_NETDEV, NF_NETDEV_INGRESS, target.source_devices, target,
           batch);
   }
-  ArmIn(NFPROTO_INET, NF_INET_PRE_ROUTING, "", target, batch);
+  ArmIn(NFPROTO_INET, NF_INET_PRE_ROUTING, {}, target, batch);
 }
 
 void EncodeDisarm(uint16_t family, nft::NetlinkBatch& batch) {

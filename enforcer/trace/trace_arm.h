@@ -8,7 +8,7 @@
 // run before everything podwall has on the packet's way:
 //
 //   netdev podwall trace_arm   hook ingress on the source pod's host-side
-//                              interface, priority -550 (before its
+//                              interfaces, priority -550 (before their
 //                              anti-spoofing guard), when the source is a
 //                              local pod;
 //   inet podwall trace_arm     hook prerouting, priority -550 (a packet
@@ -24,6 +24,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "enforcer/nft/netlink_batch.h"
 #include "enforcer/nft/ruleset.h"
@@ -36,12 +37,14 @@ using nft::kTraceChain;
 inline constexpr int kTracePriority = -550;
 
 struct TraceTarget {
-  schema::IpAddress src;
+  // Every address the source may send from (a pod on two networks picks
+  // by route), of the destination's family.
+  std::vector<schema::IpAddress> sources;
   schema::IpAddress dst;
   ir::Protocol protocol = ir::Protocol::kTCP;
   uint16_t port = 0;
-  // The source pod's host-side interface, when it is local.
-  std::string source_device;
+  // The source pod's host-side interfaces, when it is local.
+  std::vector<std::string> source_devices;
 };
 
 // The messages that create the chains and their rule (to be committed as

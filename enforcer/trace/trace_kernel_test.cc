@@ -87,8 +87,11 @@ class TraceKernelTest : public ::testing::Test {
 };
 
 TEST_F(TraceKernelTest, ArmedConnection_TracedRuleByRule_ThenDisarmed) {
-  TraceTarget t{*IpAddress::Parse("10.9.0.2"), *IpAddress::Parse("10.9.0.1"),
-                ir::Protocol::kTCP, 9, "pwt0"};
+  TraceTarget t{{*IpAddress::Parse("10.9.0.2")},
+                *IpAddress::Parse("10.9.0.1"),
+                ir::Protocol::kTCP,
+                9,
+                {"pwt0"}};
   ASSERT_TRUE(kernel_->Listen().ok());
   ASSERT_TRUE(kernel_->Arm(t).ok());
   EXPECT_THAT(Output("nft list chain netdev podwall trace_arm"),
@@ -98,7 +101,7 @@ TEST_F(TraceKernelTest, ArmedConnection_TracedRuleByRule_ThenDisarmed) {
 
   Connect(10);  // Another port: not marked.
   Connect(9);
-  std::vector<TraceEvent> events = Collect({t.src, t.dst, IPPROTO_TCP, 9});
+  std::vector<TraceEvent> events = Collect({t.sources, t.dst, IPPROTO_TCP, 9});
   ASSERT_FALSE(events.empty());
   // The kernel's handle of the drop rule, as nft -a shows it.
   const std::string listing =
@@ -128,7 +131,7 @@ TEST_F(TraceKernelTest, ArmedConnection_TracedRuleByRule_ThenDisarmed) {
   EXPECT_TRUE(kernel_->Disarm().ok()) << "nothing armed: nothing to do";
   // Disarmed: the same connection is traced no more.
   Connect(9);
-  EXPECT_TRUE(Collect({t.src, t.dst, IPPROTO_TCP, 9}).empty());
+  EXPECT_TRUE(Collect({t.sources, t.dst, IPPROTO_TCP, 9}).empty());
 }
 
 TEST_F(TraceKernelTest, UdpAndIpv6AreArmedToo) {
@@ -138,8 +141,11 @@ TEST_F(TraceKernelTest, UdpAndIpv6AreArmedToo) {
                             peer_, " ip addr add fd09::2/64 dev pwt1 nodad")
                             .c_str()),
             0);
-  TraceTarget t{*IpAddress::Parse("fd09::2"), *IpAddress::Parse("fd09::1"),
-                ir::Protocol::kUDP, 53, ""};
+  TraceTarget t{{*IpAddress::Parse("fd09::2")},
+                *IpAddress::Parse("fd09::1"),
+                ir::Protocol::kUDP,
+                53,
+                {}};
   ASSERT_TRUE(kernel_->Listen().ok());
   ASSERT_TRUE(kernel_->Arm(t).ok());
   std::system(absl::StrCat("ip netns exec ", peer_,
@@ -147,7 +153,7 @@ TEST_F(TraceKernelTest, UdpAndIpv6AreArmedToo) {
                            "socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)"
                            ".sendto(b'x', ('fd09::1', 53))\"")
                   .c_str());
-  std::vector<TraceEvent> events = Collect({t.src, t.dst, IPPROTO_UDP, 53});
+  std::vector<TraceEvent> events = Collect({t.sources, t.dst, IPPROTO_UDP, 53});
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.front().packet->src.ToString(), "fd09::2");
   ASSERT_TRUE(kernel_->Disarm().ok());

@@ -6,6 +6,7 @@
 // in podwall's terms, and the verdict podwall's chains gave it on each side
 // (JudgePath). Pure: the events come from trace_kernel.h or a test.
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -18,13 +19,13 @@ namespace podwall::trace {
 
 // The connection being traced: what the arm rule matches.
 struct TraceMatch {
-  schema::IpAddress src;
+  std::vector<schema::IpAddress> sources;
   schema::IpAddress dst;
   uint8_t l4proto = 0;
   uint16_t dport = 0;
   bool Matches(const PacketTuple& p) const {
-    return p.src == src && p.dst == dst && p.l4proto == l4proto &&
-           p.dport == dport;
+    return std::find(sources.begin(), sources.end(), p.src) != sources.end() &&
+           p.dst == dst && p.l4proto == l4proto && p.dport == dport;
   }
 };
 

@@ -51,9 +51,11 @@ RuleInfo Describe(const TraceEvent& e) {
 }
 
 TEST(TraceCollectorTest, KeepsOnlyTheFirstMatchingPacketsEvents) {
-  TraceCollector c({*IpAddress::Parse("10.0.0.1"),
-                    *IpAddress::Parse("10.0.0.2"), IPPROTO_TCP, 80},
-                   3);
+  TraceMatch match{{*IpAddress::Parse("10.0.0.1")},
+                   *IpAddress::Parse("10.0.0.2"),
+                   IPPROTO_TCP,
+                   80};
+  TraceCollector c(match, 3);
   TraceEvent other = Event(1, "forward", kRule, NF_ACCEPT);
   other.packet = Packet("10.0.0.9", "10.0.0.2", 80);
   EXPECT_FALSE(c.Add(other));

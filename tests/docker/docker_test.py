@@ -385,6 +385,41 @@ def main():
                   for r in denied),
               f"a denial other -> web is in the flow log ({len(denied)} denials for web)")
 
+        # The operator tools on a Docker host: trace (the container's
+        # namespace found from its veth, the probe sent from inside it),
+        # what-if on the recorded matrix, suggest for the Compose project.
+        def tool(*args):
+            return run(["ip", "netns", "exec", host.ns, daemon.podwall, *args,
+                        "--socket", daemon.socket], check=False)
+        host.flush_conntrack()
+        for src, allowed in (("client", True), ("other", False)):
+            r = tool("trace", "--from", f"default/{src}", "--to", "default/web",
+                     "--port", "80", "--probe", "-o", "json")
+            t = json.loads(r.stdout or "{}")
+            check(r.returncode == 0 and t.get("agree") and t["kernel"]["verdict"] ==
+                  ("allow" if allowed else "deny"),
+                  f"trace {src} -> web: the kernel {'allows' if allowed else 'denies'}, "
+                  f"as the model says (exit {r.returncode}, {t.get('kernel')}, probe: "
+                  f"{t.get('probe')}, {len(t.get('steps', []))} steps, {r.stderr})")
+        proposal = os.path.join(host.work, "web-closed.yaml")
+        with open(proposal, "w") as f:
+            f.write("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                    "metadata: {name: web-allow, namespace: default}\n"
+                    "spec: {podSelector: {matchLabels: {app: web}}, ingress: []}\n")
+        r = tool("what-if", "-f", proposal, "-o", "json")
+        broken = sorted(b["connection"] for b in json.loads(r.stdout or "{}").get("breaks", []))
+        check(r.returncode == 1 and "default/client -> default/web 80/TCP" in broken
+              and not any("other" in b for b in broken),
+              f"what-if: closing web breaks the recorded client -> web, exit 1 ({broken})")
+        r = tool("suggest", "-n", "shop")
+        with open(os.path.join(host.work, "suggested.yaml"), "w") as f:
+            f.write(r.stdout)
+        w = tool("what-if", "-f", os.path.join(host.work, "suggested.yaml"), "-o", "json")
+        check(r.returncode == 0 and r.stdout.count("kind: NetworkPolicy") == 2
+              and w.returncode == 0,
+              f"suggest -n shop: a policy per container, losing nothing recorded "
+              f"({r.returncode}, {w.returncode}: {w.stdout.strip()})")
+
         # Renamed: the pod follows the container's new name (its chains are
         # renamed too: a new generation).
         before = daemon.status()["generation"]
