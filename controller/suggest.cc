@@ -124,6 +124,7 @@ std::string DnsName(const Labels& labels) {
 struct Peer {
   std::string key;
   std::string yaml;
+  const Group* group = nullptr;  // Null for an ipBlock.
 };
 
 struct PortKey {
@@ -210,13 +211,12 @@ absl::StatusOr<Suggestion> SuggestPolicies(
     }
     std::string key = g->namespace_ + "|";
     for (const auto& [k, v] : g->labels) absl::StrAppend(&key, k, "=", v, ",");
-    return Peer{key, yaml};
+    return Peer{key, yaml, g};
   };
 
   // Per group: ingress peers and egress peers, each with its ports.
   struct Rules {
-    std::map<std::string, std::pair<std::string, std::set<PortKey>>> ingress,
-        egress;
+    std::map<std::string, std::pair<Peer, std::set<PortKey>>> ingress, egress;
   };
   std::map<const Group*, Rules> rules;
   auto selected = [&](const Workload* w) -> const Group* {
@@ -242,7 +242,7 @@ absl::StatusOr<Suggestion> SuggestPolicies(
     if (const Group* g = selected(dst.workload)) {
       if (auto p = peer_of(src, "    ")) {
         auto& entry = rules[g].ingress[p->key];
-        entry.first = p->yaml;
+        entry.first = *p;
         entry.second.insert({c.protocol, c.port});
         counted = true;
       }
@@ -250,7 +250,7 @@ absl::StatusOr<Suggestion> SuggestPolicies(
     if (const Group* g = selected(src.workload)) {
       if (auto p = peer_of(dst, "    ")) {
         auto& entry = rules[g].egress[p->key];
-        entry.first = p->yaml;
+        entry.first = *p;
         entry.second.insert({c.protocol, c.port});
         counted = true;
       }
@@ -275,12 +275,13 @@ absl::StatusOr<Suggestion> SuggestPolicies(
       name = absl::StrCat(DnsName(g.labels), "-", i);
     }
     names.insert(name);
-    // A port by name when every pod of the workload names it so.
-    auto port_yaml = [&](const PortKey& p) {
+    // A port by name when every pod it goes to (this workload's for
+    // ingress, the peer's for egress) names it so.
+    auto port_yaml = [&](const PortKey& p, const Group* to) {
       std::string named;
-      for (std::size_t i = 0; i < g.pods.size(); ++i) {
+      for (std::size_t i = 0; to && i < to->pods.size(); ++i) {
         std::string here;
-        for (const NamedPort& np : g.pods[i]->named_ports) {
+        for (const NamedPort& np : to->pods[i]->named_ports) {
           if (np.protocol == p.protocol && np.port == p.port) here = np.name;
         }
         if (i == 0) named = here;
@@ -306,9 +307,11 @@ absl::StatusOr<Suggestion> SuggestPolicies(
       }
       absl::StrAppend(&out.yaml, "  ", field, ":\n");
       for (const auto& [key, entry] : *list) {
-        absl::StrAppend(&out.yaml, "  - ", peers_field, ":\n", entry.first,
+        absl::StrAppend(&out.yaml, "  - ", peers_field, ":\n", entry.first.yaml,
                         "    ports:\n");
-        for (const PortKey& p : entry.second) out.yaml += port_yaml(p);
+        const Group* to =
+            std::string_view(field) == "ingress" ? &g : entry.first.group;
+        for (const PortKey& p : entry.second) out.yaml += port_yaml(p, to);
       }
     }
     ++out.policies;

@@ -126,6 +126,15 @@ TEST(SuggestTest, Namespace_ValidPoliciesThatKeepExactlyTheRecordedTraffic) {
   EXPECT_TRUE(replica.breaks.empty());
 }
 
+TEST(SuggestTest, EgressPortsAreNamedAsTheDestinationNamesThem) {
+  ClusterState state;
+  Load(kCluster, state);
+  auto s = SuggestPolicies(state, Recorded(), {"y", "", ""});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_THAT(s->yaml, HasSubstr("port: http}"));  // x/a1 names 80 "http".
+  EXPECT_THAT(s->yaml, Not(HasSubstr("port: 80}")));
+}
+
 TEST(SuggestTest, Pod_OnlyItsWorkload) {
   ClusterState state;
   Load(kCluster, state);

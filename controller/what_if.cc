@@ -15,14 +15,18 @@ std::string ClusterRuleName(const ClusterRuleRef& r) {
 }
 
 // Who decides a side's verdict.
-std::string Decider(const SideVerdict& s, const std::string& pod) {
+std::string Decider(const SideVerdict& s, const std::string& pod,
+                    const std::set<std::string>& proposal) {
   if (s.decided_by == "Admin" && s.admin) return ClusterRuleName(*s.admin);
   if (s.decided_by == "Baseline" && s.baseline) {
     return ClusterRuleName(*s.baseline);
   }
   if (s.isolated && !s.allowed) {
     std::vector<std::string> names;
-    for (const std::string& p : s.policies) names.push_back(p);
+    for (const std::string& p : s.policies) {
+      if (proposal.contains(p)) names.push_back(p);
+    }
+    if (names.empty()) names = s.policies;
     return "NetworkPolicy " + absl::StrJoin(names, ", ");
   }
   if (s.isolated && !s.allowed_by.empty()) {
@@ -32,19 +36,22 @@ std::string Decider(const SideVerdict& s, const std::string& pod) {
 }
 
 std::string Responsible(const Verdict& v, const RecordedConnection& c,
-                        bool now_allowed) {
+                        bool now_allowed,
+                        const std::set<std::string>& proposal) {
   // A denial: the side that denies (egress first, as packets meet it).
   // An allowance: the side that denied before and allows now.
   if (!now_allowed) {
     if (v.egress.applies && !v.egress.allowed) {
       return Decider(v.egress,
-                     c.src_pod.empty() ? c.src_ip.ToString() : c.src_pod);
+                     c.src_pod.empty() ? c.src_ip.ToString() : c.src_pod,
+                     proposal);
     }
     return Decider(v.ingress,
-                   c.dst_pod.empty() ? c.dst_ip.ToString() : c.dst_pod);
+                   c.dst_pod.empty() ? c.dst_ip.ToString() : c.dst_pod,
+                   proposal);
   }
   return Decider(v.ingress.applies && v.ingress.isolated ? v.ingress : v.egress,
-                 c.dst_pod.empty() ? c.dst_ip.ToString() : c.dst_pod);
+                 c.dst_pod.empty() ? c.dst_ip.ToString() : c.dst_pod, proposal);
 }
 
 void WriteChange(schema::JsonWriter& w, const VerdictChange& ch) {
@@ -107,7 +114,8 @@ ConnectionEnd ResolveEnd(const ClusterState& state, const std::string& pod,
 
 WhatIfResult ReplayConnections(const ClusterState& now,
                                const ClusterState& proposed,
-                               const std::vector<RecordedConnection>& seen) {
+                               const std::vector<RecordedConnection>& seen,
+                               const std::set<std::string>& proposal) {
   WhatIfResult r;
   for (const RecordedConnection& c : seen) {
     ++r.replayed;
@@ -118,7 +126,7 @@ WhatIfResult ReplayConnections(const ClusterState& now,
         Evaluate(proposed, ResolveEnd(proposed, c.src_pod, c.src_ip),
                  ResolveEnd(proposed, c.dst_pod, c.dst_ip), c.protocol, c.port);
     if (before.allowed == after.allowed) continue;
-    VerdictChange ch{c, Responsible(after, c, after.allowed), after};
+    VerdictChange ch{c, Responsible(after, c, after.allowed, proposal), after};
     (after.allowed ? r.allows : r.breaks).push_back(std::move(ch));
   }
   return r;

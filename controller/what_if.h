@@ -8,6 +8,7 @@
 // and builds the two states.
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,9 +53,14 @@ struct WhatIfResult {
   std::vector<VerdictChange> allows;  // Denied now, allowed after.
 };
 
+// `proposal`: the policies the proposal adds, changes or removes
+// ("namespace/name"; a ClusterNetworkPolicy by name). A denial by
+// NetworkPolicy isolation names those of them that isolate the pod (all
+// isolating policies when none does).
 WhatIfResult ReplayConnections(const ClusterState& now,
                                const ClusterState& proposed,
-                               const std::vector<RecordedConnection>& seen);
+                               const std::vector<RecordedConnection>& seen,
+                               const std::set<std::string>& proposal = {});
 
 // Exit 1 material: whether any allowed connection would be denied.
 inline bool Breaks(const WhatIfResult& r) { return !r.breaks.empty(); }

@@ -98,7 +98,7 @@ TEST(WhatIfTest, ProposedIngressPolicy_BreaksExactlyTheOtherClients) {
   Load(kCluster, now);
   Load(kCluster, proposed);
   Load(kOnlyFromDb, proposed);
-  WhatIfResult r = ReplayConnections(now, proposed, Recorded());
+  WhatIfResult r = ReplayConnections(now, proposed, Recorded(), {"x/a-in"});
   EXPECT_EQ(r.replayed, 4u);
   ASSERT_EQ(r.breaks.size(), 2u);
   EXPECT_EQ(r.breaks[0].connection.Name(), "y/d -> x/a 80/TCP");

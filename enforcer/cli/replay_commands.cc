@@ -2,8 +2,10 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <tuple>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "controller/state_loader.h"
@@ -211,8 +213,17 @@ int RunWhatIf(const WhatIfOptions& options, std::ostream& out,
          o.object},
         after);
   }
+  std::set<std::string> touched;
+  for (const schema::SourcedObject& o : *proposed) {
+    if (const auto* np = std::get_if<schema::NetworkPolicy>(&o.object)) {
+      touched.insert(np->metadata.namespace_ + "/" + np->metadata.name);
+    } else if (const auto* cnp =
+                   std::get_if<schema::ClusterNetworkPolicy>(&o.object)) {
+      touched.insert(cnp->metadata.name);
+    }
+  }
   controller::WhatIfResult r =
-      controller::ReplayConnections(now, after, seen->connections);
+      controller::ReplayConnections(now, after, seen->connections, touched);
   if (options.json_output) {
     out << controller::WhatIfToJson(r) << "\n";
   } else {

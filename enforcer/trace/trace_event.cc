@@ -92,6 +92,11 @@ absl::StatusOr<TraceEvent> ParseTraceMessage(const nlmsghdr* nlh) {
     default:
       e.type = TraceEvent::Type::kOther;
   }
+  // The end of a regular chain comes as a rule event without a rule (the
+  // chain's trailing blob entry on newer kernels): a return.
+  if (e.type == TraceEvent::Type::kRule && e.handle == 0) {
+    e.type = TraceEvent::Type::kReturn;
+  }
   if (e.type == TraceEvent::Type::kPolicy) {
     e.verdict = static_cast<int32_t>(u32(NFTNL_TRACE_POLICY));
   } else {
