@@ -47,6 +47,16 @@ void AddBitwise(nftnl_rule* r, uint32_t len, const void* mask,
   nftnl_rule_add_expr(r, e);
 }
 
+void AddPacketLimit(nftnl_rule* r, uint64_t per_second, uint32_t burst) {
+  nftnl_expr* limit = nftnl_expr_alloc("limit");
+  nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_RATE, per_second);
+  nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_UNIT, 1);
+  nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_BURST, burst);
+  nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+  nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_FLAGS, 0);
+  nftnl_rule_add_expr(r, limit);
+}
+
 void AddCounter(nftnl_rule* r) {
   nftnl_rule_add_expr(r, nftnl_expr_alloc("counter"));
 }
@@ -128,13 +138,7 @@ void CtMark(nftnl_rule* r, bool set) {
 
 // limit rate R/second burst R packets; counter; log prefix P group G.
 void RateLimitedLog(nftnl_rule* r, const LogAction& log) {
-  nftnl_expr* limit = nftnl_expr_alloc("limit");
-  nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_RATE, log.rate_per_second);
-  nftnl_expr_set_u64(limit, NFTNL_EXPR_LIMIT_UNIT, 1);
-  nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_BURST, log.rate_per_second);
-  nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
-  nftnl_expr_set_u32(limit, NFTNL_EXPR_LIMIT_FLAGS, 0);
-  nftnl_rule_add_expr(r, limit);
+  AddPacketLimit(r, log.rate_per_second, log.rate_per_second);
   AddCounter(r);
   nftnl_expr* e = nftnl_expr_alloc("log");
   nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, log.prefix.c_str());

@@ -24,6 +24,8 @@ void AddPayload(nftnl_rule* r, uint32_t base, uint32_t offset, uint32_t len,
 void AddBitwise(nftnl_rule* r, uint32_t len, const void* mask,
                 const void* xor_value);
 void AddCounter(nftnl_rule* r);
+// limit rate `per_second`/second burst `burst` packets.
+void AddPacketLimit(nftnl_rule* r, uint64_t per_second, uint32_t burst);
 // An immediate verdict (NF_ACCEPT, NF_DROP, NFT_RETURN, ...).
 void AddVerdict(nftnl_rule* r, int verdict);
 // Looks register 1 up in set `set` (a verdict map: its verdict applies;

@@ -87,6 +87,10 @@ netlink::NftRule ArmRule(uint16_t family, const TraceTarget& t,
     nft::AddBitwise(r.get(), 1, &mask, &zero);
     nft::AddCmp(r.get(), NFT_CMP_EQ, &syn, sizeof(syn));
   }
+  // However many such packets come (a flood from the source), the kernel
+  // traces a few per second: the trace needs one.
+  nft::AddPacketLimit(r.get(), kTracedPacketsPerSecond,
+                      kTracedPacketsPerSecond);
   SetNftrace(r.get());
   return r;
 }

@@ -35,6 +35,8 @@ namespace podwall::trace {
 
 using nft::kTraceChain;
 inline constexpr int kTracePriority = -550;
+// Packets marked per second at most (burst as many).
+inline constexpr int kTracedPacketsPerSecond = 5;
 
 struct TraceTarget {
   // Every address the source may send from (a pod on two networks picks

@@ -86,11 +86,21 @@ void NetlinkTraceKernel::ReadEvents(
 }
 
 absl::Status NetlinkTraceKernel::Arm(const TraceTarget& target) {
-  nft::NetlinkBatch batch(socket_->NextSeq());
-  batch.Begin();
-  EncodeArm(target, batch);
-  batch.End();
-  absl::Status st = socket_->Commit(batch);
+  auto commit = [&](const TraceTarget& t) {
+    nft::NetlinkBatch batch(socket_->NextSeq());
+    batch.Begin();
+    EncodeArm(t, batch);
+    batch.End();
+    return socket_->Commit(batch);
+  };
+  absl::Status st = commit(target);
+  if (!st.ok() && !target.source_devices.empty()) {
+    // No netdev table (no anti-spoofing guard yet, or it failed): trace
+    // from prerouting on.
+    TraceTarget inet_only = target;
+    inet_only.source_devices.clear();
+    st = commit(inet_only);
+  }
   if (!st.ok()) {
     return absl::Status(st.code(),
                         absl::StrCat("arm the trace: ", st.message()));

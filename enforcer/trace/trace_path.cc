@@ -24,8 +24,13 @@ bool TraceCollector::Add(const TraceEvent& e) {
   if (!id_) {
     if (!e.packet || !match_.Matches(*e.packet)) return false;
     id_ = e.id;
+    first_ = e.packet;
   }
-  if (e.id != *id_) return false;
+  if (e.id != *id_ || over_) return false;
+  if (e.packet && *e.packet != *first_) {
+    over_ = true;
+    return false;
+  }
   if (events_.size() >= max_) {
     ++dropped_;
     return true;

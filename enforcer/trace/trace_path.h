@@ -31,7 +31,8 @@ struct TraceMatch {
 
 // Keeps the events of the first packet that matches, at most `max_events`
 // of them (the rest are counted as dropped). Events of other packets
-// (another tool's trace, a later packet of the connection) are ignored.
+// (another tool's trace, a later packet of the connection, even one that
+// reuses the first's id) are ignored.
 class TraceCollector {
  public:
   TraceCollector(TraceMatch match, std::size_t max_events)
@@ -46,6 +47,10 @@ class TraceCollector {
   TraceMatch match_;
   std::size_t max_;
   std::optional<uint32_t> id_;
+  std::optional<PacketTuple> first_;
+  // The id came back on another packet (the kernel reuses a freed skb's
+  // address, which the id is made from): the first packet's path is over.
+  bool over_ = false;
   std::vector<TraceEvent> events_;
   std::size_t dropped_ = 0;
 };

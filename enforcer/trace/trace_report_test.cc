@@ -71,6 +71,24 @@ TEST(TraceCollectorTest, KeepsOnlyTheFirstMatchingPacketsEvents) {
   EXPECT_EQ(c.dropped(), 1u);
 }
 
+TEST(TraceCollectorTest, IdReusedByALaterPacket_EndsTheFirstPath) {
+  TraceMatch match{{*IpAddress::Parse("10.0.0.1")},
+                   *IpAddress::Parse("10.0.0.2"),
+                   IPPROTO_TCP,
+                   80};
+  TraceCollector c(match, 100);
+  TraceEvent first = Event(2, "trace_arm", kPolicy, NF_ACCEPT);
+  first.packet = Packet("10.0.0.1", "10.0.0.2", 80);
+  EXPECT_TRUE(c.Add(first));
+  EXPECT_TRUE(c.Add(Event(2, "forward", kRule, NFT_JUMP)));
+  TraceEvent again = Event(2, "trace_arm", kPolicy, NF_ACCEPT);
+  again.packet = first.packet;
+  again.packet->sport = 40001;  // Another SYN, the same skb address.
+  EXPECT_FALSE(c.Add(again));
+  EXPECT_FALSE(c.Add(Event(2, "forward", kRule, NFT_JUMP)));
+  EXPECT_EQ(c.events().size(), 2u);
+}
+
 class TraceReportTest : public ::testing::Test {
  protected:
   void SetUp() override {
