@@ -6,7 +6,8 @@
 With the e2e suite's nine CNI pods and one policy (x/a accepts x/b only):
   - an allowed TCP connection gives an allow/new record naming the policy
     and rule, and (once conntrack forgets it) an allow/closed record with
-    packets, bytes and duration;
+    packets, bytes and duration; its source side, which no policy
+    isolates, an allow/new egress record with no policy;
   - denied TCP and UDP attempts give deny records naming the isolating
     policies, aggregated per 5-tuple and second;
   - every filter of `podwall flows` narrows the output as it should;
@@ -80,12 +81,17 @@ def main():
         time.sleep(1.5)  # Denials are emitted once their second is over.
 
         new = [f for f in flows("--verdict", "allow") if f["state"] == "new"]
-        check(len(new) == 1 and new[0]["policy"] == {
+        ing = [f for f in new if f["direction"] == "ingress"]
+        egr = [f for f in new if f["direction"] == "egress"]
+        check(len(ing) == 1 and ing[0]["policy"] == {
             "kind": "NetworkPolicy", "namespace": "x", "name": "a-from-b",
-            "rule": "ingress[0]"} and new[0]["src"]["pod"] == "b"
-            and new[0]["dst"]["pod"] == "a" and new[0]["dst"]["port"] == 80
-            and new[0]["direction"] == "ingress" and new[0]["proto"] == "TCP",
+            "rule": "ingress[0]"} and ing[0]["src"]["pod"] == "b"
+            and ing[0]["dst"]["pod"] == "a" and ing[0]["dst"]["port"] == 80
+            and ing[0]["proto"] == "TCP",
             f"allowed connection: new record with policy and rule: {new}")
+        check(len(new) == 2 and len(egr) == 1 and egr[0]["policy"] is None
+              and egr[0]["src"]["pod"] == "b",
+              f"its unisolated source side: an egress record with no policy: {egr}")
         denied = flows("--verdict", "deny")
         tcp = [f for f in denied if f["proto"] == "TCP"]
         udp_rec = [f for f in denied if f["proto"] == "UDP"]
@@ -107,12 +113,12 @@ def main():
 
         # Filters.
         everything = flows()
-        check(len(everything) == 4, f"4 records in all ({len(everything)})")
+        check(len(everything) == 5, f"5 records in all ({len(everything)})")
         cases = {
-            ("--pod", "x/b"): 2, ("--from", "x/c"): 2, ("--to", "x/a"): 4,
-            ("--from", "x/"): 4, ("--to", c): 0, ("-n", "y"): 0, ("--port", "81"): 1,
+            ("--pod", "x/b"): 3, ("--from", "x/c"): 2, ("--to", "x/a"): 5,
+            ("--from", "x/"): 5, ("--to", c): 0, ("-n", "y"): 0, ("--port", "81"): 1,
             ("--proto", "udp"): 1, ("--policy", "x/a-from-b"): 4,
-            ("--policy", "x/other"): 0, ("--last", "1"): 1, ("--since", "1h"): 4,
+            ("--policy", "x/other"): 0, ("--last", "1"): 1, ("--since", "1h"): 5,
             ("--verdict", "deny"): 2,
         }
         for args, want in cases.items():
@@ -127,7 +133,7 @@ def main():
         follower.terminate()
         streamed = [json.loads(line) for line in follower.communicate(timeout=5)[0].splitlines()]
         follower = None
-        check([f["state"] for f in streamed] == ["new", "closed"],
+        check([f["state"] for f in streamed] == ["new", "new", "closed"],
               f"--follow streamed the allowed records: {[f['state'] for f in streamed]}")
 
         # File and ring agree.
