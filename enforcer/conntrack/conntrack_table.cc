@@ -1,6 +1,7 @@
 #include "enforcer/conntrack/conntrack_table.h"
 
 #include <arpa/inet.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <sys/socket.h>
@@ -114,6 +115,12 @@ absl::Status NetlinkConntrackTable::Dump(
     }
     c.id = AttrBe32(a.at[CTA_ID]);
     c.mark = AttrBe32(a.at[CTA_MARK]);
+    const CtAttrs tcp =
+        NestedAttrs(NestedAttrs(a.at[CTA_PROTOINFO]).at[CTA_PROTOINFO_TCP]);
+    if (const nlattr* state = tcp.at[CTA_PROTOINFO_TCP_STATE]) {
+      const uint8_t s = mnl_attr_get_u8(state);
+      c.ended = s == TCP_CONNTRACK_TIME_WAIT || s == TCP_CONNTRACK_CLOSE;
+    }
     fn(c);
   });
 }

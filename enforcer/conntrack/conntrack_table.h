@@ -28,6 +28,9 @@ struct TrackedConnection {
   flowlog::FiveTuple reply;  // As the server answers (NAT undone).
   uint32_t id = 0;           // The kernel's, to remove exactly this entry.
   uint32_t mark = 0;
+  // TCP in TIME_WAIT or CLOSE: the connection is over (a new SYN on the
+  // same ports starts a new entry, which policy judges).
+  bool ended = false;
 
   bool operator==(const TrackedConnection&) const = default;
 };

@@ -4,6 +4,7 @@
 // removal.
 
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <string>
 
@@ -103,6 +104,23 @@ TEST_F(ConntrackTableKernelTest, Remove_TakesOutExactlyThatEntry) {
   EXPECT_THAT(Found(*table_, "10.1.0.1"),
               ::testing::ElementsAre("10.1.0.1>10.1.0.2:80 via 10.1.0.2:80"));
   EXPECT_TRUE(absl::IsNotFound(table_->Remove(nat)));
+}
+
+// A TCP entry in TIME_WAIT is reported ended; an established one is not.
+TEST_F(ConntrackTableKernelTest, ForEachOf_SaysWhichTcpEntriesAreOver) {
+  Insert(
+      "-p tcp -s 10.1.0.5 -d 10.1.0.6 --sport 1002 --dport 80 --state "
+      "TIME_WAIT");
+  std::map<uint16_t, bool> ended;
+  ASSERT_TRUE(table_
+                  ->ForEachOf({*IpAddress::Parse("10.1.0.5"),
+                               *IpAddress::Parse("10.1.0.1")},
+                              [&](const TrackedConnection& c) {
+                                ended[c.orig.sport] = c.ended;
+                              })
+                  .ok());
+  EXPECT_EQ(ended, (std::map<uint16_t, bool>{
+                       {1000, false}, {1001, false}, {1002, true}}));
 }
 
 }  // namespace

@@ -79,7 +79,7 @@ CutReport EstablishedCutter::Cut(const ir::NodePolicy& policy,
   absl::Status st =
       table_.ForEachOf(addresses, [&](const TrackedConnection& c) {
         const std::optional<ir::Protocol> proto = ProtocolOf(c.orig.proto);
-        if (!proto) return;
+        if (!proto || c.ended) return;  // Nothing left to cut.
         // Real ends: the client as it sent, the server as it answers.
         const schema::IpAddress& client = c.orig.src;
         const schema::IpAddress& server = c.reply.src;

@@ -151,6 +151,20 @@ TEST_F(EstablishedCutterTest, NodeConnections_NeverCut) {
   EXPECT_EQ(table_.connections().size(), 1u);
 }
 
+// A connection already over (TIME_WAIT, CLOSE) has nothing to cut: no
+// `cut` record for it.
+TEST_F(EstablishedCutterTest, EndedConnections_LeftAlone) {
+  TrackedConnection over = Tcp("10.0.0.2", "10.0.0.1", 80, 12);
+  over.ended = true;
+  table_.Add(over);
+  CutReport r = Change([&] {
+    Policy("c");
+    compiler_.OnPolicyChanged(state_, "x/a-in");
+  });
+  EXPECT_THAT(r.cut, IsEmpty());
+  EXPECT_EQ(table_.connections().size(), 1u);
+}
+
 TEST_F(EstablishedCutterTest, NonPortProtocols_LeftAlone) {
   TrackedConnection icmp = Tcp("10.0.0.2", "10.0.0.1", 0, 10);
   icmp.orig.proto = icmp.reply.proto = IPPROTO_ICMP;
