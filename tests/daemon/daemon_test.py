@@ -104,6 +104,24 @@ class Daemon:
         self.proc.wait(timeout=10)
 
 
+def tear_down(cluster, podwall, daemon, failures):
+    """The end of a test on real pods: kills `daemon` if it still runs,
+    prints its log's end when something failed, removes podwall's tables
+    and the cluster, and says how many checks failed. Returns the exit
+    code."""
+    if daemon and daemon.proc and daemon.proc.poll() is None:
+        daemon.proc.kill()
+        daemon.proc.wait()
+    log = os.path.join(cluster.work, "podwalld.log")
+    if failures and os.path.exists(log):
+        with open(log) as f:
+            print("--- podwalld log ---\n" + f.read()[-4000:])
+    e2e.run(e2e.in_ns(cluster.node, podwall, "uninstall"), check=False)
+    cluster.cleanup()
+    print(f"\n{len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
 def reach(cluster, src, dst, port=80, timeout=0.6):
     return cluster.probe_from(src, [{"id": "p", "proto": "tcp", "host": cluster.ips[dst][0],
                                      "port": port, "timeout": timeout}])["p"]
@@ -257,16 +275,8 @@ def main():
         failures.append(f"error: {ex!r}")
         print(f"FAIL error: {ex!r}", flush=True)
     finally:
-        if daemon and daemon.proc and daemon.proc.poll() is None:
-            daemon.proc.kill()
-            daemon.proc.wait()
-        if failures and os.path.exists(os.path.join(cluster.work, "podwalld.log")):
-            with open(os.path.join(cluster.work, "podwalld.log")) as f:
-                print("--- podwalld log ---\n" + f.read()[-4000:])
-        e2e.run(e2e.in_ns(cluster.node, podwall, "uninstall"), check=False)
-        cluster.cleanup()
-    print(f"\n{len(failures)} failure(s)")
-    return 1 if failures else 0
+        code = tear_down(cluster, podwall, daemon, failures)
+    return code
 
 
 if __name__ == "__main__":

@@ -141,16 +141,8 @@ def main():
         failures.append(f"error: {ex!r}")
         print(f"FAIL error: {ex!r}", flush=True)
     finally:
-        if daemon and daemon.proc and daemon.proc.poll() is None:
-            daemon.proc.kill()
-            daemon.proc.wait()
-        if failures and os.path.exists(os.path.join(cluster.work, "podwalld.log")):
-            with open(os.path.join(cluster.work, "podwalld.log")) as f:
-                print("--- podwalld log ---\n" + f.read()[-3000:])
-        e2e.run(e2e.in_ns(cluster.node, podwall, "uninstall"), check=False)
-        cluster.cleanup()
-    print(f"\n{len(failures)} failure(s)")
-    return 1 if failures else 0
+        code = dt.tear_down(cluster, podwall, daemon, failures)
+    return code
 
 
 if __name__ == "__main__":
