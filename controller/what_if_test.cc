@@ -121,6 +121,34 @@ TEST(WhatIfTest, ProposedIngressPolicy_BreaksExactlyTheOtherClients) {
   EXPECT_EQ(back.allows[0].responsible, "no policy isolates x/a");
 }
 
+// A proposed Admin ClusterNetworkPolicy: what its Deny breaks is grouped
+// under it, whatever the namespaces' own policies say.
+TEST(WhatIfTest, ProposedAdminDeny_NamedWithItsTier) {
+  ClusterState now, proposed;
+  Load(kCluster, now);
+  Load(kCluster, proposed);
+  Load(R"(
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: no-y-to-x}
+spec:
+  tier: Admin
+  priority: 5
+  subject:
+    namespaces: {matchLabels: {kubernetes.io/metadata.name: x}}
+  ingress:
+  - name: not-from-y
+    action: Deny
+    from:
+    - namespaces: {matchLabels: {kubernetes.io/metadata.name: y}}
+)",
+       proposed);
+  WhatIfResult r = ReplayConnections(now, proposed, Recorded(), {"no-y-to-x"});
+  ASSERT_EQ(r.breaks.size(), 1u);
+  EXPECT_EQ(r.breaks[0].connection.Name(), "y/d -> x/a 80/TCP");
+  EXPECT_EQ(r.breaks[0].responsible, "ClusterNetworkPolicy no-y-to-x (Admin)");
+}
+
 TEST(WhatIfTest, NoChange_NothingReported) {
   ClusterState now, same;
   Load(kCluster, now);

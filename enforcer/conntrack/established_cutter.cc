@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -110,6 +111,39 @@ CutReport EstablishedCutter::Cut(const ir::NodePolicy& policy,
     absl::Status removed = table_.Remove(cut.connection);
     if (removed.ok()) {
       report.cut.push_back(std::move(cut));
+    } else if (!absl::IsNotFound(removed)) {
+      ++report.errors;
+    }
+  }
+  return report;
+}
+
+CutReport EstablishedCutter::CutReversed(
+    const std::vector<CutConnection>& cut) {
+  CutReport report;
+  // The reversed connection's original direction is the cut one's reply.
+  std::map<flowlog::FiveTuple, const CutConnection*> reversed;
+  std::set<schema::IpAddress> addresses;
+  for (const CutConnection& c : cut) {
+    reversed.emplace(c.connection.reply, &c);
+    addresses.insert(c.connection.reply.src);
+  }
+  if (reversed.empty()) return report;
+  std::vector<CutConnection> found;
+  absl::Status st =
+      table_.ForEachOf(addresses, [&](const TrackedConnection& t) {
+        ++report.examined;
+        auto it = reversed.find(t.orig);
+        if (it == reversed.end()) return;
+        CutConnection again = *it->second;
+        again.connection = t;
+        found.push_back(std::move(again));
+      });
+  if (!st.ok()) ++report.errors;
+  for (CutConnection& c : found) {
+    absl::Status removed = table_.Remove(c.connection);
+    if (removed.ok()) {
+      report.cut.push_back(std::move(c));
     } else if (!absl::IsNotFound(removed)) {
       ++report.errors;
     }

@@ -62,6 +62,14 @@ class EstablishedCutter {
   CutReport Cut(const ir::NodePolicy& policy,
                 const std::set<std::string>& endpoints);
 
+  // Removes the connections that run one of `cut` backwards. A packet of
+  // the server already on its way when an entry went makes the kernel
+  // track (server -> client) as a new connection, which the policy may
+  // well allow (the client may be open to the server), and the client's
+  // packets would then pass as its replies. Meant to run shortly after a
+  // Cut (the daemon does, twice); the report names the originals.
+  CutReport CutReversed(const std::vector<CutConnection>& cut);
+
  private:
   ConntrackTable& table_;
   NodeAddresses node_addresses_;

@@ -151,6 +151,34 @@ TEST_F(EstablishedCutterTest, NodeConnections_NeverCut) {
   EXPECT_EQ(table_.connections().size(), 1u);
 }
 
+// A server packet in flight at the cut made the kernel track the cut
+// connection backwards; CutReversed removes exactly that entry.
+TEST_F(EstablishedCutterTest, CutReversed_RemovesTheConnectionRunBackwards) {
+  table_.Add(Tcp("10.0.0.2", "10.0.0.1", 80, 1));
+  CutReport r = Change([&] {
+    Policy("c");
+    compiler_.OnPolicyChanged(state_, "x/a-in");
+  });
+  ASSERT_EQ(r.cut.size(), 1u);
+  TrackedConnection back;  // a:80 -> b:40000, as the kernel tracks it now.
+  back.id = 5;
+  back.orig = r.cut[0].connection.reply;
+  back.reply = r.cut[0].connection.orig;
+  table_.Add(back);
+  TrackedConnection other = back;  // Another port of b: untouched.
+  other.id = 6;
+  other.orig.dport = 40001;
+  other.reply.sport = 40001;
+  table_.Add(other);
+  EstablishedCutter cutter(table_, [] { return std::set<IpAddress>{}; });
+  CutReport again = cutter.CutReversed(r.cut);
+  ASSERT_EQ(again.cut.size(), 1u);
+  EXPECT_EQ(again.cut[0].connection.id, 5u);
+  EXPECT_EQ(again.cut[0].endpoint, "x/a");
+  ASSERT_EQ(table_.connections().size(), 1u);
+  EXPECT_EQ(table_.connections()[0].id, 6u);
+}
+
 // A connection already over (TIME_WAIT, CLOSE) has nothing to cut: no
 // `cut` record for it.
 TEST_F(EstablishedCutterTest, EndedConnections_LeftAlone) {

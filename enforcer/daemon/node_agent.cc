@@ -38,6 +38,7 @@ NodeAgent::NodeAgent(NodeAgentOptions options, Timers& timers,
                      links::InterfaceDiscovery& discovery, Logger log,
                      MetricsRegistry& metrics)
     : options_(std::move(options)),
+      timers_(timers),
       log_(log),
       metrics_(metrics),
       rule_numbers_(options_.rule_number_capacity) {
@@ -74,7 +75,9 @@ NodeAgent::NodeAgent(NodeAgentOptions options, Timers& timers,
       });
 }
 
-NodeAgent::~NodeAgent() = default;
+NodeAgent::~NodeAgent() {
+  for (const auto& [due, id] : follow_ups_) timers_.Cancel(id);
+}
 
 void NodeAgent::FinishStart() {
   if (!input_->starting()) return;
@@ -224,6 +227,28 @@ void NodeAgent::CutEstablished() {
   if (on_cut_) {
     for (const conntrack::CutConnection& c : report.cut) on_cut_(c);
   }
+  if (report.cut.empty()) return;
+  // A server's packet in flight at the cut can make the kernel track the
+  // connection again, backwards: look twice, soon and a little later.
+  auto cut =
+      std::make_shared<std::vector<conntrack::CutConnection>>(report.cut);
+  const Timers::TimePoint now = timers_.Now();
+  std::erase_if(follow_ups_, [&](const auto& f) { return f.first < now; });
+  for (Timers::Clock::duration delay :
+       {Timers::Clock::duration(std::chrono::milliseconds(100)),
+        Timers::Clock::duration(std::chrono::seconds(1))}) {
+    follow_ups_.emplace_back(now + delay, timers_.After(delay, [this, cut] {
+      if (cutter_) CutReversed(*cut);
+    }));
+  }
+}
+
+void NodeAgent::CutReversed(const std::vector<conntrack::CutConnection>& cut) {
+  const conntrack::CutReport report = cutter_->CutReversed(cut);
+  if (report.cut.empty() && report.errors == 0) return;
+  log_.Info("cut connections tracked again backwards, removed",
+            {{"removed", std::to_string(report.cut.size())},
+             {"errors", std::to_string(report.errors)}});
 }
 
 void NodeAgent::UpdateGauges() {

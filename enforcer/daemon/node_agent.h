@@ -117,9 +117,16 @@ class NodeAgent {
   void OnSynced(const SyncScheduler::Outcome& outcome);
   // Judges the connections of the endpoints the syncs may have narrowed.
   void CutEstablished();
+  // After a cut: the connections the kernel tracked again backwards from a
+  // packet already on its way (EstablishedCutter::CutReversed).
+  void CutReversed(const std::vector<conntrack::CutConnection>& cut);
   absl::StatusOr<bool> RepairDrift();
 
   const NodeAgentOptions options_;
+  Timers& timers_;
+  // CutReversed follow-ups: when each is due, and its timer (cancelled
+  // with the agent).
+  std::vector<std::pair<Timers::TimePoint, Timers::TimerId>> follow_ups_;
   Logger log_;
   MetricsRegistry& metrics_;
   sync::RuleNumbers rule_numbers_;

@@ -4,10 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "enforcer/nft/ruleset.h"
 #include "policy-schema/json_writer.h"
 
 namespace podwall::trace {
 namespace {
+
+using nft::kTraceChain;
 
 const char* VerdictWord(KernelPath::Verdict v) {
   switch (v) {
@@ -132,7 +135,11 @@ std::string ReportToText(const TraceReport& r) {
     absl::StrAppend(&out, ", source port ", p.sport);
   }
   out += "):\n";
-  for (const TraceStep& s : r.kernel.steps) out += StepLine(s);
+  for (const TraceStep& s : r.kernel.steps) {
+    // The trace's own arming chain is podwall trace, not policy.
+    if (s.podwall && s.event.chain == kTraceChain) continue;
+    out += StepLine(s);
+  }
   if (r.events_dropped > 0) {
     absl::StrAppend(&out, "  ... ", r.events_dropped,
                     " more events not kept\n");
