@@ -107,15 +107,20 @@ CutReport EstablishedCutter::Cut(const ir::NodePolicy& policy,
   if (!st.ok()) ++report.errors;
   // Removed after the lookup: a dump in progress must not see its table
   // change under it.
-  for (CutConnection& cut : deny) {
-    absl::Status removed = table_.Remove(cut.connection);
+  RemoveAll(std::move(deny), report);
+  return report;
+}
+
+void EstablishedCutter::RemoveAll(std::vector<CutConnection> cut,
+                                  CutReport& report) {
+  for (CutConnection& c : cut) {
+    absl::Status removed = table_.Remove(c.connection);
     if (removed.ok()) {
-      report.cut.push_back(std::move(cut));
+      report.cut.push_back(std::move(c));
     } else if (!absl::IsNotFound(removed)) {
-      ++report.errors;
+      ++report.errors;  // Gone already is fine.
     }
   }
-  return report;
 }
 
 CutReport EstablishedCutter::CutReversed(
@@ -140,14 +145,7 @@ CutReport EstablishedCutter::CutReversed(
         found.push_back(std::move(again));
       });
   if (!st.ok()) ++report.errors;
-  for (CutConnection& c : found) {
-    absl::Status removed = table_.Remove(c.connection);
-    if (removed.ok()) {
-      report.cut.push_back(std::move(c));
-    } else if (!absl::IsNotFound(removed)) {
-      ++report.errors;
-    }
-  }
+  RemoveAll(std::move(found), report);
   return report;
 }
 

@@ -71,6 +71,9 @@ class EstablishedCutter {
   CutReport CutReversed(const std::vector<CutConnection>& cut);
 
  private:
+  // Removes each of `cut` from the table; those removed go to the report.
+  void RemoveAll(std::vector<CutConnection> cut, CutReport& report);
+
   ConntrackTable& table_;
   NodeAddresses node_addresses_;
 };
