@@ -238,7 +238,8 @@ void DockerSource::Run() {
     failures = 0;
     absl::Status event_error;
     absl::StatusOr<long> status = client.Stream(
-        absl::StrCat(kEventsPath, "&since=", since), 0,
+        absl::StrCat(kEventsPath, "&since=", since),
+        static_cast<int>(options_.relist_after_quiet.count()),
         [&](std::string_view line) {
           absl::StatusOr<DockerEvent> ev = ParseDockerEvent(line);
           if (!ev.ok()) {
@@ -261,6 +262,9 @@ void DockerSource::Run() {
           return !queue_.stopped();
         });
     if (queue_.stopped()) break;
+    if (event_error.ok() && absl::IsDeadlineExceeded(status.status())) {
+      continue;  // Quiet for a while: list again (Resync), then follow on.
+    }
     std::string why = !event_error.ok() ? std::string(event_error.message())
                       : !status.ok()    ? std::string(status.status().message())
                       : *status != 200

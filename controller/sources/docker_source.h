@@ -35,6 +35,10 @@ class DockerSource : public QueuedSource {
     std::string node_name;
     std::chrono::milliseconds min_backoff{200};
     std::chrono::milliseconds max_backoff{10000};
+    // The engine's event stream has no heartbeat: after this long without
+    // an event the containers are listed again, so an event the engine
+    // lost (or never sent) is made up for.
+    std::chrono::seconds relist_after_quiet{300};
   };
   explicit DockerSource(Options options);
   ~DockerSource() override;

@@ -92,5 +92,30 @@ TEST_F(DockerSourceTest, ContainerGone_EventReportsTheDelete) {
   EXPECT_TRUE(source.status().ok);
 }
 
+// The engine lost an event: after a quiet while the source lists the
+// containers again and the gone one is deleted anyway, without a warning.
+TEST_F(DockerSourceTest, LostEvent_MadeUpForByTheRelistAfterQuiet) {
+  DockerSource::Options o = Options();
+  o.relist_after_quiet = std::chrono::seconds(1);
+  DockerSource source(o);
+  Recorder sink;
+  ASSERT_TRUE(source.Start(sink).ok());
+  ASSERT_TRUE(Pump(source, sink, [&] { return source.synced(); }));
+  source.ProcessEvents(sink);
+  ASSERT_EQ(sink.keys.size(), 2u);
+  sink.keys.clear();
+  HttpClientConfig control;
+  control.unix_socket = socket_;
+  control.server = "http://docker";
+  ASSERT_TRUE(HttpClient(control).Get("/test/lose/92eaeac1f63b").ok());
+  ASSERT_TRUE(Pump(source, sink, [&] { return !sink.keys.empty(); }));
+  EXPECT_THAT(sink.keys, Contains(HasSubstr("-Pod/")));
+  EXPECT_TRUE(source.status().ok);
+  EXPECT_TRUE(source.status().errors.empty());
+  for (const std::string& n : sink.notes) {
+    EXPECT_THAT(n, ::testing::Not(HasSubstr("reconnecting")));
+  }
+}
+
 }  // namespace
 }  // namespace podwall::sources

@@ -187,6 +187,10 @@ absl::StatusOr<long> HttpClient::Stream(
     if (!t.body.empty()) on_line(t.body);
     return status;
   }
+  if (rc == CURLE_OPERATION_TIMEDOUT && idle_seconds > 0) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("GET ", path, ": nothing for ", idle_seconds, " s"));
+  }
   return TransportError(rc, path);
 }
 

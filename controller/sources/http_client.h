@@ -52,7 +52,7 @@ class HttpClient {
   // GET a streaming `path` (?watch=1) and hand each line to `on_line` as it
   // arrives, until the server ends the stream, `on_line` returns false, or
   // nothing arrives for `idle_seconds` (0: wait for ever). Returns the HTTP
-  // status.
+  // status; DeadlineExceeded when the stream went quiet for that long.
   absl::StatusOr<long> Stream(
       const std::string& path, int idle_seconds,
       const std::function<bool(std::string_view line)>& on_line);

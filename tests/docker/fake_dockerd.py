@@ -13,6 +13,8 @@ Listens on WORKDIR/docker.sock; prints "ready" once it does. Engine API it answe
 Test controls (not the engine's):
     GET /test/remove/ID   the container stops: it leaves the lists and a
                           "destroy" event goes to every open event stream
+    GET /test/lose/ID     the container leaves the lists, and the event is
+                          lost: no stream hears of it
 """
 import json
 import os
@@ -36,13 +38,13 @@ class State:
         self.streams = []
         self.events = []  # Replayed to every new stream, as ?since= would.
 
-    def remove(self, prefix):
+    def remove(self, prefix, announce=True):
         with self.lock:
             gone = [c["Id"] for c in self.containers
                     if c["Id"].startswith(prefix)]
             self.containers = [c for c in self.containers
                                if c["Id"] not in gone]
-            for cid in gone:
+            for cid in gone if announce else []:
                 event = json.dumps(
                     {"status": "destroy", "id": cid, "Type": "container",
                      "Action": "destroy", "Actor": {"ID": cid, "Attributes": {}},
@@ -72,6 +74,9 @@ class Handler(BaseHTTPRequestHandler):
         params = urllib.parse.parse_qs(url.query)
         if url.path.startswith("/test/remove/"):
             state.remove(url.path.rsplit("/", 1)[1])
+            return self.reply("{}")
+        if url.path.startswith("/test/lose/"):
+            state.remove(url.path.rsplit("/", 1)[1], announce=False)
             return self.reply("{}")
         if url.path == "/containers/json":
             with state.lock:
