@@ -4,18 +4,6 @@
 #include "policy-schema/json_writer.h"
 
 namespace podwall::daemon {
-namespace {
-
-HttpResponse JsonError(int code, const std::string& message) {
-  schema::JsonWriter w;
-  w.BeginObject();
-  w.Key("ok").Bool(false);
-  w.Key("error").String(message);
-  w.EndObject();
-  return HttpResponse{code, "application/json", w.str() + "\n"};
-}
-
-}  // namespace
 
 ControlApi::ControlApi(NodeAgent& agent, MetricsRegistry& metrics,
                        std::function<std::string()> status, Route flows,

@@ -16,6 +16,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "policy-schema/json_writer.h"
 
 namespace podwall::daemon {
 namespace {
@@ -532,6 +533,13 @@ void HttpServer::OnReadable(int id) {
     return;
   }
   Deadline(id, limits_.reply_deadline);
+}
+
+HttpResponse JsonError(int status, std::string_view message) {
+  schema::JsonWriter w;
+  w.BeginObject().Key("ok").Bool(false).Key("error").String(message);
+  w.EndObject();
+  return {status, "application/json", w.Take() + "\n"};
 }
 
 }  // namespace podwall::daemon

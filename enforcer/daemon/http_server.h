@@ -185,6 +185,10 @@ class HttpServer : public StreamWriter {
 
 // Parses a complete request from `data`: nullopt while more bytes are
 // needed, an error for malformed input.
+// {"ok":false,"error":MESSAGE}: how the control socket's JSON endpoints
+// refuse a request.
+HttpResponse JsonError(int status, std::string_view message);
+
 absl::StatusOr<std::optional<HttpRequest>> ParseHttpRequest(
     std::string_view data);
 

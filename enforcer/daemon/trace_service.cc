@@ -8,7 +8,6 @@
 #include <map>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "controller/explain.h"
 #include "enforcer/nft/nft_text.h"
@@ -34,18 +33,11 @@ struct TraceService::Active {
 
 namespace {
 
-HttpResponse Error(int code, const std::string& message) {
-  schema::JsonWriter w;
-  w.BeginObject().Key("ok").Bool(false).Key("error").String(message);
-  w.EndObject();
-  return {code, "application/json", w.Take() + "\n"};
-}
-
-std::string EndpointOfGuard(const nft::Ruleset& r, const std::string& device) {
+std::string EndpointOfGuard(const nft::Ruleset& r, std::string_view device) {
   for (const nft::SpoofGuard& g : r.guards) {
     if (g.device == device) return g.endpoint;
   }
-  return device;
+  return std::string(device);
 }
 
 }  // namespace
@@ -69,19 +61,19 @@ TraceService::TraceService(const NodeAgent& agent, Timers& timers,
 TraceService::~TraceService() { Stop(); }
 
 HttpResponse TraceService::Handle(const HttpRequest& req) {
-  if (req.method != "POST") return Error(405, "POST only");
+  if (req.method != "POST") return JsonError(405, "POST only");
   if (!req.peer.empty()) {
-    return Error(403, "tracing changes the kernel's ruleset: root only (" +
-                          req.peer + ")");
+    return JsonError(403, "tracing changes the kernel's ruleset: root only (" +
+                              req.peer + ")");
   }
-  if (!seams_.kernel) return Error(503, "tracing is unavailable here");
-  if (active_) return Error(409, "another trace is running; try again");
+  if (!seams_.kernel) return JsonError(503, "tracing is unavailable here");
+  if (active_) return JsonError(409, "another trace is running; try again");
 
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(req.body.data(), req.body.size()).get(doc) ||
       !doc.is_object()) {
-    return Error(400, "the body is not a JSON object");
+    return JsonError(400, "the body is not a JSON object");
   }
   controller::ExplainRequest ask;
   ask.from = schema::JsonString(doc, "from");
@@ -98,7 +90,7 @@ HttpResponse TraceService::Handle(const HttpRequest& req) {
   const bool probe = schema::JsonBool(doc, "probe");
   absl::StatusOr<controller::Explanation> model =
       controller::Explain(agent_.input().state(), ask);
-  if (!model.ok()) return Error(400, std::string(model.status().message()));
+  if (!model.ok()) return JsonError(400, std::string(model.status().message()));
 
   auto a = std::make_unique<Active>();
   a->connection = req.connection;
@@ -126,15 +118,15 @@ HttpResponse TraceService::Handle(const HttpRequest& req) {
   a->report.src_local = !a->target.source_devices.empty();
   a->report.dst_local = devices.contains(model->dst.address);
   if (!a->report.src_local && !a->report.dst_local) {
-    return Error(
+    return JsonError(
         400, absl::StrCat("neither ", model->src_name, " nor ", model->dst_name,
                           " is a pod on this node: trace on the "
                           "node of either"));
   }
   if (probe && !a->report.src_local) {
-    return Error(400,
-                 "--probe sends from the source pod, which is not on "
-                 "this node");
+    return JsonError(400,
+                     "--probe sends from the source pod, which is not on "
+                     "this node");
   }
   a->collector.emplace(
       trace::TraceMatch{a->target.sources, model->dst.address,
@@ -143,12 +135,12 @@ HttpResponse TraceService::Handle(const HttpRequest& req) {
 
   trace::TraceKernel& k = *seams_.kernel;
   if (absl::Status st = k.Listen(); !st.ok()) {
-    return Error(500, std::string(st.message()));
+    return JsonError(500, std::string(st.message()));
   }
   if (absl::Status st = k.Arm(a->target); !st.ok()) {
     k.StopListening();
     (void)k.Disarm();
-    return Error(500, std::string(st.message()));
+    return JsonError(500, std::string(st.message()));
   }
   a->watched_fd = k.fd();
   if (a->watched_fd >= 0 && seams_.watch) {
@@ -203,12 +195,17 @@ trace::RuleInfo TraceService::Describe(const trace::TraceEvent& e) {
     return info;
   }
   const nft::Ruleset* applied = agent_.syncer().applied();
-  if (applied && absl::StartsWith(e.chain, nft::kGuardChainPrefix)) {
-    info.origin = "anti-spoofing guard of " +
-                  EndpointOfGuard(*applied, e.chain.substr(6));
-  } else if (applied && absl::StartsWith(e.chain, nft::kDeliverChainPrefix)) {
-    info.origin =
-        "delivery filter of " + EndpointOfGuard(*applied, e.chain.substr(8));
+  // The device a guard or delivery chain is named after.
+  auto device_of = [&](std::string_view prefix) -> std::optional<std::string> {
+    if (!e.chain.starts_with(prefix)) return std::nullopt;
+    return e.chain.substr(prefix.size());
+  };
+  if (applied) {
+    if (auto d = device_of(nft::kGuardChainPrefix)) {
+      info.origin = "anti-spoofing guard of " + EndpointOfGuard(*applied, *d);
+    } else if (auto d = device_of(nft::kDeliverChainPrefix)) {
+      info.origin = "delivery filter of " + EndpointOfGuard(*applied, *d);
+    }
   }
   if (e.type != trace::TraceEvent::Type::kRule) return info;
   auto key = std::make_pair(e.family, e.chain);

@@ -180,7 +180,9 @@ TEST_F(TraceServiceTest, ProbedAllowedConnection_PathNamesThePolicyAndAgrees) {
   trace::TraceEvent first = Event("trace_arm", kPolicy, NF_ACCEPT);
   first.packet =
       trace::PacketTuple{Ip("10.0.1.2"), Ip("10.0.1.1"), 6, 40000, 80};
-  Deliver({first, Event("forward", kRule, NFT_JUMP, 5),
+  trace::TraceEvent guard = Event("guard_veth-b", kPolicy, NF_ACCEPT);
+  guard.family = NFPROTO_NETDEV;
+  Deliver({first, guard, Event("forward", kRule, NFT_JUMP, 5),
            Event("in_x/a", kRule, NFT_RETURN, 21),
            Event("forward", kPolicy, NF_ACCEPT)});
   EXPECT_TRUE(writer_.finished.empty()) << "waits for the path to be complete";
@@ -190,6 +192,7 @@ TEST_F(TraceServiceTest, ProbedAllowedConnection_PathNamesThePolicyAndAgrees) {
   EXPECT_THAT(body, HasSubstr(R"("traced":true,"agree":true)"));
   EXPECT_THAT(body, HasSubstr(R"("origin":"NetworkPolicy/x/web/ingress/0")"));
   EXPECT_THAT(body, HasSubstr(R"("probe":"connected")"));
+  EXPECT_THAT(body, HasSubstr(R"("origin":"anti-spoofing guard of x/b")"));
   EXPECT_THAT(body, HasSubstr("kernel and model agree"));
   EXPECT_FALSE(kernel_.armed().has_value()) << "disarmed with the answer";
   EXPECT_FALSE(kernel_.listening());
