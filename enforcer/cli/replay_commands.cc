@@ -22,10 +22,6 @@ namespace {
 
 using controller::RecordedConnection;
 
-struct Loaded {
-  std::vector<schema::SourcedObject> objects;
-};
-
 std::string EndKey(const flowlog::FlowEndpoint& e) {
   if (e.namespace_ && e.pod) return *e.namespace_ + "/" + *e.pod;
   return e.ip;
@@ -39,34 +35,9 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return s.str();
 }
 
-absl::StatusOr<std::vector<schema::SourcedObject>> LoadManifests(
-    const std::vector<std::string>& paths) {
-  absl::StatusOr<std::vector<std::string>> files =
-      schema::ExpandManifestPaths(paths);
-  if (!files.ok()) return files.status();
-  std::vector<schema::SourcedObject> out;
-  for (const std::string& f : *files) {
-    std::string text;
-    if (f == "-") {
-      std::stringstream s;
-      s << std::cin.rdbuf();
-      text = s.str();
-    } else {
-      absl::StatusOr<std::string> t = ReadFile(f);
-      if (!t.ok()) return t.status();
-      text = *std::move(t);
-    }
-    absl::StatusOr<schema::ManifestSet> set = schema::ParseManifests(text, f);
-    if (!set.ok()) return set.status();
-    for (auto& o : set->objects) out.push_back(std::move(o));
-  }
-  return out;
-}
-
 // The cluster as it is: manifests, or what podwalld enforces.
-absl::StatusOr<std::vector<schema::SourcedObject>> CurrentCluster(
-    const ReplayInputs& in) {
-  if (!in.cluster.empty()) return LoadManifests(in.cluster);
+absl::StatusOr<schema::ManifestSet> CurrentCluster(const ReplayInputs& in) {
+  if (!in.cluster.empty()) return schema::LoadManifests(in.cluster);
   absl::StatusOr<DaemonReply> r = DaemonGet(
       in.socket_path.empty() ? kDefaultSocket : in.socket_path, "/v1/cluster");
   if (!r.ok()) {
@@ -83,10 +54,11 @@ absl::StatusOr<std::vector<schema::SourcedObject>> CurrentCluster(
   absl::StatusOr<schema::DecodeResult> decoded =
       schema::DecodeJson(r->body, "podwalld:/v1/cluster");
   if (!decoded.ok()) return decoded.status();
-  std::vector<schema::SourcedObject> out;
+  schema::ManifestSet out;
   for (schema::DecodedObject& d : decoded->objects) {
     schema::ApplyDefaults(d.object);
-    out.push_back({std::move(d.object), "podwalld:/v1/cluster", d.locator});
+    out.objects.push_back(
+        {std::move(d.object), "podwalld:/v1/cluster", d.locator});
   }
   return out;
 }
@@ -120,13 +92,6 @@ absl::StatusOr<Distinct> Recorded(const ReplayInputs& in) {
     lines = std::move(r->body);
   }
   return DistinctConnections(lines, since);
-}
-
-void Build(const std::vector<schema::SourcedObject>& objects,
-           controller::ClusterState& state) {
-  schema::ManifestSet set;
-  set.objects = objects;
-  controller::LoadIntoState(set, state);
 }
 
 }  // namespace
@@ -186,17 +151,19 @@ Distinct DistinctConnections(
 
 int RunWhatIf(const WhatIfOptions& options, std::ostream& out,
               std::ostream& err) {
-  absl::StatusOr<std::vector<schema::SourcedObject>> proposed =
-      LoadManifests(options.proposed);
+  absl::StatusOr<schema::ManifestSet> proposed =
+      schema::LoadManifests(options.proposed);
   if (!proposed.ok()) {
     err << "podwall what-if: " << proposed.status().message() << "\n";
-    return kExitBadInput;
+    return ExitCodeFor(proposed.status());
   }
-  absl::StatusOr<std::vector<schema::SourcedObject>> current =
-      CurrentCluster(options.inputs);
+  absl::StatusOr<schema::ManifestSet> current = CurrentCluster(options.inputs);
   if (!current.ok()) {
     err << "podwall what-if: " << current.status().message() << "\n";
     return ExitCodeFor(current.status());
+  }
+  for (const auto* set : {&*proposed, &*current}) {
+    for (const std::string& w : set->warnings) err << "warning: " << w << "\n";
   }
   absl::StatusOr<Distinct> seen = Recorded(options.inputs);
   if (!seen.ok()) {
@@ -204,9 +171,9 @@ int RunWhatIf(const WhatIfOptions& options, std::ostream& out,
     return ExitCodeFor(seen.status());
   }
   controller::ClusterState now, after;
-  Build(*current, now);
-  Build(*current, after);
-  for (const schema::SourcedObject& o : *proposed) {
+  controller::LoadIntoState(*current, now);
+  controller::LoadIntoState(*current, after);
+  for (const schema::SourcedObject& o : proposed->objects) {
     controller::ApplyToState(
         {options.remove ? controller::ObjectChange::Type::kDelete
                         : controller::ObjectChange::Type::kUpsert,
@@ -214,7 +181,7 @@ int RunWhatIf(const WhatIfOptions& options, std::ostream& out,
         after);
   }
   std::set<std::string> touched;
-  for (const schema::SourcedObject& o : *proposed) {
+  for (const schema::SourcedObject& o : proposed->objects) {
     if (const auto* np = std::get_if<schema::NetworkPolicy>(&o.object)) {
       touched.insert(np->metadata.namespace_ + "/" + np->metadata.name);
     } else if (const auto* cnp =
@@ -242,11 +209,13 @@ int RunSuggest(const SuggestOptions& options, std::ostream& out,
     err << "podwall suggest: give -n NAMESPACE or --pod NAMESPACE/POD\n";
     return kExitBadInput;
   }
-  absl::StatusOr<std::vector<schema::SourcedObject>> current =
-      CurrentCluster(options.inputs);
+  absl::StatusOr<schema::ManifestSet> current = CurrentCluster(options.inputs);
   if (!current.ok()) {
     err << "podwall suggest: " << current.status().message() << "\n";
     return ExitCodeFor(current.status());
+  }
+  for (const std::string& w : current->warnings) {
+    err << "warning: " << w << "\n";
   }
   absl::StatusOr<Distinct> seen = Recorded(options.inputs);
   if (!seen.ok()) {
@@ -254,7 +223,7 @@ int RunSuggest(const SuggestOptions& options, std::ostream& out,
     return ExitCodeFor(seen.status());
   }
   controller::ClusterState state;
-  Build(*current, state);
+  controller::LoadIntoState(*current, state);
   absl::StatusOr<controller::Suggestion> s = controller::SuggestPolicies(
       state, seen->connections,
       {options.namespace_, options.pod, options.inputs.since});

@@ -1,7 +1,12 @@
-// Flow-record lines to the distinct connections what-if and suggest replay.
+// Flow-record lines to the distinct connections what-if and suggest replay;
+// what-if refusing a bad proposal.
 
 #include "enforcer/cli/replay_commands.h"
 
+#include <fstream>
+#include <sstream>
+
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace podwall::cli {
@@ -42,6 +47,27 @@ TEST(DistinctConnectionsTest, Since_SkipsOlderRecords) {
   Distinct d = DistinctConnections(kLines, since);
   ASSERT_EQ(d.connections.size(), 1u);
   EXPECT_EQ(d.connections[0].count, 2u);
+}
+
+// A proposal that the API server would refuse: exit 2, naming the file,
+// line and field, before anything else is asked.
+TEST(WhatIfCommandTest, InvalidProposal_FileLineFieldAndExit2) {
+  const std::string path =
+      ::testing::TempDir() + "/replay_commands_test_bad.yaml";
+  {
+    std::ofstream f(path);
+    f << "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+         "metadata: {name: bad, namespace: x}\nspec:\n"
+         "  podSelector: {}\n  ingress:\n  - ports:\n"
+         "    - {port: 80, endPort: 20}\n";
+  }
+  WhatIfOptions o;
+  o.proposed = {path};
+  o.inputs.socket_path = "/nonexistent/podwall.sock";
+  std::ostringstream out, err;
+  EXPECT_EQ(RunWhatIf(o, out, err), 2);
+  EXPECT_THAT(err.str(), ::testing::HasSubstr(
+                             path + ":8: spec.ingress[0].ports[0].endPort"));
 }
 
 }  // namespace

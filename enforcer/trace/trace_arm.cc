@@ -29,6 +29,12 @@ netlink::NftChain TraceChain(uint16_t family) {
   return c;
 }
 
+// "netdev chain trace_arm", for the batch's error messages.
+std::string Where(uint16_t family) {
+  return absl::StrCat(family == NFPROTO_NETDEV ? "netdev" : "inet", " chain ",
+                      kTraceChain);
+}
+
 void Message(nft::NetlinkBatch& batch, uint16_t type, uint16_t family,
              uint16_t flags, const std::function<void(nlmsghdr*)>& payload,
              std::string what) {
@@ -38,7 +44,7 @@ void Message(nft::NetlinkBatch& batch, uint16_t type, uint16_t family,
   batch.Commit(nlh, std::move(what));
 }
 
-// Register 1 = `len` bytes of `data`, then meta nftrace set it.
+// meta nftrace set 1 (an immediate into register 1, then meta set).
 void SetNftrace(nftnl_rule* r) {
   nftnl_expr* imm = nftnl_expr_alloc("immediate");
   nftnl_expr_set_u32(imm, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
@@ -111,8 +117,7 @@ void ArmIn(uint16_t family, uint32_t hook,
   } else if (!devices.empty()) {
     nftnl_chain_set_array(c.get(), NFTNL_CHAIN_DEVICES, names.data());
   }
-  const std::string where = absl::StrCat(
-      family == NFPROTO_NETDEV ? "netdev" : "inet", " chain ", kTraceChain);
+  const std::string where = Where(family);
   Message(
       batch, NFT_MSG_NEWCHAIN, family, NLM_F_CREATE,
       [&](nlmsghdr* nlh) { nftnl_chain_nlmsg_build_payload(nlh, c.get()); },
@@ -137,8 +142,7 @@ void EncodeArm(const TraceTarget& target, nft::NetlinkBatch& batch) {
 }
 
 void EncodeDisarm(uint16_t family, nft::NetlinkBatch& batch) {
-  const std::string where = absl::StrCat(
-      family == NFPROTO_NETDEV ? "netdev" : "inet", " chain ", kTraceChain);
+  const std::string where = Where(family);
   netlink::NftRule flush(nftnl_rule_alloc());
   nftnl_rule_set_str(flush.get(), NFTNL_RULE_TABLE, nft::kTableName);
   nftnl_rule_set_str(flush.get(), NFTNL_RULE_CHAIN, kTraceChain);
