@@ -163,27 +163,29 @@ absl::StatusOr<Suggestion> SuggestPolicies(
     }
     ns = only->namespace_;
   }
-  std::vector<Group> groups = GroupsOf(state, ns);
+  // Every namespace's workloads as a peer needs them (map nodes stay put,
+  // so the pointers below do too), and which workload each pod is in.
+  std::map<std::string, std::vector<Group>> groups_by_ns;
+  std::map<const Workload*, const Group*> group_index;
+  auto groups_in = [&](const std::string& name) -> const std::vector<Group>& {
+    auto [it, added] = groups_by_ns.try_emplace(name);
+    if (added) {
+      it->second = GroupsOf(state, name);
+      for (const Group& g : it->second) {
+        for (const Workload* p : g.pods) group_index[p] = &g;
+      }
+    }
+    return it->second;
+  };
+  const std::vector<Group>& groups = groups_in(ns);
   if (groups.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("namespace ", ns, ": no running pods"));
   }
-  // Which group each pod of the namespace is in; other namespaces' groups
-  // are computed when a peer needs them.
-  std::map<std::string, std::vector<Group>> groups_by_ns;
-  groups_by_ns[ns] = groups;
   auto group_of = [&](const Workload* w) -> const Group* {
-    auto it = groups_by_ns.find(w->namespace_);
-    if (it == groups_by_ns.end()) {
-      it = groups_by_ns.emplace(w->namespace_, GroupsOf(state, w->namespace_))
-               .first;
-    }
-    for (const Group& g : it->second) {
-      for (const Workload* p : g.pods) {
-        if (p == w) return &g;
-      }
-    }
-    return nullptr;
+    groups_in(w->namespace_);
+    auto it = group_index.find(w);
+    return it == group_index.end() ? nullptr : it->second;
   };
   auto peer_of = [&](const ConnectionEnd& end,
                      const std::string& indent) -> std::optional<Peer> {
@@ -219,18 +221,12 @@ absl::StatusOr<Suggestion> SuggestPolicies(
     std::map<std::string, std::pair<Peer, std::set<PortKey>>> ingress, egress;
   };
   std::map<const Group*, Rules> rules;
+  // The workload `w` is in, when the suggestion is for it.
+  const Group* only_group = only ? group_of(only) : nullptr;
   auto selected = [&](const Workload* w) -> const Group* {
     if (!w || w->namespace_ != ns) return nullptr;
-    for (const Group& g : groups) {
-      if (std::find(g.pods.begin(), g.pods.end(), w) == g.pods.end()) continue;
-      if (only) {
-        if (std::find(g.pods.begin(), g.pods.end(), only) == g.pods.end()) {
-          return nullptr;
-        }
-      }
-      return &g;
-    }
-    return nullptr;
+    const Group* g = group_of(w);
+    return only && g != only_group ? nullptr : g;
   };
   std::size_t used = 0;
   for (const RecordedConnection& c : seen) {
@@ -267,9 +263,7 @@ absl::StatusOr<Suggestion> SuggestPolicies(
       "# to and from it is denied. Review before applying.\n");
   std::set<std::string> names;
   for (const Group& g : groups) {
-    if (only && std::find(g.pods.begin(), g.pods.end(), only) == g.pods.end()) {
-      continue;
-    }
+    if (only && &g != only_group) continue;
     std::string name = DnsName(g.labels);
     for (int i = 2; names.contains(name); ++i) {
       name = absl::StrCat(DnsName(g.labels), "-", i);

@@ -364,13 +364,13 @@ Ruleset RenderRuleset(const ir::NodePolicy& policy,
     // A side no policy isolates has no chain to mark the connection: mark
     // it kUnnumberedRule here, so the flow log records it allowed (with no
     // policy to name) — what `podwall suggest` learns from.
-    for (uint32_t side : {uint32_t{0xffff0000}, uint32_t{0x0000ffff}}) {
+    // kUnnumberedRule fills its half: the half is both mask and value.
+    for (uint32_t side :
+         {uint32_t{kUnnumberedRule} << 16, uint32_t{kUnnumberedRule}}) {
       Rule mark;
       mark.kind = Rule::Kind::kMatch;
       mark.ct_mark_unset = side;
-      mark.set_ct_mark = std::make_pair(
-          ~side,
-          side & (uint32_t{kUnnumberedRule} | uint32_t{kUnnumberedRule} << 16));
+      mark.set_ct_mark = std::make_pair(~side, side);
       mark.verdict = Verdict::kContinue;
       forward.rules.push_back(std::move(mark));
     }
